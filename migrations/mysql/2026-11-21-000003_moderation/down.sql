@@ -1,0 +1,2 @@
+DROP TABLE banned_words;
+DROP TABLE moderation_actions;

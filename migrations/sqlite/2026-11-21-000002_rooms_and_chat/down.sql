@@ -1,0 +1,3 @@
+DROP TABLE chat_logs;
+DROP TABLE room_members;
+DROP TABLE rooms;

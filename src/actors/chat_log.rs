@@ -1,0 +1,133 @@
+//! The chat-log writer: group commit for every text of the server.
+//!
+//! Rooms and the registry send [`Append`]; the writer inserts everything
+//! pending in one transaction (up to `chat_log_batch_rows`), and only after
+//! the commit calls each append's completion, in id order. The next batch
+//! starts as soon as the last one commits, so a quiet server writes each
+//! message at once and a busy one batches by itself.
+
+use actix::prelude::*;
+use chrono::NaiveDateTime;
+
+use crate::error::Failure;
+use crate::model::MessageId;
+use crate::store::chat_log::{insert_batch, NewChatLog};
+use crate::store::Db;
+
+/// A committed text: its id and the time stamped on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Committed {
+    pub id: MessageId,
+    pub at: NaiveDateTime,
+}
+
+pub type Completion = Box<dyn FnOnce(Result<Committed, Failure>) + Send>;
+
+/// Log this row; call `done` after the commit (or with the failure). The
+/// row's `at` is replaced by the batch's commit time.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Append {
+    pub row: NewChatLog,
+    pub done: Completion,
+}
+
+/// Resolves when everything appended so far is committed (shutdown).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Flush;
+
+pub struct ChatLogWriter {
+    db: Db,
+    max_batch: usize,
+    pending: Vec<Append>,
+    in_flight: bool,
+    flushed: Vec<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl ChatLogWriter {
+    pub fn new(db: Db, max_batch: usize) -> Self {
+        ChatLogWriter {
+            db,
+            max_batch: max_batch.max(1),
+            pending: Vec::new(),
+            in_flight: false,
+            flushed: Vec::new(),
+        }
+    }
+
+    fn write_next(&mut self, ctx: &mut Context<Self>) {
+        if self.in_flight {
+            return;
+        }
+        if self.pending.is_empty() {
+            for w in self.flushed.drain(..) {
+                let _ = w.send(());
+            }
+            return;
+        }
+        let n = self.pending.len().min(self.max_batch);
+        let at = crate::store::now();
+        let (rows, dones): (Vec<NewChatLog>, Vec<Completion>) = self
+            .pending
+            .drain(..n)
+            .map(|a| (NewChatLog { at, ..a.row }, a.done))
+            .unzip();
+        self.in_flight = true;
+        let ids_mode = self.db.mysql_ids();
+        let write = self.db.run(move |c| insert_batch(c, &rows, ids_mode));
+        ctx.spawn(write.into_actor(self).map(move |result, act, ctx| {
+            match result {
+                Ok(ids) if ids.len() == dones.len() => {
+                    for (done, id) in dones.into_iter().zip(ids) {
+                        done(Ok(Committed { id, at }));
+                    }
+                }
+                Ok(ids) => {
+                    tracing::error!(
+                        rows = dones.len(),
+                        ids = ids.len(),
+                        "chat log batch returned the wrong number of ids"
+                    );
+                    for done in dones {
+                        done(Err(Failure::new(crate::error::ErrorCode::Internal)));
+                    }
+                }
+                Err(e) => {
+                    let f = Failure::from(e);
+                    for done in dones {
+                        done(Err(f.clone()));
+                    }
+                }
+            }
+            act.in_flight = false;
+            act.write_next(ctx);
+        }));
+    }
+}
+
+impl Actor for ChatLogWriter {
+    type Context = Context<Self>;
+}
+
+impl Handler<Append> for ChatLogWriter {
+    type Result = ();
+    fn handle(&mut self, msg: Append, ctx: &mut Context<Self>) {
+        self.pending.push(msg);
+        self.write_next(ctx);
+    }
+}
+
+impl Handler<Flush> for ChatLogWriter {
+    type Result = ResponseFuture<()>;
+    fn handle(&mut self, _: Flush, _ctx: &mut Context<Self>) -> Self::Result {
+        if !self.in_flight && self.pending.is_empty() {
+            return Box::pin(async {});
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.flushed.push(tx);
+        Box::pin(async move {
+            let _ = rx.await;
+        })
+    }
+}

@@ -1,0 +1,486 @@
+//! One actor per room: its members (loaded from the database when the actor
+//! starts), their live sessions, and the fan-out of the room's events. Rooms
+//! run side by side; a busy room does not hold up the others.
+//!
+//! Started and addressed by the registry. Membership changes come through
+//! the registry (which keeps each online account's room list), messages
+//! straight from the session that resolved the room there.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use actix::prelude::*;
+use bytes::Bytes;
+use serde_json::json;
+use tokio::sync::oneshot;
+
+use super::chat_log::{Append, Committed};
+use super::registry::RoomStats;
+use super::{Env, SessionHandle, UserRef};
+use crate::error::{ErrorCode, Failure};
+use crate::fields;
+use crate::model::{AccountId, Role, RoomId, SessionId};
+use crate::protocol::events;
+use crate::store::chat_log::{Kind, NewChatLog};
+use crate::store::{self, rooms};
+
+// ---- The Room's API -------------------------------------------------------
+
+/// A logged-in session of a member: it receives the room's events from now on.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct AttachSession {
+    pub account: AccountId,
+    pub handle: SessionHandle,
+}
+
+/// The session went away or logged out.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct DetachSession {
+    pub account: AccountId,
+    pub session: SessionId,
+}
+
+/// Join: stores the membership (capacity permitting) and attaches all the
+/// account's sessions. Joining again is `ok` and changes nothing.
+#[derive(Message)]
+#[rtype(result = "Result<JoinInfo, Failure>")]
+pub struct AddMember {
+    pub user: UserRef,
+    pub sessions: Vec<SessionHandle>,
+    /// The session that asked; it gets the reply instead of `joined`.
+    pub requester: SessionId,
+}
+
+/// Why a membership ends.
+#[derive(Debug, Clone)]
+pub enum Departure {
+    Left,
+    Kicked { by: String },
+}
+
+/// Leave (or kick from the room): the membership ends and is deleted.
+#[derive(Message)]
+#[rtype(result = "Result<(), Failure>")]
+pub struct RemoveMember {
+    pub account: AccountId,
+    pub why: Departure,
+    /// The session that asked, if it is the member's own; it gets the reply
+    /// instead of `left`.
+    pub requester: Option<SessionId>,
+}
+
+/// `say`: logged, then delivered to every session in the room but the
+/// sender's, then acknowledged with the id.
+#[derive(Message)]
+#[rtype(result = "Result<Committed, Failure>")]
+pub struct PostMessage {
+    pub user: UserRef,
+    pub session: SessionId,
+    pub text: String,
+}
+
+/// The members with their role and whether they are online.
+#[derive(Message)]
+#[rtype(result = "Result<Vec<MemberView>, Failure>")]
+pub struct ListMembers;
+
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct IsMember(pub AccountId);
+
+/// An account was renamed or given another role: show it so from now on.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct UpdateMember {
+    pub account: AccountId,
+    pub name: Option<String>,
+    pub role: Option<Role>,
+}
+
+/// Send these bytes to every session in the room.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Broadcast(pub Bytes);
+
+/// The writer committed a message of this room.
+#[derive(Message)]
+#[rtype(result = "()")]
+struct MessageCommitted {
+    from: String,
+    session: SessionId,
+    text: String,
+    result: Result<Committed, Failure>,
+    reply: oneshot::Sender<Result<Committed, Failure>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MemberView {
+    pub name: String,
+    pub role: Role,
+    pub online: bool,
+}
+
+impl MemberView {
+    pub fn to_json(&self) -> serde_json::Value {
+        json!({"name": self.name, "role": self.role.as_str(), "online": self.online})
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct JoinInfo {
+    pub name: String,
+    pub capacity: i32,
+    pub members: Vec<MemberView>,
+}
+
+// ---- The actor ------------------------------------------------------------
+
+struct Member {
+    name: String,
+    role: Role,
+    sessions: Vec<SessionHandle>,
+}
+
+pub struct Room {
+    env: Arc<Env>,
+    id: RoomId,
+    name: Arc<str>,
+    capacity: i32,
+    members: HashMap<AccountId, Member>,
+    /// Joins whose database write is under way: they hold a seat.
+    joining: HashSet<AccountId>,
+    loaded: bool,
+}
+
+impl Room {
+    pub fn new(env: Arc<Env>, room: &rooms::Room) -> Room {
+        Room {
+            env,
+            id: room.id,
+            name: Arc::from(room.name.as_str()),
+            capacity: room.capacity,
+            members: HashMap::new(),
+            joining: HashSet::new(),
+            loaded: false,
+        }
+    }
+
+    /// Loads the members; until it succeeds the mailbox waits, and on a
+    /// database failure it tries again a second later.
+    fn load(&mut self, ctx: &mut Context<Self>) {
+        let id = self.id;
+        let fut = self.env.db.run(move |c| rooms::members_of(c, id));
+        ctx.wait(fut.into_actor(self).map(|res, act, ctx| match res {
+            Ok(list) => {
+                for m in list {
+                    act.members.entry(m.account_id).or_insert(Member {
+                        name: m.username,
+                        role: m.role,
+                        sessions: Vec::new(),
+                    });
+                }
+                act.loaded = true;
+                act.report(ctx);
+            }
+            Err(e) => {
+                tracing::warn!(room = %act.name, error = %e, "cannot load members; retrying");
+                ctx.run_later(std::time::Duration::from_secs(1), |act, ctx| act.load(ctx));
+            }
+        }));
+    }
+
+    fn online_count(&self) -> usize {
+        self.members
+            .values()
+            .filter(|m| !m.sessions.is_empty())
+            .count()
+    }
+
+    /// Tells the registry the counts `rooms` shows.
+    fn report(&self, _ctx: &mut Context<Self>) {
+        self.env.registry.do_send(RoomStats {
+            name: self.name.to_string(),
+            members: self.members.len(),
+            online: self.online_count(),
+        });
+    }
+
+    /// Sends `frame` to every session in the room except `skip`.
+    fn fan_out(&self, frame: &Bytes, skip: Option<SessionId>) {
+        for m in self.members.values() {
+            for s in &m.sessions {
+                if Some(s.id) != skip {
+                    s.out.push(frame.clone());
+                }
+            }
+        }
+    }
+
+    /// Sends `frame` to every session of every member but `account`.
+    fn fan_out_others(&self, frame: &Bytes, account: AccountId) {
+        for (id, m) in &self.members {
+            if *id != account {
+                for s in &m.sessions {
+                    s.out.push(frame.clone());
+                }
+            }
+        }
+    }
+
+    fn views(&self) -> Vec<MemberView> {
+        let mut v: Vec<MemberView> = self
+            .members
+            .values()
+            .map(|m| MemberView {
+                name: m.name.clone(),
+                role: m.role,
+                online: !m.sessions.is_empty(),
+            })
+            .collect();
+        v.sort_by_key(|m| m.name.to_ascii_lowercase());
+        v
+    }
+
+    fn not_loaded() -> Failure {
+        Failure::new(ErrorCode::Unavailable)
+    }
+}
+
+impl Actor for Room {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.set_mailbox_capacity(1024);
+        self.load(ctx);
+    }
+}
+
+impl Handler<AttachSession> for Room {
+    type Result = ();
+    fn handle(&mut self, msg: AttachSession, ctx: &mut Context<Self>) {
+        let Some(m) = self.members.get_mut(&msg.account) else {
+            return;
+        };
+        if m.sessions.iter().any(|s| s.id == msg.handle.id) {
+            return;
+        }
+        let first = m.sessions.is_empty();
+        m.sessions.push(msg.handle);
+        if first {
+            let user = m.name.clone();
+            let online = self.online_count();
+            let ev = events::event(
+                "online",
+                fields!("room" => &*self.name, "user" => user, "online" => online),
+            );
+            self.fan_out_others(&ev, msg.account);
+            self.report(ctx);
+        }
+    }
+}
+
+impl Handler<DetachSession> for Room {
+    type Result = ();
+    fn handle(&mut self, msg: DetachSession, ctx: &mut Context<Self>) {
+        let Some(m) = self.members.get_mut(&msg.account) else {
+            return;
+        };
+        let before = m.sessions.len();
+        m.sessions.retain(|s| s.id != msg.session);
+        if before > 0 && m.sessions.is_empty() {
+            let user = m.name.clone();
+            let online = self.online_count();
+            let ev = events::event(
+                "offline",
+                fields!("room" => &*self.name, "user" => user, "online" => online),
+            );
+            self.fan_out_others(&ev, msg.account);
+            self.report(ctx);
+        }
+    }
+}
+
+impl Handler<AddMember> for Room {
+    type Result = ResponseActFuture<Self, Result<JoinInfo, Failure>>;
+    fn handle(&mut self, msg: AddMember, _ctx: &mut Context<Self>) -> Self::Result {
+        if !self.loaded {
+            return Box::pin(fut::ready(Err(Self::not_loaded())));
+        }
+        let info = |act: &Room| JoinInfo {
+            name: act.name.to_string(),
+            capacity: act.capacity,
+            members: act.views(),
+        };
+        if self.members.contains_key(&msg.user.id) || self.joining.contains(&msg.user.id) {
+            return Box::pin(fut::ready(Ok(info(self))));
+        }
+        if self.members.len() + self.joining.len() >= self.capacity.max(0) as usize {
+            return Box::pin(fut::ready(Err(Failure::msg(
+                ErrorCode::RoomFull,
+                format!("room {} is full ({} members)", self.name, self.capacity),
+            ))));
+        }
+        self.joining.insert(msg.user.id);
+        let (room_id, account) = (self.id, msg.user.id);
+        let write = self
+            .env
+            .db
+            .run(move |c| rooms::add_member(c, room_id, account));
+        Box::pin(write.into_actor(self).map(move |res, act, ctx| {
+            act.joining.remove(&msg.user.id);
+            res.map_err(Failure::from)?;
+            act.members.insert(
+                msg.user.id,
+                Member {
+                    name: msg.user.name.clone(),
+                    role: msg.user.role,
+                    sessions: msg.sessions,
+                },
+            );
+            let members = act.members.len();
+            let ev = events::event(
+                "joined",
+                fields!("room" => &*act.name, "user" => &msg.user.name, "members" => members),
+            );
+            act.fan_out(&ev, Some(msg.requester));
+            act.report(ctx);
+            Ok(info(act))
+        }))
+    }
+}
+
+impl Handler<RemoveMember> for Room {
+    type Result = ResponseActFuture<Self, Result<(), Failure>>;
+    fn handle(&mut self, msg: RemoveMember, _ctx: &mut Context<Self>) -> Self::Result {
+        if !self.loaded {
+            return Box::pin(fut::ready(Err(Self::not_loaded())));
+        }
+        if !self.members.contains_key(&msg.account) {
+            return Box::pin(fut::ready(Err(Failure::new(ErrorCode::NotInRoom))));
+        }
+        let (room_id, account) = (self.id, msg.account);
+        let write = self
+            .env
+            .db
+            .run(move |c| rooms::remove_member(c, room_id, account));
+        Box::pin(write.into_actor(self).map(move |res, act, ctx| {
+            res.map_err(Failure::from)?;
+            let Some(gone) = act.members.remove(&msg.account) else {
+                return Ok(());
+            };
+            let members = act.members.len();
+            let mut f = fields!("room" => &*act.name, "user" => &gone.name, "members" => members);
+            match &msg.why {
+                Departure::Left => {
+                    f.insert("reason".into(), "left".into());
+                }
+                Departure::Kicked { by } => {
+                    f.insert("reason".into(), "kicked".into());
+                    f.insert("by".into(), by.as_str().into());
+                }
+            }
+            let ev = events::event("left", f);
+            act.fan_out(&ev, None);
+            // the member's own other sessions learn it too
+            for s in &gone.sessions {
+                if Some(s.id) != msg.requester {
+                    s.out.push(ev.clone());
+                }
+            }
+            act.report(ctx);
+            Ok(())
+        }))
+    }
+}
+
+impl Handler<PostMessage> for Room {
+    type Result = ResponseFuture<Result<Committed, Failure>>;
+    fn handle(&mut self, msg: PostMessage, ctx: &mut Context<Self>) -> Self::Result {
+        if !self.loaded {
+            return Box::pin(async { Err(Room::not_loaded()) });
+        }
+        if !self.members.contains_key(&msg.user.id) {
+            return Box::pin(async { Err(Failure::new(ErrorCode::NotInRoom)) });
+        }
+        let (reply, rx) = oneshot::channel();
+        let room = ctx.address();
+        let from = msg.user.name.clone();
+        let (session, text) = (msg.session, msg.text.clone());
+        self.env.chat_log.do_send(Append {
+            row: NewChatLog {
+                kind: Kind::Message.as_str(),
+                room_id: Some(self.id),
+                sender_id: Some(msg.user.id),
+                sender_name: msg.user.name,
+                recipient_id: None,
+                text: msg.text,
+                at: store::now(),
+            },
+            done: Box::new(move |result| {
+                room.do_send(MessageCommitted {
+                    from,
+                    session,
+                    text,
+                    result,
+                    reply,
+                });
+            }),
+        });
+        Box::pin(async move {
+            rx.await
+                .unwrap_or_else(|_| Err(Failure::new(ErrorCode::Internal)))
+        })
+    }
+}
+
+impl Handler<MessageCommitted> for Room {
+    type Result = ();
+    fn handle(&mut self, msg: MessageCommitted, _ctx: &mut Context<Self>) {
+        if let Ok(c) = &msg.result {
+            let at = store::fmt_time(&c.at);
+            let ev = events::message(&self.name, c.id, &msg.from, &msg.text, &at);
+            self.fan_out(&ev, Some(msg.session));
+        }
+        let _ = msg.reply.send(msg.result);
+    }
+}
+
+impl Handler<ListMembers> for Room {
+    type Result = Result<Vec<MemberView>, Failure>;
+    fn handle(&mut self, _: ListMembers, _ctx: &mut Context<Self>) -> Self::Result {
+        if !self.loaded {
+            return Err(Self::not_loaded());
+        }
+        Ok(self.views())
+    }
+}
+
+impl Handler<IsMember> for Room {
+    type Result = bool;
+    fn handle(&mut self, msg: IsMember, _ctx: &mut Context<Self>) -> bool {
+        self.members.contains_key(&msg.0)
+    }
+}
+
+impl Handler<UpdateMember> for Room {
+    type Result = ();
+    fn handle(&mut self, msg: UpdateMember, _ctx: &mut Context<Self>) {
+        if let Some(m) = self.members.get_mut(&msg.account) {
+            if let Some(n) = msg.name {
+                m.name = n;
+            }
+            if let Some(r) = msg.role {
+                m.role = r;
+            }
+        }
+    }
+}
+
+impl Handler<Broadcast> for Room {
+    type Result = ();
+    fn handle(&mut self, msg: Broadcast, _ctx: &mut Context<Self>) {
+        self.fan_out(&msg.0, None);
+    }
+}

@@ -1,0 +1,200 @@
+//! THE command registry: every request type the server knows, with who may
+//! send it. Adding a command is one handler and one line in [`COMMANDS`];
+//! login state and role are checked here, centrally, before the handler
+//! runs. Handlers are async functions from a [`Ctx`] snapshot of the session
+//! and the request's fields to a reply; a change to the session's own state
+//! comes back as an [`Effect`] that the session applies.
+
+mod account;
+mod chat;
+mod info;
+mod rooms;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::actors::{Env, UserRef};
+use crate::error::{ErrorCode, Failure};
+use crate::model::{Role, SessionId};
+use crate::protocol::Args;
+
+/// Who may send a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Before and after login.
+    Anyone,
+    /// Only before login (`login`, `resume`): `already_logged_in` after.
+    LoggedOut,
+    /// After login: `not_logged_in` before.
+    LoggedIn,
+    /// After login, with at least this role: `forbidden` below it.
+    AtLeast(Role),
+}
+
+impl Access {
+    pub fn check(self, user: Option<&UserRef>) -> Result<(), Failure> {
+        match (self, user) {
+            (Access::Anyone, _) => Ok(()),
+            (Access::LoggedOut, None) => Ok(()),
+            (Access::LoggedOut, Some(_)) => Err(Failure::new(ErrorCode::AlreadyLoggedIn)),
+            (Access::LoggedIn | Access::AtLeast(_), None) => {
+                Err(Failure::new(ErrorCode::NotLoggedIn))
+            }
+            (Access::LoggedIn, Some(_)) => Ok(()),
+            (Access::AtLeast(min), Some(u)) if u.role >= min => Ok(()),
+            (Access::AtLeast(_), Some(u)) => {
+                tracing::warn!(user = %u.name, role = %u.role, "refused a privileged command");
+                Err(Failure::new(ErrorCode::Forbidden))
+            }
+        }
+    }
+}
+
+/// A snapshot of the session a request came from.
+pub struct Ctx {
+    pub env: Arc<Env>,
+    pub session: SessionId,
+    pub ip: String,
+    pub user: Option<UserRef>,
+    pub token_hash: Option<String>,
+}
+
+impl Ctx {
+    /// The logged-in user; `Access` has already made sure there is one.
+    pub fn user(&self) -> Result<&UserRef, Failure> {
+        self.user
+            .as_ref()
+            .ok_or_else(|| Failure::new(ErrorCode::NotLoggedIn))
+    }
+}
+
+/// A change to the session's own state, applied by the session.
+pub enum Effect {
+    None,
+    LoggedIn {
+        user: UserRef,
+        token_hash: String,
+        rooms: Vec<String>,
+    },
+    LoggedOut,
+    Renamed(String),
+}
+
+/// The `ok` reply's fields, and the effect on the session.
+pub struct Reply {
+    pub fields: Map<String, Value>,
+    pub effect: Effect,
+}
+
+impl Reply {
+    pub fn fields(fields: Map<String, Value>) -> Outcome {
+        Ok(Reply {
+            fields,
+            effect: Effect::None,
+        })
+    }
+    pub fn empty() -> Outcome {
+        Reply::fields(Map::new())
+    }
+}
+
+pub type Outcome = Result<Reply, Failure>;
+pub type Run = fn(Ctx, Args) -> Pin<Box<dyn Future<Output = Outcome>>>;
+
+pub struct Command {
+    pub name: &'static str,
+    pub access: Access,
+    /// One line for users; docs/protocol.md has the full story.
+    pub summary: &'static str,
+    pub run: Run,
+}
+
+macro_rules! command {
+    ($name:literal, $access:expr, $summary:literal, $f:path) => {
+        Command {
+            name: $name,
+            access: $access,
+            summary: $summary,
+            run: |ctx, args| Box::pin($f(ctx, args)),
+        }
+    };
+}
+
+use Access::{Anyone, LoggedIn, LoggedOut};
+
+pub static COMMANDS: &[Command] = &[
+    command!("register", Anyone, "Create an account.", account::register),
+    command!(
+        "login",
+        LoggedOut,
+        "Log in with username and password.",
+        account::login
+    ),
+    command!(
+        "resume",
+        LoggedOut,
+        "Log in again with a token from login.",
+        account::resume
+    ),
+    command!(
+        "logout",
+        LoggedIn,
+        "Log this connection out.",
+        account::logout
+    ),
+    command!("rename", LoggedIn, "Change your username.", account::rename),
+    command!("rooms", LoggedIn, "List the rooms.", rooms::list),
+    command!(
+        "create_room",
+        LoggedIn,
+        "Create a room and join it.",
+        rooms::create
+    ),
+    command!("join", LoggedIn, "Join a room.", rooms::join),
+    command!("leave", LoggedIn, "Leave a room.", rooms::leave),
+    command!(
+        "members",
+        LoggedIn,
+        "List a room's members.",
+        rooms::members
+    ),
+    command!(
+        "history",
+        LoggedIn,
+        "Read a room's earlier messages.",
+        rooms::history
+    ),
+    command!("say", LoggedIn, "Send a message to a room.", chat::say),
+    command!(
+        "whisper",
+        LoggedIn,
+        "Send a private message to a user.",
+        chat::whisper
+    ),
+    command!("who", LoggedIn, "List the users online.", info::who),
+    command!(
+        "ping",
+        Anyone,
+        "Check the connection; echoes t.",
+        info::ping
+    ),
+    command!(
+        "version",
+        Anyone,
+        "The server's and the protocol's versions.",
+        info::version
+    ),
+];
+
+pub fn find(name: &str) -> Option<&'static Command> {
+    COMMANDS.iter().find(|c| c.name == name)
+}
+
+/// A `Map` from a store failure, for `?` in handlers.
+pub(crate) fn internal(why: impl std::fmt::Display) -> Failure {
+    tracing::error!(error = %why, "internal failure");
+    Failure::new(ErrorCode::Internal)
+}

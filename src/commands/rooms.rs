@@ -1,0 +1,143 @@
+//! rooms, create_room, join, leave, members, history.
+
+use serde_json::json;
+
+use super::{internal, Ctx, Outcome, Reply};
+use crate::actors::registry::{GetRoom, Join, Leave, ListRooms, RoomCreated, RoomRef};
+use crate::actors::room::{IsMember, ListMembers};
+use crate::error::{ErrorCode, Failure};
+use crate::fields;
+use crate::model::Role;
+use crate::protocol::Args;
+use crate::store::{self, chat_log, rooms, StoreError};
+use crate::validate;
+
+/// The `room` field, lower-cased and checked.
+pub(super) fn room_arg(args: &Args) -> Result<String, Failure> {
+    validate::room(args.str("room")?).map_err(|e| Failure::bad_field("room", e))
+}
+
+pub(super) async fn lookup(ctx: &Ctx, name: &str) -> Result<Option<RoomRef>, Failure> {
+    ctx.env
+        .registry
+        .send(GetRoom(name.to_owned()))
+        .await
+        .map_err(internal)
+}
+
+pub async fn list(ctx: Ctx, _args: Args) -> Outcome {
+    let rooms = ctx.env.registry.send(ListRooms).await.map_err(internal)?;
+    Reply::fields(fields!("rooms" => rooms))
+}
+
+pub async fn create(ctx: Ctx, args: Args) -> Outcome {
+    let name = room_arg(&args)?;
+    let capacity = args
+        .opt_int("capacity", 1, i32::MAX as i64)?
+        .unwrap_or(ctx.env.config.limits.default_room_capacity as i64) as i32;
+    let user = ctx.user()?.clone();
+    if ctx.env.config.server.room_creation == "moderators" && user.role < Role::Moderator {
+        return Err(Failure::msg(
+            ErrorCode::Forbidden,
+            "only moderators may create rooms here",
+        ));
+    }
+    let (n, uid) = (name.clone(), user.id);
+    match ctx
+        .env
+        .db
+        .run(move |c| rooms::create(c, &n, capacity, uid))
+        .await
+    {
+        Ok(room) => {
+            ctx.env.registry.do_send(RoomCreated {
+                room: room.clone(),
+                creator: user,
+            });
+            Reply::fields(fields!("room" => json!({"name": room.name, "capacity": room.capacity})))
+        }
+        Err(StoreError::Conflict) => Err(Failure::msg(
+            ErrorCode::RoomExists,
+            format!("room {name} exists"),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn join(ctx: Ctx, args: Args) -> Outcome {
+    let room = room_arg(&args)?;
+    let user = ctx.user()?.clone();
+    let info = ctx
+        .env
+        .registry
+        .send(Join {
+            user,
+            session: ctx.session,
+            room,
+        })
+        .await
+        .map_err(internal)??;
+    let members: Vec<_> = info.members.iter().map(|m| m.to_json()).collect();
+    Reply::fields(fields!(
+        "room" => json!({"name": info.name, "capacity": info.capacity}),
+        "members" => members,
+    ))
+}
+
+pub async fn leave(ctx: Ctx, args: Args) -> Outcome {
+    let room = room_arg(&args)?;
+    let user = ctx.user()?.clone();
+    ctx.env
+        .registry
+        .send(Leave {
+            user,
+            session: ctx.session,
+            room,
+        })
+        .await
+        .map_err(internal)??;
+    Reply::empty()
+}
+
+pub async fn members(ctx: Ctx, args: Args) -> Outcome {
+    let name = room_arg(&args)?;
+    let room = lookup(&ctx, &name)
+        .await?
+        .ok_or(Failure::new(ErrorCode::NoSuchRoom))?;
+    let list = room.addr.send(ListMembers).await.map_err(internal)??;
+    let members: Vec<_> = list.iter().map(|m| m.to_json()).collect();
+    Reply::fields(fields!("members" => members))
+}
+
+pub async fn history(ctx: Ctx, args: Args) -> Outcome {
+    let name = room_arg(&args)?;
+    let limit = args.opt_int("limit", 1, 100)?.unwrap_or(50);
+    let before = args.opt_int("before", 1, i64::MAX)?;
+    let user = ctx.user()?.clone();
+    let room = lookup(&ctx, &name)
+        .await?
+        .ok_or(Failure::new(ErrorCode::NoSuchRoom))?;
+    if user.role < Role::Moderator && !room.addr.send(IsMember(user.id)).await.map_err(internal)? {
+        return Err(Failure::new(ErrorCode::NotInRoom));
+    }
+    let id = room.id;
+    let rows = ctx
+        .env
+        .db
+        .run(move |c| chat_log::history(c, id, before, limit))
+        .await?;
+    let messages: Vec<_> = rows
+        .into_iter()
+        .map(|r| {
+            let deleted = r.deleted_at.is_some();
+            json!({
+                "id": r.id,
+                "from": r.sender_name,
+                "text": if deleted { None } else { Some(r.text) },
+                "at": store::fmt_time(&r.at),
+                "deleted": deleted,
+            })
+        })
+        .collect();
+    Reply::fields(fields!("messages" => messages))
+}

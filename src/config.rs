@@ -1,0 +1,270 @@
+//! Configuration: a TOML file, then `MODCHAT_<SECTION>__<KEY>` environment
+//! variables, then command-line flags, each overriding the one before.
+//! Loaded and validated once at start and passed around as `Arc<Config>`:
+//! an unknown key or a bad value stops the server with a message naming it.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub auth: AuthConfig,
+    pub limits: LimitsConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// TCP listener (newline-delimited JSON).
+    pub listen: String,
+    /// HTTP listener (health check now; WebSocket later).
+    pub http_listen: String,
+    /// Who may create rooms: "anyone" or "moderators".
+    pub room_creation: String,
+    /// How long a graceful stop waits for connections to drain, in seconds.
+    pub shutdown_grace_s: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: "127.0.0.1:6001".into(),
+            http_listen: "127.0.0.1:8080".into(),
+            room_creation: "anyone".into(),
+            shutdown_grace_s: 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH`, `sqlite:///abs/path` or `mysql://USER:PASS@HOST:PORT/DB`.
+    pub url: String,
+    /// Connections in the pool; also the cap on concurrent blocking store work.
+    pub pool_size: u32,
+    /// How long a request waits for a connection before `unavailable`.
+    pub connect_timeout_s: u64,
+    /// SQLite `synchronous`: FULL (default; an `ok` is on disk) or NORMAL.
+    pub sqlite_synchronous: String,
+    /// Most chat-log rows written in one transaction by the group commit.
+    pub chat_log_batch_rows: usize,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            url: "sqlite://modchat.db".into(),
+            pool_size: 8,
+            connect_timeout_s: 5,
+            sqlite_synchronous: "FULL".into(),
+            chat_log_batch_rows: 1000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// bcrypt work factor (4-31); 12 costs ~0.3 s a hash on the reference box.
+    pub bcrypt_cost: u32,
+    /// Lifetime of a login token, for `resume`.
+    pub token_ttl_s: u64,
+    /// Whether `register` is open to anyone.
+    pub open_registration: bool,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            bcrypt_cost: 12,
+            token_ttl_s: 3600,
+            open_registration: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    pub max_line_bytes: usize,
+    pub idle_timeout_s: u64,
+    pub say_burst: u32,
+    pub say_per_s: f64,
+    pub login_failures_per_min: u32,
+    pub default_room_capacity: u32,
+    pub max_text_chars: usize,
+    /// Bytes queued for a client that does not read before it is dropped.
+    pub max_outbound_bytes: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            max_line_bytes: 16384,
+            idle_timeout_s: 300,
+            say_burst: 10,
+            say_per_s: 5.0,
+            login_failures_per_min: 10,
+            default_room_capacity: 1000,
+            max_text_chars: 2000,
+            max_outbound_bytes: 1 << 20,
+        }
+    }
+}
+
+/// Command-line values that win over file and environment.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+    pub http_listen: Option<String>,
+}
+
+impl Config {
+    /// File, then environment (`vars`, usually `std::env::vars()`), then flags.
+    pub fn load(
+        file: Option<&Path>,
+        vars: impl IntoIterator<Item = (String, String)>,
+        flags: &Overrides,
+    ) -> Result<Config, String> {
+        let mut table: toml::Table = match file {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| format!("cannot read config {}: {e}", p.display()))?;
+                text.parse()
+                    .map_err(|e| format!("config {}: {e}", p.display()))?
+            }
+            None => toml::Table::new(),
+        };
+        apply_env(&mut table, vars)?;
+        let text = toml::to_string(&table).map_err(|e| e.to_string())?;
+        let mut config: Config =
+            toml::from_str(&text).map_err(|e| format!("bad configuration: {e}"))?;
+        if let Some(u) = &flags.database_url {
+            config.database.url = u.clone();
+        }
+        if let Some(l) = &flags.listen {
+            config.server.listen = l.clone();
+        }
+        if let Some(l) = &flags.http_listen {
+            config.server.http_listen = l.clone();
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what types alone cannot; the message names the key.
+    pub fn validate(&self) -> Result<(), String> {
+        let bad = |key: &str, why: &str| Err(format!("bad configuration: {key}: {why}"));
+        if !(4..=31).contains(&self.auth.bcrypt_cost) {
+            return bad("auth.bcrypt_cost", "must be 4 to 31");
+        }
+        if self.auth.token_ttl_s == 0 {
+            return bad("auth.token_ttl_s", "must be positive");
+        }
+        let l = &self.limits;
+        if l.max_line_bytes < 256 {
+            return bad("limits.max_line_bytes", "must be at least 256");
+        }
+        if l.idle_timeout_s == 0 {
+            return bad("limits.idle_timeout_s", "must be positive");
+        }
+        if l.say_burst == 0 {
+            return bad("limits.say_burst", "must be positive");
+        }
+        if !(l.say_per_s.is_finite() && l.say_per_s > 0.0) {
+            return bad("limits.say_per_s", "must be a positive number");
+        }
+        if l.default_room_capacity == 0 || l.default_room_capacity > i32::MAX as u32 {
+            return bad("limits.default_room_capacity", "must be a positive integer");
+        }
+        if l.max_text_chars == 0 {
+            return bad("limits.max_text_chars", "must be positive");
+        }
+        if l.max_outbound_bytes < 4096 {
+            return bad("limits.max_outbound_bytes", "must be at least 4096");
+        }
+        if !matches!(self.server.room_creation.as_str(), "anyone" | "moderators") {
+            return bad(
+                "server.room_creation",
+                "must be \"anyone\" or \"moderators\"",
+            );
+        }
+        if self.database.pool_size == 0 {
+            return bad("database.pool_size", "must be positive");
+        }
+        if self.database.chat_log_batch_rows == 0 || self.database.chat_log_batch_rows > 4000 {
+            return bad("database.chat_log_batch_rows", "must be 1 to 4000");
+        }
+        if !matches!(
+            self.database
+                .sqlite_synchronous
+                .to_ascii_uppercase()
+                .as_str(),
+            "FULL" | "NORMAL" | "EXTRA"
+        ) {
+            return bad(
+                "database.sqlite_synchronous",
+                "must be FULL, NORMAL or EXTRA",
+            );
+        }
+        crate::store::DatabaseUrl::parse(&self.database.url)
+            .map_err(|e| format!("bad configuration: database.url: {e}"))?;
+        Ok(())
+    }
+
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.limits.idle_timeout_s)
+    }
+
+    pub fn pool_options(&self) -> crate::store::PoolOptions {
+        crate::store::PoolOptions {
+            max_size: self.database.pool_size,
+            connection_timeout: Duration::from_secs(self.database.connect_timeout_s.max(1)),
+            sqlite_synchronous: self.database.sqlite_synchronous.to_ascii_uppercase(),
+        }
+    }
+}
+
+/// `MODCHAT_LIMITS__SAY_PER_S=100` sets `[limits] say_per_s = 100`. A value
+/// that parses as TOML (number, boolean, quoted string) is taken as such,
+/// anything else as a plain string. `MODCHAT_DATABASE_URL` is the contract's
+/// short form of `MODCHAT_DATABASE__URL`. Variables without `__` are not ours.
+fn apply_env(
+    table: &mut toml::Table,
+    vars: impl IntoIterator<Item = (String, String)>,
+) -> Result<(), String> {
+    for (name, value) in vars {
+        let Some(rest) = name.strip_prefix("MODCHAT_") else {
+            continue;
+        };
+        let (section, key) = if rest == "DATABASE_URL" {
+            ("database".to_owned(), "url".to_owned())
+        } else if let Some((s, k)) = rest.split_once("__") {
+            (s.to_ascii_lowercase(), k.to_ascii_lowercase())
+        } else {
+            continue;
+        };
+        let parsed = format!("v = {value}")
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| toml::Value::String(value.clone()));
+        let entry = table
+            .entry(section.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let toml::Value::Table(sec) = entry else {
+            return Err(format!(
+                "bad configuration: {name}: [{section}] is not a section"
+            ));
+        };
+        sec.insert(key, parsed);
+    }
+    Ok(())
+}

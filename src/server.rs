@@ -1,0 +1,137 @@
+//! Wires the actors and the transports together, and stops them in order.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::prelude::*;
+use anyhow::Context as _;
+
+use crate::actors::chat_log::{ChatLogWriter, Flush};
+use crate::actors::registry::{Registry, Shutdown};
+use crate::actors::session::{Close, Drain};
+use crate::actors::Env;
+use crate::auth::Passwords;
+use crate::config::Config;
+use crate::store::{rooms, Db};
+use crate::transport;
+
+/// The sockets, bound before the server runs (tests bind port 0 and read the
+/// addresses; `serve` prints them).
+pub struct Listeners {
+    pub tcp: std::net::TcpListener,
+    pub http: Option<std::net::TcpListener>,
+}
+
+impl Listeners {
+    /// Binds `[server] listen` and `http_listen` (an empty `http_listen`
+    /// means no HTTP listener).
+    pub fn bind(config: &Config) -> anyhow::Result<Listeners> {
+        let tcp = std::net::TcpListener::bind(&config.server.listen)
+            .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+        let http = match config.server.http_listen.as_str() {
+            "" => None,
+            addr => Some(
+                std::net::TcpListener::bind(addr)
+                    .with_context(|| format!("cannot listen on {addr}"))?,
+            ),
+        };
+        Ok(Listeners { tcp, http })
+    }
+
+    pub fn tcp_addr(&self) -> std::io::Result<SocketAddr> {
+        self.tcp.local_addr()
+    }
+
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.http.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
+    /// The one line `serve` prints on stdout once it accepts.
+    pub fn listening_line(&self) -> std::io::Result<String> {
+        let mut m = serde_json::Map::new();
+        m.insert("tcp".into(), self.tcp_addr()?.to_string().into());
+        if let Some(h) = self.http_addr() {
+            m.insert("http".into(), h.to_string().into());
+        }
+        Ok(serde_json::json!({ "listening": m }).to_string())
+    }
+}
+
+/// Runs the server until `shutdown` resolves, then stops gracefully: no new
+/// connections, `shutdown` to every session, in-flight requests answered,
+/// the chat log flushed, every connection closed.
+pub async fn run(
+    config: Arc<Config>,
+    db: Db,
+    passwords: Passwords,
+    listeners: Listeners,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let initial_rooms = db.run(rooms::all).await.context("loading rooms")?;
+    let writer = ChatLogWriter::new(db.clone(), config.database.chat_log_batch_rows).start();
+    let mut env_slot = None;
+    let registry = Registry::create(|ctx| {
+        let env = Arc::new(Env {
+            config: config.clone(),
+            db: db.clone(),
+            passwords,
+            registry: ctx.address(),
+            chat_log: writer.clone(),
+        });
+        env_slot = Some(env.clone());
+        Registry::new(env, initial_rooms)
+    });
+    let env = env_slot.context("registry did not start")?;
+
+    listeners.tcp.set_nonblocking(true)?;
+    let tcp = tokio::net::TcpListener::from_std(listeners.tcp)?;
+    let live = Arc::new(());
+    let accept = actix_rt::spawn(transport::tcp::accept_loop(tcp, env.clone(), live.clone()));
+    let http = match listeners.http {
+        Some(l) => Some(transport::http::start(l)?),
+        None => None,
+    };
+    tracing::info!("modchat is accepting connections");
+
+    shutdown.await;
+    tracing::info!("shutting down");
+    accept.abort();
+    let grace = Duration::from_secs(config.server.shutdown_grace_s);
+    let sessions = registry
+        .send(Shutdown {
+            reason: "server shutting down".into(),
+        })
+        .await
+        .unwrap_or_default();
+    let drained = futures_join_all(sessions.iter().map(|s| s.send(Drain)));
+    if tokio::time::timeout(grace, drained).await.is_err() {
+        tracing::warn!("requests still in flight after the grace period");
+    }
+    if tokio::time::timeout(grace, writer.send(Flush))
+        .await
+        .is_err()
+    {
+        tracing::error!("the chat log could not be flushed in time");
+    }
+    for s in &sessions {
+        s.do_send(Close::because("server shutdown"));
+    }
+    // every connection's writer holds a clone of `live`
+    let deadline = tokio::time::Instant::now() + grace;
+    while Arc::strong_count(&live) > 1 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    if let Some(h) = http {
+        h.stop(true).await;
+    }
+    tracing::info!(sessions = sessions.len(), "stopped");
+    Ok(())
+}
+
+/// Awaits every future (no extra crate for one join).
+async fn futures_join_all<F: std::future::Future>(futs: impl Iterator<Item = F>) {
+    for f in futs {
+        f.await;
+    }
+}

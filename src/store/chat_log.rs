@@ -1,0 +1,193 @@
+//! `chat_logs`: every text, room messages, whispers and announcements. Rows
+//! arrive in batches from the group-commit writer; one transaction a batch.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::chat_logs;
+use super::{DbConn, StoreResult};
+use crate::model::{AccountId, MessageId, RoomId};
+
+/// What a text is; stored as the contract's `kind` strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Message,
+    Whisper,
+    Announcement,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Message => "message",
+            Kind::Whisper => "whisper",
+            Kind::Announcement => "announcement",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = chat_logs)]
+// Without this, diesel turns a SQLite batch into one INSERT per row.
+#[diesel(treat_none_as_default_value = false)]
+pub struct NewChatLog {
+    pub kind: &'static str,
+    pub room_id: Option<RoomId>,
+    pub sender_id: Option<AccountId>,
+    pub sender_name: String,
+    pub recipient_id: Option<AccountId>,
+    pub text: String,
+    pub at: NaiveDateTime,
+}
+
+/// How ids of a multi-row insert can be learned on MySQL, which has no
+/// RETURNING. Decided once per pool from `innodb_autoinc_lock_mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MysqlIds {
+    /// Lock mode 0 or 1: one INSERT's ids are consecutive from
+    /// `LAST_INSERT_ID()`.
+    Consecutive,
+    /// Lock mode 2 (interleaved): ids may have gaps from concurrent inserts,
+    /// so rows are inserted one by one inside the transaction.
+    OneByOne,
+}
+
+/// Inserts the rows in one transaction and returns their ids, in order.
+pub fn insert_batch(
+    conn: &mut DbConn,
+    rows: &[NewChatLog],
+    mysql_ids: MysqlIds,
+) -> StoreResult<Vec<MessageId>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let _ = mysql_ids;
+    match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(c) => Ok(c.transaction(|c| {
+            diesel::insert_into(chat_logs::table)
+                .values(rows)
+                .returning(chat_logs::id)
+                .get_results::<MessageId>(c)
+        })?),
+        #[cfg(feature = "mysql")]
+        DbConn::Mysql(c) => Ok(c.transaction(|c| match mysql_ids {
+            MysqlIds::Consecutive => {
+                diesel::insert_into(chat_logs::table)
+                    .values(rows)
+                    .execute(c)?;
+                let first = last_insert_id(c)?;
+                Ok::<_, diesel::result::Error>((0..rows.len() as i64).map(|i| first + i).collect())
+            }
+            MysqlIds::OneByOne => {
+                let mut ids = Vec::with_capacity(rows.len());
+                for row in rows {
+                    diesel::insert_into(chat_logs::table)
+                        .values(row)
+                        .execute(c)?;
+                    ids.push(last_insert_id(c)?);
+                }
+                Ok(ids)
+            }
+        })?),
+    }
+}
+
+#[cfg(feature = "mysql")]
+fn last_insert_id(c: &mut diesel::MysqlConnection) -> QueryResult<i64> {
+    diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "CAST(LAST_INSERT_ID() AS SIGNED)",
+    ))
+    .get_result(c)
+}
+
+/// Reads `innodb_autoinc_lock_mode` to choose how batch ids are learned.
+#[cfg(feature = "mysql")]
+pub fn detect_mysql_ids(c: &mut diesel::MysqlConnection) -> QueryResult<MysqlIds> {
+    let mode: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "CAST(@@innodb_autoinc_lock_mode AS SIGNED)",
+    ))
+    .get_result(c)?;
+    Ok(if mode == 2 {
+        MysqlIds::OneByOne
+    } else {
+        MysqlIds::Consecutive
+    })
+}
+
+/// One stored text, as `history` and the tests read it.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = chat_logs)]
+pub struct ChatLogRow {
+    pub id: MessageId,
+    pub kind: String,
+    pub room_id: Option<RoomId>,
+    pub sender_id: Option<AccountId>,
+    pub sender_name: String,
+    pub recipient_id: Option<AccountId>,
+    pub text: String,
+    pub at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+    pub deleted_by: Option<AccountId>,
+}
+
+/// The newest `limit` messages of a room older than `before` (or the newest
+/// overall), oldest first.
+pub fn history(
+    conn: &mut DbConn,
+    room_id: RoomId,
+    before: Option<MessageId>,
+    limit: i64,
+) -> StoreResult<Vec<ChatLogRow>> {
+    let mut q = chat_logs::table
+        .filter(chat_logs::room_id.eq(room_id))
+        .filter(chat_logs::kind.eq(Kind::Message.as_str()))
+        .select(ChatLogRow::as_select())
+        .order(chat_logs::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(b) = before {
+        q = q.filter(chat_logs::id.lt(b));
+    }
+    let mut rows: Vec<ChatLogRow> = q.load(conn)?;
+    rows.reverse();
+    Ok(rows)
+}
+
+pub fn find(conn: &mut DbConn, id: MessageId) -> StoreResult<Option<ChatLogRow>> {
+    Ok(chat_logs::table
+        .find(id)
+        .select(ChatLogRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Rows by id range, for audits and tests.
+pub fn range(conn: &mut DbConn, from: MessageId, to: MessageId) -> StoreResult<Vec<ChatLogRow>> {
+    Ok(chat_logs::table
+        .filter(chat_logs::id.ge(from))
+        .filter(chat_logs::id.le(to))
+        .order(chat_logs::id)
+        .select(ChatLogRow::as_select())
+        .load(conn)?)
+}
+
+/// Marks a message deleted; the text stays for the audit trail.
+pub fn mark_deleted(
+    conn: &mut DbConn,
+    id: MessageId,
+    by: AccountId,
+    at: NaiveDateTime,
+) -> StoreResult<bool> {
+    let n = diesel::update(
+        chat_logs::table
+            .find(id)
+            .filter(chat_logs::deleted_at.is_null()),
+    )
+    .set((
+        chat_logs::deleted_at.eq(Some(at)),
+        chat_logs::deleted_by.eq(Some(by)),
+    ))
+    .execute(conn)?;
+    Ok(n > 0)
+}

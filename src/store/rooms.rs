@@ -1,0 +1,132 @@
+//! `rooms` and `room_members`: which rooms exist and who belongs to them.
+//! Membership is persistent: it is what a login puts the account back into.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{accounts, room_members, rooms};
+use super::{DbConn, StoreError, StoreResult};
+use crate::model::{AccountId, Role, RoomId};
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = rooms)]
+pub struct Room {
+    pub id: RoomId,
+    pub name: String,
+    pub capacity: i32,
+    pub created_by: Option<AccountId>,
+    pub created_at: NaiveDateTime,
+}
+
+/// A member as a room shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub account_id: AccountId,
+    pub username: String,
+    pub role: Role,
+}
+
+/// Creates the room with its creator as first member, in one transaction;
+/// `Conflict` when the name exists.
+pub fn create(
+    conn: &mut DbConn,
+    name: &str,
+    capacity: i32,
+    created_by: AccountId,
+) -> StoreResult<Room> {
+    conn.transaction(|conn| {
+        let now = super::now();
+        diesel::insert_into(rooms::table)
+            .values((
+                rooms::name.eq(name),
+                rooms::capacity.eq(capacity),
+                rooms::created_by.eq(Some(created_by)),
+                rooms::created_at.eq(now),
+            ))
+            .execute(conn)?;
+        let room = find(conn, name)?.ok_or_else(|| StoreError::Other("room vanished".into()))?;
+        diesel::insert_into(room_members::table)
+            .values((
+                room_members::room_id.eq(room.id),
+                room_members::account_id.eq(created_by),
+                room_members::joined_at.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(room)
+    })
+}
+
+pub fn find(conn: &mut DbConn, name: &str) -> StoreResult<Option<Room>> {
+    Ok(rooms::table
+        .filter(rooms::name.eq(name))
+        .select(Room::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn all(conn: &mut DbConn) -> StoreResult<Vec<Room>> {
+    Ok(rooms::table
+        .order(rooms::name)
+        .select(Room::as_select())
+        .load(conn)?)
+}
+
+/// The rooms an account belongs to, by name.
+pub fn rooms_of(conn: &mut DbConn, account_id: AccountId) -> StoreResult<Vec<String>> {
+    Ok(room_members::table
+        .inner_join(rooms::table)
+        .filter(room_members::account_id.eq(account_id))
+        .order(rooms::name)
+        .select(rooms::name)
+        .load(conn)?)
+}
+
+pub fn members_of(conn: &mut DbConn, room_id: RoomId) -> StoreResult<Vec<Member>> {
+    let rows: Vec<(AccountId, String, String)> = room_members::table
+        .inner_join(accounts::table)
+        .filter(room_members::room_id.eq(room_id))
+        .order(accounts::username_key)
+        .select((accounts::id, accounts::username, accounts::role))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(account_id, username, role)| {
+            let role = role.parse().map_err(|e: String| StoreError::Other(e))?;
+            Ok(Member {
+                account_id,
+                username,
+                role,
+            })
+        })
+        .collect()
+}
+
+/// Adds a membership; `false` when it already existed.
+pub fn add_member(conn: &mut DbConn, room_id: RoomId, account_id: AccountId) -> StoreResult<bool> {
+    let r = diesel::insert_into(room_members::table)
+        .values((
+            room_members::room_id.eq(room_id),
+            room_members::account_id.eq(account_id),
+            room_members::joined_at.eq(super::now()),
+        ))
+        .execute(conn);
+    match r.map_err(StoreError::from) {
+        Ok(_) => Ok(true),
+        Err(StoreError::Conflict) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Ends a membership; `false` when there was none.
+pub fn remove_member(
+    conn: &mut DbConn,
+    room_id: RoomId,
+    account_id: AccountId,
+) -> StoreResult<bool> {
+    let n = diesel::delete(
+        room_members::table
+            .filter(room_members::room_id.eq(room_id))
+            .filter(room_members::account_id.eq(account_id)),
+    )
+    .execute(conn)?;
+    Ok(n > 0)
+}

@@ -1,0 +1,5 @@
+//! Transports turn bytes into [`Inbound`](crate::actors::session::Inbound)
+//! frames and outbound frames into bytes. No chat logic lives here.
+
+pub mod http;
+pub mod tcp;

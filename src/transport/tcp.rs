@@ -1,0 +1,112 @@
+//! TCP: one JSON object per line. A reader task feeds the session one frame
+//! at a time (with the line cap and the idle timeout); a writer task drains
+//! the session's outbound queue, batching whatever is ready into one write.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::Addr;
+use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::actors::session::outbound::{self, Next, OutboundRx};
+use crate::actors::session::{Close, Inbound, Session};
+use crate::actors::{ConnInfo, Env};
+use crate::protocol::framing::LineReader;
+use crate::store;
+
+/// Accepts until the task is aborted. `live` is held by every connection's
+/// writer, so the server can wait for them to finish at shutdown.
+pub async fn accept_loop(listener: TcpListener, env: Arc<Env>, live: Arc<()>) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, peer)) => start_connection(&env, stream, peer, live.clone()),
+            Err(e) => {
+                // EMFILE and friends: back off rather than spin
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+fn start_connection(env: &Arc<Env>, stream: TcpStream, peer: SocketAddr, live: Arc<()>) {
+    let _ = stream.set_nodelay(true);
+    let (rd, wr) = stream.into_split();
+    let limits = &env.config.limits;
+    let (out, rx) = outbound::channel(limits.max_outbound_bytes);
+    let (max_line, idle) = (limits.max_line_bytes, env.config.idle_timeout());
+    let info = ConnInfo {
+        ip: peer.ip().to_string(),
+        addr: peer.to_string(),
+        transport: "tcp",
+        since: store::now(),
+    };
+    tracing::debug!(%peer, "connection opened");
+    Session::start(env.clone(), info, out, move |addr| {
+        actix_rt::spawn(write_loop(wr, rx, addr.clone(), peer, live));
+        actix_rt::spawn(read_loop(rd, addr, max_line, idle)).abort_handle()
+    });
+}
+
+async fn read_loop(rd: OwnedReadHalf, session: Addr<Session>, max_line: usize, idle: Duration) {
+    let mut lines = LineReader::new(BufReader::with_capacity(8192, rd), max_line);
+    let why = loop {
+        match tokio::time::timeout(idle, lines.next()).await {
+            Err(_) => break "idle timeout",
+            Ok(Err(_)) => break "read error",
+            Ok(Ok(None)) => break "peer closed",
+            Ok(Ok(Some(frame))) => {
+                if session.send(Inbound(frame)).await.is_err() {
+                    return;
+                }
+            }
+        }
+    };
+    session.do_send(Close::because(why));
+}
+
+async fn write_loop(
+    mut wr: OwnedWriteHalf,
+    mut rx: OutboundRx,
+    session: Addr<Session>,
+    peer: SocketAddr,
+    _live: Arc<()>,
+) {
+    let overflow = rx.overflow_signal();
+    let mut buf = Vec::with_capacity(16 * 1024);
+    loop {
+        let next = tokio::select! {
+            biased;
+            _ = overflow.wait() => break slow_consumer(&session, peer),
+            n = rx.next() => n,
+        };
+        let frames = match next {
+            Next::Close => break,
+            Next::Frames(f) => f,
+        };
+        buf.clear();
+        for f in &frames {
+            buf.extend_from_slice(f);
+            buf.push(b'\n');
+        }
+        let written = tokio::select! {
+            biased;
+            _ = overflow.wait() => break slow_consumer(&session, peer),
+            r = wr.write_all(&buf) => r,
+        };
+        if written.is_err() {
+            session.do_send(Close::because("write error"));
+            return;
+        }
+        rx.written(&frames);
+    }
+    let _ = wr.shutdown().await;
+}
+
+fn slow_consumer(session: &Addr<Session>, peer: SocketAddr) {
+    tracing::warn!(%peer, "disconnecting a client that does not read: outbound queue over its cap");
+    session.do_send(Close::because("outbound queue over its cap"));
+}
