@@ -15,6 +15,27 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub auth: AuthConfig,
     pub limits: LimitsConfig,
+    pub moderation: ModerationConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModerationConfig {
+    /// Word-filter hits within `filter_window_s` that mute the sender.
+    pub filter_strikes: u32,
+    pub filter_window_s: u64,
+    /// Length of that automatic mute.
+    pub auto_mute_s: u64,
+}
+
+impl Default for ModerationConfig {
+    fn default() -> Self {
+        ModerationConfig {
+            filter_strikes: 3,
+            filter_window_s: 600,
+            auto_mute_s: 600,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -184,11 +205,22 @@ impl Config {
         if l.default_room_capacity == 0 || l.default_room_capacity > i32::MAX as u32 {
             return bad("limits.default_room_capacity", "must be a positive integer");
         }
-        if l.max_text_chars == 0 {
-            return bad("limits.max_text_chars", "must be positive");
+        // 16,000 four-byte characters fit MySQL's TEXT column (65,535 bytes)
+        if l.max_text_chars == 0 || l.max_text_chars > 16_000 {
+            return bad("limits.max_text_chars", "must be 1 to 16000");
         }
         if l.max_outbound_bytes < 4096 {
             return bad("limits.max_outbound_bytes", "must be at least 4096");
+        }
+        let m = &self.moderation;
+        if m.filter_strikes == 0 {
+            return bad("moderation.filter_strikes", "must be positive");
+        }
+        if m.filter_window_s == 0 {
+            return bad("moderation.filter_window_s", "must be positive");
+        }
+        if m.auto_mute_s == 0 {
+            return bad("moderation.auto_mute_s", "must be positive");
         }
         if !matches!(self.server.room_creation.as_str(), "anyone" | "moderators") {
             return bad(

@@ -8,6 +8,7 @@ use actix::prelude::*;
 use anyhow::Context as _;
 
 use crate::actors::chat_log::{ChatLogWriter, Flush};
+use crate::actors::moderation::{Initial, Moderation};
 use crate::actors::registry::{Registry, Shutdown};
 use crate::actors::session::{Close, Drain};
 use crate::actors::Env;
@@ -69,15 +70,22 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let initial_rooms = db.run(rooms::all).await.context("loading rooms")?;
+    let initial_policy = db
+        .run(Initial::load)
+        .await
+        .context("loading moderation state")?;
     let writer = ChatLogWriter::new(db.clone(), config.database.chat_log_batch_rows).start();
     let mut env_slot = None;
     let registry = Registry::create(|ctx| {
+        let moderation =
+            Moderation::new(config.clone(), db.clone(), ctx.address(), initial_policy).start();
         let env = Arc::new(Env {
             config: config.clone(),
             db: db.clone(),
             passwords,
             registry: ctx.address(),
             chat_log: writer.clone(),
+            moderation,
         });
         env_slot = Some(env.clone());
         Registry::new(env, initial_rooms)

@@ -5,12 +5,15 @@
 //! - [`room::Room`], one per room: its members, their live sessions, fan-out.
 //! - [`registry::Registry`]: the directory. Room names to room actors,
 //!   accounts to their sessions, every open connection.
+//! - [`moderation::Moderation`]: mutes, bans, the word filter, flood
+//!   control; the only writer of moderation records.
 //! - [`chat_log::ChatLogWriter`]: group commit of every text; nothing is
 //!   delivered or acknowledged before its row is committed.
 //!
 //! Actors reach rooms through the registry, never by holding on to them.
 
 pub mod chat_log;
+pub mod moderation;
 pub mod registry;
 pub mod room;
 pub mod session;
@@ -34,6 +37,7 @@ pub struct Env {
     pub passwords: Passwords,
     pub registry: Addr<registry::Registry>,
     pub chat_log: Addr<chat_log::ChatLogWriter>,
+    pub moderation: Addr<moderation::Moderation>,
 }
 
 /// A logged-in account as the actors pass it around.

@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 
 use super::chat_log::{Append, Committed};
 use super::room::{self, AddMember, AttachSession, DetachSession, JoinInfo, RemoveMember, Room};
-use super::session::{BeginShutdown, Session, UserChanged};
+use super::session::{BeginShutdown, Close, Session, UserChanged};
 use super::{ConnInfo, Env, SessionHandle, UserRef};
 use crate::error::{ErrorCode, Failure};
 use crate::fields;
@@ -139,6 +139,76 @@ pub struct Renamed {
 #[rtype(result = "Vec<Addr<Session>>")]
 pub struct Shutdown {
     pub reason: String,
+}
+
+/// Send an event to every session of an account.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SendToUser {
+    pub account: AccountId,
+    pub frame: bytes::Bytes,
+}
+
+/// Send `event` to every session of an account and close them (ban).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct CloseUser {
+    pub account: AccountId,
+    pub event: bytes::Bytes,
+    pub reason: &'static str,
+}
+
+/// Global kick: each of the account's rooms shows it leaving, then every
+/// session gets `event` and is closed. Memberships stay.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct KickUser {
+    pub account: AccountId,
+    pub by: String,
+    pub event: bytes::Bytes,
+}
+
+/// Room kick whose membership row is already deleted.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct KickFromRoom {
+    pub account: AccountId,
+    pub room: String,
+    pub by: String,
+}
+
+/// An account's role changed (already stored): its sessions act on it at
+/// once and get `role_changed`; its rooms show the new role.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RoleChanged {
+    pub account: AccountId,
+    pub name: String,
+    pub role: crate::model::Role,
+    pub by: String,
+}
+
+/// Has the account a logged-in session?
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct IsOnline(pub AccountId);
+
+/// `announce`: logged as an announcement, then sent to every logged-in
+/// session.
+#[derive(Message)]
+#[rtype(result = "Result<Committed, Failure>")]
+pub struct Announce {
+    pub from: UserRef,
+    pub text: String,
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+struct AnnouncementCommitted {
+    from: String,
+    text: String,
+    result: Result<Committed, Failure>,
+    reply: oneshot::Sender<Result<Committed, Failure>>,
 }
 
 #[derive(Message)]
@@ -386,6 +456,7 @@ impl Handler<Leave> for Registry {
             account: msg.user.id,
             why: room::Departure::Left,
             requester: Some(msg.session),
+            stored: false,
         };
         Box::pin(
             entry
@@ -576,5 +647,145 @@ impl Handler<Shutdown> for Registry {
                 c.handle.addr.clone()
             })
             .collect()
+    }
+}
+
+impl Handler<SendToUser> for Registry {
+    type Result = ();
+    fn handle(&mut self, msg: SendToUser, _ctx: &mut Context<Self>) {
+        for s in self.sessions_of(msg.account) {
+            s.out.push(msg.frame.clone());
+        }
+    }
+}
+
+impl Handler<CloseUser> for Registry {
+    type Result = ();
+    fn handle(&mut self, msg: CloseUser, _ctx: &mut Context<Self>) {
+        for s in self.sessions_of(msg.account) {
+            s.addr
+                .do_send(Close::with_event(msg.event.clone(), msg.reason));
+        }
+    }
+}
+
+impl Handler<KickUser> for Registry {
+    type Result = ();
+    fn handle(&mut self, msg: KickUser, _ctx: &mut Context<Self>) {
+        if let Some(u) = self.users.get(&msg.account) {
+            for r in &u.rooms {
+                if let Some(e) = self.rooms.get(r) {
+                    e.addr.do_send(room::MemberKicked {
+                        account: msg.account,
+                        by: msg.by.clone(),
+                    });
+                }
+            }
+        }
+        for s in self.sessions_of(msg.account) {
+            s.addr
+                .do_send(Close::with_event(msg.event.clone(), "kicked"));
+        }
+    }
+}
+
+impl Handler<KickFromRoom> for Registry {
+    type Result = ();
+    fn handle(&mut self, msg: KickFromRoom, _ctx: &mut Context<Self>) {
+        if let Some(e) = self.rooms.get(&msg.room) {
+            e.addr.do_send(RemoveMember {
+                account: msg.account,
+                why: room::Departure::Kicked { by: msg.by },
+                requester: None,
+                stored: true,
+            });
+        }
+        if let Some(u) = self.users.get_mut(&msg.account) {
+            u.rooms.remove(&msg.room);
+        }
+    }
+}
+
+impl Handler<RoleChanged> for Registry {
+    type Result = ();
+    fn handle(&mut self, msg: RoleChanged, _ctx: &mut Context<Self>) {
+        if let Some(u) = self.users.get_mut(&msg.account) {
+            u.role = msg.role;
+            for r in &u.rooms {
+                if let Some(e) = self.rooms.get(r) {
+                    e.addr.do_send(room::UpdateMember {
+                        account: msg.account,
+                        name: None,
+                        role: Some(msg.role),
+                    });
+                }
+            }
+        }
+        let ev = events::event(
+            "role_changed",
+            fields!("user" => &msg.name, "role" => msg.role.as_str(), "by" => &msg.by),
+        );
+        for s in self.sessions_of(msg.account) {
+            s.addr.do_send(UserChanged {
+                name: None,
+                role: Some(msg.role),
+            });
+            s.out.push(ev.clone());
+        }
+    }
+}
+
+impl Handler<IsOnline> for Registry {
+    type Result = bool;
+    fn handle(&mut self, msg: IsOnline, _ctx: &mut Context<Self>) -> bool {
+        self.users.contains_key(&msg.0)
+    }
+}
+
+impl Handler<Announce> for Registry {
+    type Result = ResponseFuture<Result<Committed, Failure>>;
+    fn handle(&mut self, msg: Announce, ctx: &mut Context<Self>) -> Self::Result {
+        let (reply, rx) = oneshot::channel();
+        let me = ctx.address();
+        let (from, text) = (msg.from.name.clone(), msg.text.clone());
+        self.env.chat_log.do_send(Append {
+            row: NewChatLog {
+                kind: Kind::Announcement.as_str(),
+                room_id: None,
+                sender_id: Some(msg.from.id),
+                sender_name: msg.from.name,
+                recipient_id: None,
+                text: msg.text,
+                at: store::now(),
+            },
+            done: Box::new(move |result| {
+                me.do_send(AnnouncementCommitted {
+                    from,
+                    text,
+                    result,
+                    reply,
+                });
+            }),
+        });
+        Box::pin(async move {
+            rx.await
+                .unwrap_or_else(|_| Err(Failure::new(ErrorCode::Internal)))
+        })
+    }
+}
+
+impl Handler<AnnouncementCommitted> for Registry {
+    type Result = ();
+    fn handle(&mut self, msg: AnnouncementCommitted, _ctx: &mut Context<Self>) {
+        if let Ok(c) = &msg.result {
+            let ev = events::event(
+                "announcement",
+                fields!("id" => c.id, "from" => &msg.from, "text" => &msg.text, "at" => store::fmt_time(&c.at)),
+            );
+            for c in self.conns.values().filter(|c| c.account.is_some()) {
+                c.handle.out.push(ev.clone());
+            }
+        }
+        let _ = msg.reply.send(msg.result);
     }
 }

@@ -69,6 +69,19 @@ pub struct RemoveMember {
     /// The session that asked, if it is the member's own; it gets the reply
     /// instead of `left`.
     pub requester: Option<SessionId>,
+    /// The membership row is already deleted (by the Moderation actor, in
+    /// the transaction of its record).
+    pub stored: bool,
+}
+
+/// A global kick: the room shows the member leaving (`left`, reason
+/// `kicked`) and forgets its sessions, which are about to close; the
+/// membership itself stays.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct MemberKicked {
+    pub account: AccountId,
+    pub by: String,
 }
 
 /// `say`: logged, then delivered to every session in the room but the
@@ -319,7 +332,7 @@ impl Handler<AddMember> for Room {
         if self.members.len() + self.joining.len() >= self.capacity.max(0) as usize {
             return Box::pin(fut::ready(Err(Failure::msg(
                 ErrorCode::RoomFull,
-                format!("room {} is full ({} members)", self.name, self.capacity),
+                format!("room {} is full (capacity {})", self.name, self.capacity),
             ))));
         }
         self.joining.insert(msg.user.id);
@@ -392,6 +405,24 @@ impl Handler<RemoveMember> for Room {
             act.report(ctx);
             Ok(())
         }))
+    }
+}
+
+impl Handler<MemberKicked> for Room {
+    type Result = ();
+    fn handle(&mut self, msg: MemberKicked, _ctx: &mut Context<Self>) {
+        let Some(m) = self.members.get_mut(&msg.account) else {
+            return;
+        };
+        m.sessions.clear();
+        let user = m.name.clone();
+        let members = self.members.len();
+        let ev = events::event(
+            "left",
+            fields!("room" => &*self.name, "user" => user, "members" => members, "reason" => "kicked", "by" => msg.by),
+        );
+        self.fan_out_others(&ev, msg.account);
+        self.report(_ctx);
     }
 }
 

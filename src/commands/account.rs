@@ -4,6 +4,7 @@ use chrono::TimeDelta;
 use serde_json::json;
 
 use super::{internal, Ctx, Effect, Outcome, Reply};
+use crate::actors::moderation::{BanOf, CheckLogin, LoginFailed};
 use crate::actors::UserRef;
 use crate::auth::{hash_token, new_token};
 use crate::error::{ErrorCode, Failure};
@@ -45,6 +46,15 @@ pub async fn register(ctx: Ctx, args: Args) -> Outcome {
 pub async fn login(ctx: Ctx, args: Args) -> Outcome {
     let username = args.str("username")?.to_owned();
     let password = args.str("password")?.to_owned();
+    let moderation = &ctx.env.moderation;
+    if let Err(f) = moderation
+        .send(CheckLogin { ip: ctx.ip.clone() })
+        .await
+        .map_err(internal)?
+    {
+        record(&ctx, None, &username, false, "rate_limited").await?;
+        return Err(f);
+    }
     let name = username.clone();
     let account = ctx
         .env
@@ -60,6 +70,7 @@ pub async fn login(ctx: Ctx, args: Args) -> Outcome {
     match account {
         Some(a) if matches => start_session(&ctx, a, &username, "login", None).await,
         other => {
+            moderation.do_send(LoginFailed { ip: ctx.ip.clone() });
             record(
                 &ctx,
                 other.map(|a| a.id),
@@ -103,6 +114,16 @@ async fn start_session(
     how: &'static str,
     resumed: Option<(String, String)>,
 ) -> Outcome {
+    let ban = ctx
+        .env
+        .moderation
+        .send(BanOf(account.id))
+        .await
+        .map_err(internal)?;
+    if let Some(ban) = ban {
+        record(ctx, Some(account.id), attempted, false, "banned").await?;
+        return Err(ban.failure(ErrorCode::Banned, "banned"));
+    }
     let now = store::now();
     let ttl =
         TimeDelta::seconds(ctx.env.config.auth.token_ttl_s.min(i64::MAX as u64 / 1000) as i64);

@@ -1,35 +1,51 @@
 //! say and whisper: the texts that go into the chat log.
 //!
 //! [`gate`] is the one place every `say` and `whisper` passes before it is
-//! logged: the text rules now; mutes, the word filter and flood control
-//! belong there too.
+//! logged: the text rules, then the Moderation actor (mutes, flood control,
+//! the word filter).
 
 use super::rooms::{lookup, room_arg};
 use super::{internal, Ctx, Outcome, Reply};
+use crate::actors::moderation::Gate;
 use crate::actors::registry::Whisper;
-use crate::actors::room::PostMessage;
+use crate::actors::room::{IsMember, PostMessage};
 use crate::actors::UserRef;
 use crate::error::{ErrorCode, Failure};
 use crate::fields;
-use crate::model::username_key;
+use crate::model::{username_key, RoomId};
 use crate::protocol::Args;
 use crate::store::{self, accounts};
 use crate::validate;
 
 /// Checks a text before it may be logged and delivered.
-fn gate(ctx: &Ctx, text: &str) -> Result<UserRef, Failure> {
+async fn gate(ctx: &Ctx, text: &str, room: Option<RoomId>) -> Result<UserRef, Failure> {
     validate::text(text, ctx.env.config.limits.max_text_chars)
         .map_err(|e| Failure::bad_field("text", e))?;
-    Ok(ctx.user()?.clone())
+    let user = ctx.user()?.clone();
+    ctx.env
+        .moderation
+        .send(Gate {
+            user: user.clone(),
+            room,
+            text: text.to_owned(),
+        })
+        .await
+        .map_err(internal)??;
+    Ok(user)
 }
 
 pub async fn say(ctx: Ctx, args: Args) -> Outcome {
     let room_name = room_arg(&args)?;
     let text = args.str("text")?.to_owned();
-    let user = gate(&ctx, &text)?;
-    let room = lookup(&ctx, &room_name)
-        .await?
-        .ok_or_else(|| Failure::msg(ErrorCode::NotInRoom, format!("you are not in {room_name}")))?;
+    validate::text(&text, ctx.env.config.limits.max_text_chars)
+        .map_err(|e| Failure::bad_field("text", e))?;
+    let not_in = || Failure::msg(ErrorCode::NotInRoom, format!("you are not in {room_name}"));
+    let room = lookup(&ctx, &room_name).await?.ok_or_else(not_in)?;
+    let me = ctx.user()?.id;
+    if !room.addr.send(IsMember(me)).await.map_err(internal)? {
+        return Err(not_in());
+    }
+    let user = gate(&ctx, &text, Some(room.id)).await?;
     let done = room
         .addr
         .send(PostMessage {
@@ -45,16 +61,18 @@ pub async fn say(ctx: Ctx, args: Args) -> Outcome {
 pub async fn whisper(ctx: Ctx, args: Args) -> Outcome {
     let to = args.str("to")?.to_owned();
     let text = args.str("text")?.to_owned();
-    let user = gate(&ctx, &text)?;
+    validate::text(&text, ctx.env.config.limits.max_text_chars)
+        .map_err(|e| Failure::bad_field("text", e))?;
     if validate::username(&to).is_err() {
         return Err(Failure::msg(
             ErrorCode::NoSuchUser,
             format!("no user {to:?}"),
         ));
     }
-    if username_key(&to) == username_key(&user.name) {
+    if username_key(&to) == username_key(&ctx.user()?.name) {
         return Err(Failure::new(ErrorCode::CannotWhisperSelf));
     }
+    let user = gate(&ctx, &text, None).await?;
     let sent = ctx
         .env
         .registry

@@ -8,6 +8,7 @@
 mod account;
 mod chat;
 mod info;
+mod moderation;
 mod rooms;
 
 use std::future::Future;
@@ -123,7 +124,9 @@ macro_rules! command {
     };
 }
 
-use Access::{Anyone, LoggedIn, LoggedOut};
+use Access::{Anyone, AtLeast, LoggedIn, LoggedOut};
+const MODERATOR: Access = AtLeast(Role::Moderator);
+const ADMIN: Access = AtLeast(Role::Admin);
 
 pub static COMMANDS: &[Command] = &[
     command!("register", Anyone, "Create an account.", account::register),
@@ -186,6 +189,68 @@ pub static COMMANDS: &[Command] = &[
         Anyone,
         "The server's and the protocol's versions.",
         info::version
+    ),
+    command!(
+        "kick",
+        MODERATOR,
+        "Disconnect a user, or remove them from a room.",
+        moderation::kick
+    ),
+    command!(
+        "mute",
+        MODERATOR,
+        "Stop a user talking, everywhere or in a room.",
+        moderation::mute
+    ),
+    command!("unmute", MODERATOR, "Lift a mute.", moderation::unmute),
+    command!(
+        "ban",
+        MODERATOR,
+        "Disconnect a user and refuse their logins.",
+        moderation::ban
+    ),
+    command!("unban", MODERATOR, "Lift a ban.", moderation::unban),
+    command!(
+        "delete_message",
+        MODERATOR,
+        "Hide a message from history.",
+        moderation::delete_message
+    ),
+    command!(
+        "modlog",
+        MODERATOR,
+        "Read the moderation record.",
+        moderation::modlog
+    ),
+    command!(
+        "set_role",
+        ADMIN,
+        "Make a user a user, moderator or admin.",
+        moderation::set_role
+    ),
+    command!(
+        "announce",
+        ADMIN,
+        "Send a text to everyone online.",
+        moderation::announce
+    ),
+    command!(
+        "filter_add",
+        ADMIN,
+        "Add a word to the filter.",
+        moderation::filter_add
+    ),
+    command!(
+        "filter_remove",
+        ADMIN,
+        "Remove a word from the filter.",
+        moderation::filter_remove
+    ),
+    command!(
+        "filter_list",
+        MODERATOR,
+        "List the filtered words.",
+        moderation::filter_list
     ),
 ];
 

@@ -109,6 +109,8 @@ pub struct Db {
     pool: Pool,
     backend: Backend,
     mysql_ids: chat_log::MysqlIds,
+    /// How long a request waits for a worker before `unavailable`.
+    wait: std::time::Duration,
     permits: Arc<tokio::sync::Semaphore>,
 }
 
@@ -121,6 +123,7 @@ impl Db {
             pool,
             backend: url.backend(),
             mysql_ids,
+            wait: opts.connection_timeout,
             permits: Arc::new(tokio::sync::Semaphore::new(opts.max_size as usize)),
         })
     }
@@ -151,10 +154,12 @@ impl Db {
     {
         let permits = self.permits.clone();
         let pool = self.pool.clone();
+        let wait = self.wait;
         async move {
-            let _permit = permits
-                .acquire()
+            // Every worker busy (a hung database): give up like the pool does.
+            let _permit = tokio::time::timeout(wait, permits.acquire())
                 .await
+                .map_err(|_| StoreError::Unavailable("all store workers busy".into()))?
                 .map_err(|_| StoreError::Other("store closed".into()))?;
             tokio::task::spawn_blocking(move || {
                 let mut conn = pool

@@ -61,3 +61,184 @@ pub fn banned_words(conn: &mut DbConn) -> StoreResult<Vec<String>> {
         .select(banned_words::word)
         .load(conn)?)
 }
+
+// ---- Mutes and bans in force ----------------------------------------------
+
+use super::schema::{accounts, bans, mutes, rooms};
+
+/// A mute or ban in force; `room_id` 0 is a global mute.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = mutes)]
+pub struct MuteRow {
+    pub account_id: AccountId,
+    pub room_id: RoomId,
+    pub until: Option<NaiveDateTime>,
+    pub reason: Option<String>,
+    pub actor_id: Option<AccountId>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = bans)]
+pub struct BanRow {
+    pub account_id: AccountId,
+    pub until: Option<NaiveDateTime>,
+    pub reason: Option<String>,
+    pub actor_id: Option<AccountId>,
+    pub created_at: NaiveDateTime,
+}
+
+/// Mutes that have not ended at `now`.
+pub fn active_mutes(conn: &mut DbConn, now: NaiveDateTime) -> StoreResult<Vec<MuteRow>> {
+    Ok(mutes::table
+        .filter(mutes::until.is_null().or(mutes::until.gt(now)))
+        .select(MuteRow::as_select())
+        .load(conn)?)
+}
+
+pub fn active_bans(conn: &mut DbConn, now: NaiveDateTime) -> StoreResult<Vec<BanRow>> {
+    Ok(bans::table
+        .filter(bans::until.is_null().or(bans::until.gt(now)))
+        .select(BanRow::as_select())
+        .load(conn)?)
+}
+
+/// Sets (or replaces) a mute.
+pub fn put_mute(conn: &mut DbConn, m: &MuteRow) -> StoreResult<()> {
+    delete_mute(conn, m.account_id, m.room_id)?;
+    diesel::insert_into(mutes::table)
+        .values((
+            mutes::account_id.eq(m.account_id),
+            mutes::room_id.eq(m.room_id),
+            mutes::until.eq(m.until),
+            mutes::reason.eq(&m.reason),
+            mutes::actor_id.eq(m.actor_id),
+            mutes::created_at.eq(m.created_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn delete_mute(conn: &mut DbConn, account: AccountId, room: RoomId) -> StoreResult<bool> {
+    let n = diesel::delete(
+        mutes::table
+            .filter(mutes::account_id.eq(account))
+            .filter(mutes::room_id.eq(room)),
+    )
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
+pub fn put_ban(conn: &mut DbConn, b: &BanRow) -> StoreResult<()> {
+    delete_ban(conn, b.account_id)?;
+    diesel::insert_into(bans::table)
+        .values((
+            bans::account_id.eq(b.account_id),
+            bans::until.eq(b.until),
+            bans::reason.eq(&b.reason),
+            bans::actor_id.eq(b.actor_id),
+            bans::created_at.eq(b.created_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn delete_ban(conn: &mut DbConn, account: AccountId) -> StoreResult<bool> {
+    Ok(diesel::delete(bans::table.filter(bans::account_id.eq(account))).execute(conn)? > 0)
+}
+
+/// Adds a filtered word; `false` when it was there.
+pub fn add_word(
+    conn: &mut DbConn,
+    word: &str,
+    by: AccountId,
+    at: NaiveDateTime,
+) -> StoreResult<bool> {
+    let r = diesel::insert_into(banned_words::table)
+        .values((
+            banned_words::word.eq(word),
+            banned_words::added_by.eq(Some(by)),
+            banned_words::created_at.eq(at),
+        ))
+        .execute(conn);
+    match r.map_err(super::StoreError::from) {
+        Ok(_) => Ok(true),
+        Err(super::StoreError::Conflict) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+pub fn remove_word(conn: &mut DbConn, word: &str) -> StoreResult<bool> {
+    Ok(diesel::delete(banned_words::table.filter(banned_words::word.eq(word))).execute(conn)? > 0)
+}
+
+// ---- modlog ---------------------------------------------------------------
+
+/// What `modlog` asks for.
+#[derive(Debug, Clone, Default)]
+pub struct LogQuery {
+    pub target: Option<AccountId>,
+    pub action: Option<String>,
+    pub before: Option<i64>,
+    pub limit: i64,
+}
+
+/// A record with its ids turned into names (current account names; null
+/// when the account or room no longer exists).
+#[derive(Debug, Clone)]
+pub struct LogEntry {
+    pub row: ActionRow,
+    pub target: Option<String>,
+    pub by: Option<String>,
+    pub room: Option<String>,
+}
+
+/// Records newest first, with names resolved in two extra queries.
+pub fn query_log(conn: &mut DbConn, q: &LogQuery) -> StoreResult<Vec<LogEntry>> {
+    let mut query = moderation_actions::table
+        .select(ActionRow::as_select())
+        .order(moderation_actions::id.desc())
+        .limit(q.limit)
+        .into_boxed();
+    if let Some(t) = q.target {
+        query = query.filter(moderation_actions::target_id.eq(t));
+    }
+    if let Some(a) = &q.action {
+        query = query.filter(moderation_actions::action.eq(a.clone()));
+    }
+    if let Some(b) = q.before {
+        query = query.filter(moderation_actions::id.lt(b));
+    }
+    let rows: Vec<ActionRow> = query.load(conn)?;
+    let mut ids: Vec<AccountId> = rows
+        .iter()
+        .flat_map(|r| [r.target_id, r.actor_id])
+        .flatten()
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let names: std::collections::HashMap<AccountId, String> = accounts::table
+        .filter(accounts::id.eq_any(&ids))
+        .select((accounts::id, accounts::username))
+        .load::<(AccountId, String)>(conn)?
+        .into_iter()
+        .collect();
+    let mut room_ids: Vec<RoomId> = rows.iter().filter_map(|r| r.room_id).collect();
+    room_ids.sort_unstable();
+    room_ids.dedup();
+    let room_names: std::collections::HashMap<RoomId, String> = rooms::table
+        .filter(rooms::id.eq_any(&room_ids))
+        .select((rooms::id, rooms::name))
+        .load::<(RoomId, String)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|row| LogEntry {
+            target: row.target_id.and_then(|i| names.get(&i).cloned()),
+            by: row.actor_id.and_then(|i| names.get(&i).cloned()),
+            room: row.room_id.and_then(|i| room_names.get(&i).cloned()),
+            row,
+        })
+        .collect())
+}

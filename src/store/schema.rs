@@ -99,6 +99,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mutes (account_id, room_id) {
+        account_id -> BigInt,
+        room_id -> BigInt,
+        until -> Nullable<Timestamp>,
+        reason -> Nullable<Text>,
+        actor_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bans (account_id) {
+        account_id -> BigInt,
+        until -> Nullable<Timestamp>,
+        reason -> Nullable<Text>,
+        actor_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(auth_tokens -> accounts (account_id));
 diesel::joinable!(room_members -> accounts (account_id));
 diesel::joinable!(room_members -> rooms (room_id));
@@ -113,4 +134,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     chat_logs,
     moderation_actions,
     banned_words,
+    mutes,
+    bans,
 );

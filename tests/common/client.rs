@@ -192,3 +192,67 @@ impl TestClient {
         r["token"].as_str().expect("token").to_owned()
     }
 }
+
+impl TestClient {
+    /// The next frame in arrival order (unclaimed ones first), within
+    /// [`TIMEOUT`]; for checks on the order of replies.
+    pub fn next_frame(&mut self) -> Value {
+        if let Some(v) = self.pending.pop_front() {
+            return v;
+        }
+        let deadline = Instant::now() + TIMEOUT;
+        match self.read_frame(deadline) {
+            Some(v) => v,
+            None => self.fail("timed out waiting for a frame"),
+        }
+    }
+
+    /// Another handle on the socket, for writing from another thread (what
+    /// it writes is not in the transcript).
+    pub fn raw_stream(&self) -> TcpStream {
+        self.writer.try_clone().expect("clone socket")
+    }
+
+    /// This end's address (as the server sees it in `who`).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.writer.local_addr().expect("local addr")
+    }
+
+    /// Reads and throws away whatever the server sent (not necessarily
+    /// whole lines) until it closes the connection; panics if it is still
+    /// open after `limit`. Returns the number of bytes read.
+    pub fn drain_until_closed(&mut self, limit: Duration) -> usize {
+        use std::io::Read;
+        let deadline = Instant::now() + limit;
+        let mut total = self.pending.len();
+        self.pending.clear();
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match self.reader.read(&mut buf) {
+                Ok(0) => return total,
+                Ok(n) => total += n,
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    if Instant::now() >= deadline {
+                        self.fail(&format!(
+                            "the server did not close the connection ({total} bytes read)"
+                        ));
+                    }
+                }
+                Err(_) => return total,
+            }
+        }
+    }
+}
+
+/// `v` is a timestamp as the contract writes them: RFC 3339 UTC with
+/// milliseconds and a `Z` (`2026-11-21T10:00:00.123Z`).
+pub fn assert_timestamp(v: &Value) {
+    let s = v
+        .as_str()
+        .unwrap_or_else(|| panic!("timestamp {v} is not a string"));
+    let ok = s.len() == 24
+        && s.ends_with('Z')
+        && s.as_bytes()[19] == b'.'
+        && chrono::DateTime::parse_from_rfc3339(s).is_ok();
+    assert!(ok, "{s:?} is not RFC 3339 UTC with milliseconds and Z");
+}

@@ -1,0 +1,498 @@
+//! The privileged actions: each writes its state change and its record in
+//! one transaction, then updates the actor's state and tells those affected.
+
+use actix::prelude::*;
+use chrono::TimeDelta;
+use diesel::Connection;
+use serde_json::{Map, Value};
+
+use super::{record, Moderation, Sanction, GLOBAL};
+use crate::actors::registry::{CloseUser, IsOnline, KickFromRoom, KickUser, RoleChanged};
+use crate::actors::room::{Broadcast, Room};
+use crate::actors::UserRef;
+use crate::error::{ErrorCode, Failure};
+use crate::fields;
+use crate::model::{MessageId, Role, RoomId};
+use crate::protocol::events;
+use crate::store::accounts::Account;
+use crate::store::moderation::{self as records, BanRow, MuteRow};
+use crate::store::{self, chat_log, rooms, DbConn, StoreError};
+
+/// A room an action is about.
+#[derive(Clone)]
+pub struct RoomTarget {
+    pub id: RoomId,
+    pub name: String,
+    pub addr: Addr<Room>,
+}
+
+pub enum Act {
+    Kick {
+        target: Account,
+        reason: Option<String>,
+        room: Option<RoomTarget>,
+    },
+    Mute {
+        target: Account,
+        duration_s: Option<i64>,
+        reason: Option<String>,
+        room: Option<RoomTarget>,
+    },
+    Unmute {
+        target: Account,
+        room: Option<RoomTarget>,
+    },
+    Ban {
+        target: Account,
+        duration_s: Option<i64>,
+        reason: Option<String>,
+    },
+    Unban {
+        target: Account,
+    },
+    DeleteMessage {
+        id: MessageId,
+        author: Option<i64>,
+        room: RoomTarget,
+    },
+    SetRole {
+        target: Account,
+        role: Role,
+    },
+    FilterAdd {
+        word: String,
+    },
+    FilterRemove {
+        word: String,
+    },
+}
+
+type Done = ResponseActFuture<Moderation, Result<Map<String, Value>, Failure>>;
+
+fn ready(r: Result<Map<String, Value>, Failure>) -> Done {
+    Box::pin(fut::ready(r))
+}
+
+impl Moderation {
+    pub(super) fn perform(&mut self, by: UserRef, act: Act, ctx: &mut Context<Self>) -> Done {
+        tracing::info!(by = %by.name, action = act.name(), "moderation");
+        match act {
+            Act::Kick {
+                target,
+                reason,
+                room,
+            } => self.kick(by, target, reason, room),
+            Act::Mute {
+                target,
+                duration_s,
+                reason,
+                room,
+            } => self.mute(by, target, duration_s, reason, room, ctx),
+            Act::Unmute { target, room } => self.unmute(by, target, room),
+            Act::Ban {
+                target,
+                duration_s,
+                reason,
+            } => self.ban(by, target, duration_s, reason, ctx),
+            Act::Unban { target } => self.unban(by, target),
+            Act::DeleteMessage { id, author, room } => self.delete_message(by, id, author, room),
+            Act::SetRole { target, role } => self.set_role(by, target, role),
+            Act::FilterAdd { word } => self.filter_change(by, word, true),
+            Act::FilterRemove { word } => self.filter_change(by, word, false),
+        }
+    }
+
+    /// Runs `f` in one transaction on the blocking pool.
+    fn commit<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, StoreError> + Send + 'static,
+    ) -> impl ActorFuture<Moderation, Output = Result<T, Failure>> {
+        self.db
+            .run(move |c| c.transaction(f))
+            .into_actor(self)
+            .map(|r, _, _| r.map_err(Failure::from))
+    }
+
+    fn kick(
+        &mut self,
+        by: UserRef,
+        target: Account,
+        reason: Option<String>,
+        room: Option<RoomTarget>,
+    ) -> Done {
+        let at = store::now();
+        let rec = record(
+            "kick",
+            Some(target.id),
+            Some(by.id),
+            room.as_ref().map(|r| r.id),
+            reason.clone(),
+            None,
+            at,
+            None,
+        );
+        let registry = self.registry.clone();
+        match room {
+            Some(room) => {
+                let (rid, tid) = (room.id, target.id);
+                let write = self.commit(move |c| {
+                    if !rooms::remove_member(c, rid, tid)? {
+                        return Ok(false);
+                    }
+                    records::record(c, &rec)?;
+                    Ok(true)
+                });
+                Box::pin(write.map(move |res, act, _| {
+                    if !res? {
+                        return Err(Failure::msg(
+                            ErrorCode::NotInRoom,
+                            format!("{} is not in {}", target.username, room.name),
+                        ));
+                    }
+                    registry.do_send(KickFromRoom {
+                        account: target.id,
+                        room: room.name.clone(),
+                        by: by.name.clone(),
+                    });
+                    act.tell(
+                        target.id,
+                        events::event(
+                            "kicked",
+                            fields!("by" => &by.name, "reason" => reason, "room" => &room.name),
+                        ),
+                    );
+                    Ok(Map::new())
+                }))
+            }
+            None => {
+                let db = self.db.clone();
+                Box::pin(
+                    async move {
+                        if !registry.send(IsOnline(target.id)).await.unwrap_or(false) {
+                            return Err(Failure::msg(
+                                ErrorCode::UserOffline,
+                                format!("{} is offline", target.username),
+                            ));
+                        }
+                        db.run(move |c| records::record(c, &rec)).await?;
+                        let ev =
+                            events::event("kicked", fields!("by" => &by.name, "reason" => reason));
+                        registry.do_send(KickUser {
+                            account: target.id,
+                            by: by.name,
+                            event: ev,
+                        });
+                        Ok(Map::new())
+                    }
+                    .into_actor(self),
+                )
+            }
+        }
+    }
+
+    fn mute(
+        &mut self,
+        by: UserRef,
+        target: Account,
+        duration_s: Option<i64>,
+        reason: Option<String>,
+        room: Option<RoomTarget>,
+        ctx: &mut Context<Self>,
+    ) -> Done {
+        let at = store::now();
+        let until = duration_s.map(|d| at + TimeDelta::seconds(d));
+        let room_id = room.as_ref().map_or(GLOBAL, |r| r.id);
+        let row = MuteRow {
+            account_id: target.id,
+            room_id,
+            until,
+            reason: reason.clone(),
+            actor_id: Some(by.id),
+            created_at: at,
+        };
+        let rec = record(
+            "mute",
+            Some(target.id),
+            Some(by.id),
+            room.as_ref().map(|r| r.id),
+            reason.clone(),
+            until,
+            at,
+            None,
+        );
+        let write = self.commit(move |c| {
+            records::put_mute(c, &row)?;
+            records::record(c, &rec)
+        });
+        let _ = ctx;
+        Box::pin(write.map(move |res, act, ctx| {
+            res?;
+            let room_name = room.map(|r| r.name);
+            let s = Sanction { until, reason: reason.clone(), room: room_name.clone() };
+            let until_json = s.until_json();
+            act.mutes.insert((target.id, room_id), s);
+            if let Some(u) = until {
+                act.arm_mute_timer(ctx, (target.id, room_id), u);
+            }
+            act.tell(target.id, events::event("muted", fields!("by" => &by.name, "until" => until_json.clone(), "reason" => reason, "room" => room_name)));
+            Ok(fields!("until" => until_json))
+        }))
+    }
+
+    fn unmute(&mut self, by: UserRef, target: Account, room: Option<RoomTarget>) -> Done {
+        let room_id = room.as_ref().map_or(GLOBAL, |r| r.id);
+        let now = store::now();
+        if !self
+            .mutes
+            .get(&(target.id, room_id))
+            .is_some_and(|s| s.active(now))
+        {
+            let where_ = room.map_or(String::new(), |r| format!(" in {}", r.name));
+            return ready(Err(Failure::msg(
+                ErrorCode::NotMuted,
+                format!("{} is not muted{where_}", target.username),
+            )));
+        }
+        let rec = record(
+            "unmute",
+            Some(target.id),
+            Some(by.id),
+            room.as_ref().map(|r| r.id),
+            None,
+            None,
+            now,
+            None,
+        );
+        let write = self.commit(move |c| {
+            records::delete_mute(c, target.id, room_id)?;
+            records::record(c, &rec)
+        });
+        Box::pin(write.map(move |res, act, _| {
+            res?;
+            act.mutes.remove(&(target.id, room_id));
+            act.tell(
+                target.id,
+                events::event(
+                    "unmuted",
+                    fields!("by" => &by.name, "room" => room.map(|r| r.name)),
+                ),
+            );
+            Ok(Map::new())
+        }))
+    }
+
+    fn ban(
+        &mut self,
+        by: UserRef,
+        target: Account,
+        duration_s: Option<i64>,
+        reason: Option<String>,
+        ctx: &mut Context<Self>,
+    ) -> Done {
+        let at = store::now();
+        let until = duration_s.map(|d| at + TimeDelta::seconds(d));
+        let row = BanRow {
+            account_id: target.id,
+            until,
+            reason: reason.clone(),
+            actor_id: Some(by.id),
+            created_at: at,
+        };
+        let rec = record(
+            "ban",
+            Some(target.id),
+            Some(by.id),
+            None,
+            reason.clone(),
+            until,
+            at,
+            None,
+        );
+        let write = self.commit(move |c| {
+            records::put_ban(c, &row)?;
+            records::record(c, &rec)
+        });
+        let _ = ctx;
+        Box::pin(write.map(move |res, act, ctx| {
+            res?;
+            let s = Sanction {
+                until,
+                reason: reason.clone(),
+                room: None,
+            };
+            let until_json = s.until_json();
+            act.bans.insert(target.id, s);
+            if let Some(u) = until {
+                act.arm_ban_timer(ctx, target.id, u);
+            }
+            let ev = events::event(
+                "banned",
+                fields!("by" => &by.name, "until" => until_json.clone(), "reason" => reason),
+            );
+            act.registry.do_send(CloseUser {
+                account: target.id,
+                event: ev,
+                reason: "banned",
+            });
+            Ok(fields!("until" => until_json))
+        }))
+    }
+
+    fn unban(&mut self, by: UserRef, target: Account) -> Done {
+        let now = store::now();
+        if !self.bans.get(&target.id).is_some_and(|s| s.active(now)) {
+            return ready(Err(Failure::msg(
+                ErrorCode::NotBanned,
+                format!("{} is not banned", target.username),
+            )));
+        }
+        let rec = record(
+            "unban",
+            Some(target.id),
+            Some(by.id),
+            None,
+            None,
+            None,
+            now,
+            None,
+        );
+        let write = self.commit(move |c| {
+            records::delete_ban(c, target.id)?;
+            records::record(c, &rec)
+        });
+        Box::pin(write.map(move |res, act, _| {
+            res?;
+            act.bans.remove(&target.id);
+            Ok(Map::new())
+        }))
+    }
+
+    fn delete_message(
+        &mut self,
+        by: UserRef,
+        id: MessageId,
+        author: Option<i64>,
+        room: RoomTarget,
+    ) -> Done {
+        let at = store::now();
+        let rec = record(
+            "delete_message",
+            author,
+            Some(by.id),
+            Some(room.id),
+            None,
+            None,
+            at,
+            Some(id.to_string()),
+        );
+        let by_id = by.id;
+        let write = self.commit(move |c| {
+            if !chat_log::mark_deleted(c, id, by_id, at)? {
+                return Ok(false); // deleted already: nothing new to record
+            }
+            records::record(c, &rec)?;
+            Ok(true)
+        });
+        Box::pin(write.map(move |res, _act, _| {
+            if res? {
+                room.addr.do_send(Broadcast(events::event(
+                    "message_deleted",
+                    fields!("room" => &room.name, "id" => id, "by" => &by.name),
+                )));
+            }
+            Ok(Map::new())
+        }))
+    }
+
+    fn set_role(&mut self, by: UserRef, target: Account, role: Role) -> Done {
+        let at = store::now();
+        let rec = record(
+            "set_role",
+            Some(target.id),
+            Some(by.id),
+            None,
+            None,
+            None,
+            at,
+            Some(role.as_str().to_owned()),
+        );
+        let write = self.commit(move |c| {
+            store::accounts::set_role(c, target.id, role)?;
+            records::record(c, &rec)
+        });
+        Box::pin(write.map(move |res, act, _| {
+            res?;
+            act.registry.do_send(RoleChanged {
+                account: target.id,
+                name: target.username,
+                role,
+                by: by.name,
+            });
+            Ok(Map::new())
+        }))
+    }
+
+    fn filter_change(&mut self, by: UserRef, word: String, add: bool) -> Done {
+        let Some(canon) = super::filter::canonical(&word) else {
+            return ready(Err(Failure::bad_field(
+                "word",
+                "must contain a letter or digit",
+            )));
+        };
+        if canon.chars().count() > 64 {
+            return ready(Err(Failure::bad_field(
+                "word",
+                "must be at most 64 characters",
+            )));
+        }
+        let at = store::now();
+        let action = if add { "filter_add" } else { "filter_remove" };
+        let rec = record(
+            action,
+            None,
+            Some(by.id),
+            None,
+            None,
+            None,
+            at,
+            Some(canon.clone()),
+        );
+        let w = canon.clone();
+        let write = self.commit(move |c| {
+            let changed = if add {
+                records::add_word(c, &w, by.id, at)?
+            } else {
+                records::remove_word(c, &w)?
+            };
+            if changed {
+                records::record(c, &rec)?;
+            }
+            Ok(changed)
+        });
+        Box::pin(write.map(move |res, act, _| {
+            res?;
+            if add {
+                act.filter.add(&canon);
+            } else {
+                act.filter.remove(&canon);
+            }
+            Ok(fields!("word" => canon))
+        }))
+    }
+}
+
+impl Act {
+    fn name(&self) -> &'static str {
+        match self {
+            Act::Kick { .. } => "kick",
+            Act::Mute { .. } => "mute",
+            Act::Unmute { .. } => "unmute",
+            Act::Ban { .. } => "ban",
+            Act::Unban { .. } => "unban",
+            Act::DeleteMessage { .. } => "delete_message",
+            Act::SetRole { .. } => "set_role",
+            Act::FilterAdd { .. } => "filter_add",
+            Act::FilterRemove { .. } => "filter_remove",
+        }
+    }
+}

@@ -1,0 +1,478 @@
+//! The Moderation actor owns the policy state: mutes and bans in force, the
+//! word filter, filter strikes, the flood-control buckets and the failed
+//! login windows. It is the only writer of `moderation_actions`, and writes
+//! each record in the same transaction as the action it records.
+//!
+//! Every `say` and `whisper` passes [`Gate`]; privileged commands arrive as
+//! [`Perform`] after the command handler has checked rank on stored roles.
+//! State is loaded from the database before the server accepts anyone, and
+//! kept in memory: no query per message. Timed mutes and bans end by a timer
+//! here (the stored `until` is checked again on load).
+
+mod acts;
+pub mod filter;
+pub mod limits;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use chrono::NaiveDateTime;
+use diesel::Connection;
+use serde_json::{Map, Value};
+
+use self::filter::Filter;
+use self::limits::{Buckets, LoginFailures};
+use super::registry::{Registry, SendToUser};
+use super::UserRef;
+use crate::config::Config;
+use crate::error::{ErrorCode, Failure};
+use crate::fields;
+use crate::model::{AccountId, RoomId};
+use crate::protocol::events;
+use crate::store::moderation::{self as records, NewAction};
+use crate::store::{self, Db, DbConn, StoreResult};
+
+pub use acts::{Act, RoomTarget};
+
+// ---- The Moderation actor's API -------------------------------------------
+
+/// May this text be logged and delivered? Checks mutes, takes a flood token,
+/// runs the word filter (recording a hit, and muting after too many).
+#[derive(Message)]
+#[rtype(result = "Result<(), Failure>")]
+pub struct Gate {
+    pub user: UserRef,
+    /// The room for `say`; `None` for `whisper`.
+    pub room: Option<RoomId>,
+    pub text: String,
+}
+
+/// May this address try to log in? `rate_limited` after too many failures.
+#[derive(Message)]
+#[rtype(result = "Result<(), Failure>")]
+pub struct CheckLogin {
+    pub ip: String,
+}
+
+/// A login from this address failed.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct LoginFailed {
+    pub ip: String,
+}
+
+/// The ban in force on an account, if any.
+#[derive(Message)]
+#[rtype(result = "Option<Sanction>")]
+pub struct BanOf(pub AccountId);
+
+/// Carry out a privileged action (rank already checked) and record it.
+#[derive(Message)]
+#[rtype(result = "Result<Map<String, Value>, Failure>")]
+pub struct Perform {
+    pub by: UserRef,
+    pub act: Act,
+}
+
+/// The filtered words.
+#[derive(Message)]
+#[rtype(result = "Vec<String>")]
+pub struct ListFilter;
+
+// ---- State -----------------------------------------------------------------
+
+/// A mute or a ban in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sanction {
+    pub until: Option<NaiveDateTime>,
+    pub reason: Option<String>,
+    /// For room mutes: the room's name, for the events.
+    pub room: Option<String>,
+}
+
+impl Sanction {
+    fn active(&self, now: NaiveDateTime) -> bool {
+        self.until.is_none_or(|u| u > now)
+    }
+
+    pub fn until_json(&self) -> Value {
+        self.until
+            .map_or(Value::Null, |u| store::fmt_time(&u).into())
+    }
+
+    /// The `muted` / `banned` error with `until` and `reason`.
+    pub fn failure(&self, code: ErrorCode, what: &str) -> Failure {
+        let message = match self.until {
+            Some(u) => format!("{what} until {}", store::fmt_time(&u)),
+            None => format!("{what} until further notice"),
+        };
+        Failure::msg(code, message)
+            .with("until", self.until_json())
+            .with("reason", self.reason.clone())
+    }
+}
+
+/// Global mutes are keyed with room 0, as stored.
+const GLOBAL: RoomId = 0;
+
+/// What is loaded before start: mutes and bans in force, filtered words,
+/// and room names (for the events of room mutes).
+pub struct Initial {
+    pub mutes: Vec<records::MuteRow>,
+    pub bans: Vec<records::BanRow>,
+    pub words: Vec<String>,
+    pub room_names: HashMap<RoomId, String>,
+}
+
+impl Initial {
+    pub fn load(conn: &mut DbConn) -> StoreResult<Initial> {
+        let now = store::now();
+        Ok(Initial {
+            mutes: records::active_mutes(conn, now)?,
+            bans: records::active_bans(conn, now)?,
+            words: records::banned_words(conn)?,
+            room_names: store::rooms::all(conn)?
+                .into_iter()
+                .map(|r| (r.id, r.name))
+                .collect(),
+        })
+    }
+}
+
+pub struct Moderation {
+    config: Arc<Config>,
+    db: Db,
+    registry: Addr<Registry>,
+    mutes: HashMap<(AccountId, RoomId), Sanction>,
+    bans: HashMap<AccountId, Sanction>,
+    filter: Filter,
+    strikes: HashMap<AccountId, VecDeque<Instant>>,
+    buckets: Buckets,
+    logins: LoginFailures,
+}
+
+impl Moderation {
+    pub fn new(
+        config: Arc<Config>,
+        db: Db,
+        registry: Addr<Registry>,
+        initial: Initial,
+    ) -> Moderation {
+        let l = &config.limits;
+        let mut m = Moderation {
+            buckets: Buckets::new(l.say_burst, l.say_per_s),
+            logins: LoginFailures::new(l.login_failures_per_min, Duration::from_secs(60)),
+            filter: Filter::new(initial.words),
+            mutes: HashMap::new(),
+            bans: HashMap::new(),
+            strikes: HashMap::new(),
+            config,
+            db,
+            registry,
+        };
+        for row in initial.mutes {
+            let room = initial.room_names.get(&row.room_id).cloned();
+            m.mutes.insert(
+                (row.account_id, row.room_id),
+                Sanction {
+                    until: row.until,
+                    reason: row.reason,
+                    room,
+                },
+            );
+        }
+        for row in initial.bans {
+            m.bans.insert(
+                row.account_id,
+                Sanction {
+                    until: row.until,
+                    reason: row.reason,
+                    room: None,
+                },
+            );
+        }
+        m
+    }
+
+    /// The mute that applies to `account` in `room` (global first).
+    fn mute_of(
+        &self,
+        account: AccountId,
+        room: Option<RoomId>,
+        now: NaiveDateTime,
+    ) -> Option<&Sanction> {
+        let global = self.mutes.get(&(account, GLOBAL)).filter(|s| s.active(now));
+        global
+            .or_else(|| room.and_then(|r| self.mutes.get(&(account, r)).filter(|s| s.active(now))))
+    }
+
+    fn tell(&self, account: AccountId, frame: bytes::Bytes) {
+        self.registry.do_send(SendToUser { account, frame });
+    }
+
+    /// Ends a mute at its `until` (timers are capped at a day and re-armed,
+    /// so a long mute needs no far-future timer).
+    fn arm_mute_timer(
+        &self,
+        ctx: &mut Context<Self>,
+        key: (AccountId, RoomId),
+        until: NaiveDateTime,
+    ) {
+        let wait = (until - store::now())
+            .to_std()
+            .unwrap_or_default()
+            .min(Duration::from_secs(86_400));
+        ctx.run_later(wait + Duration::from_millis(1), move |act, ctx| {
+            let Some(s) = act.mutes.get(&key) else { return };
+            if s.until != Some(until) {
+                return; // replaced or lifted since
+            }
+            if s.active(store::now()) {
+                return act.arm_mute_timer(ctx, key, until);
+            }
+            let room = s.room.clone();
+            act.mutes.remove(&key);
+            act.tell(
+                key.0,
+                events::event("unmuted", fields!("by" => Value::Null, "room" => room)),
+            );
+        });
+    }
+
+    fn arm_ban_timer(&self, ctx: &mut Context<Self>, account: AccountId, until: NaiveDateTime) {
+        let wait = (until - store::now())
+            .to_std()
+            .unwrap_or_default()
+            .min(Duration::from_secs(86_400));
+        ctx.run_later(wait + Duration::from_millis(1), move |act, ctx| {
+            let Some(s) = act.bans.get(&account) else {
+                return;
+            };
+            if s.until != Some(until) {
+                return;
+            }
+            if s.active(store::now()) {
+                return act.arm_ban_timer(ctx, account, until);
+            }
+            act.bans.remove(&account);
+        });
+    }
+
+    /// A word-filter hit: recorded; too many in the window mute the sender.
+    fn filter_hit(
+        &mut self,
+        ctx: &mut Context<Self>,
+        user: &UserRef,
+        room: Option<RoomId>,
+        word: String,
+    ) -> ResponseActFuture<Self, Result<(), Failure>> {
+        let m = &self.config.moderation;
+        let now = Instant::now();
+        let window = Duration::from_secs(m.filter_window_s);
+        let q = self.strikes.entry(user.id).or_default();
+        q.push_back(now);
+        while q.front().is_some_and(|t| now.duration_since(*t) >= window) {
+            q.pop_front();
+        }
+        let at = store::now();
+        let auto = if q.len() >= m.filter_strikes as usize {
+            q.clear();
+            let until = at + chrono::TimeDelta::seconds(m.auto_mute_s as i64);
+            let s = Sanction {
+                until: Some(until),
+                reason: Some("word filter".into()),
+                room: None,
+            };
+            self.mutes.insert((user.id, GLOBAL), s);
+            self.arm_mute_timer(ctx, (user.id, GLOBAL), until);
+            Some(until)
+        } else {
+            None
+        };
+        let target = user.id;
+        let write = self.db.run(move |c| {
+            c.transaction(|c| {
+                records::record(
+                    c,
+                    &record(
+                        "filter_block",
+                        Some(target),
+                        None,
+                        room,
+                        None,
+                        None,
+                        at,
+                        Some(word),
+                    ),
+                )?;
+                if let Some(until) = auto {
+                    records::put_mute(
+                        c,
+                        &records::MuteRow {
+                            account_id: target,
+                            room_id: GLOBAL,
+                            until: Some(until),
+                            reason: Some("word filter".into()),
+                            actor_id: None,
+                            created_at: at,
+                        },
+                    )?;
+                    records::record(
+                        c,
+                        &record(
+                            "auto_mute",
+                            Some(target),
+                            None,
+                            None,
+                            Some("word filter".into()),
+                            Some(until),
+                            at,
+                            None,
+                        ),
+                    )?;
+                }
+                Ok(())
+            })
+        });
+        Box::pin(write.into_actor(self).map(move |res, act, _ctx| {
+            if let Err(e) = res {
+                tracing::error!(error = %e, account = target, "could not record a word-filter hit");
+            }
+            if let Some(until) = auto {
+                tracing::info!(account = target, "muted automatically after word-filter hits");
+                act.tell(
+                    target,
+                    events::event("muted", fields!("by" => Value::Null, "until" => store::fmt_time(&until), "reason" => "word filter", "room" => Value::Null)),
+                );
+            }
+            Err(Failure::msg(ErrorCode::Blocked, "the text contains a filtered word"))
+        }))
+    }
+}
+
+/// A `moderation_actions` row.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn record(
+    action: &'static str,
+    target: Option<AccountId>,
+    actor: Option<AccountId>,
+    room: Option<RoomId>,
+    reason: Option<String>,
+    until: Option<NaiveDateTime>,
+    at: NaiveDateTime,
+    detail: Option<String>,
+) -> NewAction {
+    NewAction {
+        action,
+        target_id: target,
+        actor_id: actor,
+        room_id: room,
+        reason,
+        until,
+        at,
+        detail,
+    }
+}
+
+impl Actor for Moderation {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.set_mailbox_capacity(4096);
+        let mutes: Vec<_> = self
+            .mutes
+            .iter()
+            .filter_map(|(k, s)| s.until.map(|u| (*k, u)))
+            .collect();
+        for (k, u) in mutes {
+            self.arm_mute_timer(ctx, k, u);
+        }
+        let bans: Vec<_> = self
+            .bans
+            .iter()
+            .filter_map(|(k, s)| s.until.map(|u| (*k, u)))
+            .collect();
+        for (k, u) in bans {
+            self.arm_ban_timer(ctx, k, u);
+        }
+        ctx.run_interval(Duration::from_secs(60), |act, _| {
+            let now = Instant::now();
+            act.buckets.prune(now);
+            act.logins.prune(now);
+            let w = Duration::from_secs(act.config.moderation.filter_window_s);
+            act.strikes
+                .retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < w));
+        });
+    }
+}
+
+impl Handler<Gate> for Moderation {
+    type Result = ResponseActFuture<Self, Result<(), Failure>>;
+    fn handle(&mut self, msg: Gate, ctx: &mut Context<Self>) -> Self::Result {
+        if let Some(s) = self.mute_of(msg.user.id, msg.room, store::now()) {
+            return Box::pin(fut::ready(Err(s.failure(ErrorCode::Muted, "muted"))));
+        }
+        if let Err(wait) = self.buckets.take(msg.user.id, Instant::now()) {
+            let ms = wait.as_millis().max(1) as u64;
+            return Box::pin(fut::ready(Err(Failure::msg(
+                ErrorCode::RateLimited,
+                format!("slow down: try again in {ms} ms"),
+            )
+            .with("retry_after_ms", ms))));
+        }
+        match self.filter.first_match(&msg.text).map(str::to_owned) {
+            Some(word) => self.filter_hit(ctx, &msg.user, msg.room, word),
+            None => Box::pin(fut::ready(Ok(()))),
+        }
+    }
+}
+
+impl Handler<CheckLogin> for Moderation {
+    type Result = Result<(), Failure>;
+    fn handle(&mut self, msg: CheckLogin, _ctx: &mut Context<Self>) -> Self::Result {
+        self.logins.check(&msg.ip, Instant::now()).map_err(|wait| {
+            let ms = wait.as_millis().max(1) as u64;
+            Failure::msg(
+                ErrorCode::RateLimited,
+                format!(
+                    "too many failed logins from this address; try again in {} s",
+                    ms.div_ceil(1000)
+                ),
+            )
+            .with("retry_after_ms", ms)
+        })
+    }
+}
+
+impl Handler<LoginFailed> for Moderation {
+    type Result = ();
+    fn handle(&mut self, msg: LoginFailed, _ctx: &mut Context<Self>) {
+        self.logins.failed(&msg.ip, Instant::now());
+    }
+}
+
+impl Handler<BanOf> for Moderation {
+    type Result = Option<Sanction>;
+    fn handle(&mut self, msg: BanOf, _ctx: &mut Context<Self>) -> Self::Result {
+        self.bans
+            .get(&msg.0)
+            .filter(|s| s.active(store::now()))
+            .cloned()
+    }
+}
+
+impl Handler<ListFilter> for Moderation {
+    type Result = Vec<String>;
+    fn handle(&mut self, _: ListFilter, _ctx: &mut Context<Self>) -> Vec<String> {
+        self.filter.list()
+    }
+}
+
+impl Handler<Perform> for Moderation {
+    type Result = ResponseActFuture<Self, Result<Map<String, Value>, Failure>>;
+    fn handle(&mut self, msg: Perform, ctx: &mut Context<Self>) -> Self::Result {
+        self.perform(msg.by, msg.act, ctx)
+    }
+}
