@@ -38,6 +38,9 @@ impl TestServer {
         config.server.http_listen = "127.0.0.1:0".into();
         config.database.url = db.url.clone();
         config.auth.bcrypt_cost = 4;
+        // flood control off unless a test turns it on: tests send fast
+        config.limits.say_burst = 1_000_000;
+        config.limits.say_per_s = 1_000_000.0;
         f(&mut config);
         config.validate().expect("test config");
         let mut s = TestServer {
@@ -116,5 +119,30 @@ impl TestServer {
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+impl TestServer {
+    /// Every `moderation_actions` row, oldest first.
+    pub fn actions(&mut self) -> Vec<modchat::store::moderation::ActionRow> {
+        use diesel::prelude::*;
+        use modchat::store::schema::moderation_actions as m;
+        let db = self.store();
+        let mut c = db.conn().expect("conn");
+        m::table
+            .order(m::id)
+            .select(modchat::store::moderation::ActionRow::as_select())
+            .load(&mut c)
+            .expect("actions")
+    }
+
+    /// The stored id of an account.
+    pub fn account_id(&mut self, name: &str) -> i64 {
+        let db = self.store();
+        let mut c = db.conn().expect("conn");
+        accounts::find_by_name(&mut c, name)
+            .expect("query")
+            .expect("account")
+            .id
     }
 }
