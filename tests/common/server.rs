@@ -57,7 +57,8 @@ impl TestServer {
 
     fn boot(&mut self) {
         let config = Arc::new(self.config.clone());
-        let db = self.db.open();
+        let url = modchat::store::DatabaseUrl::parse(&config.database.url).expect("url");
+        let db = Db::open(&url, &config.pool_options()).expect("open database");
         let passwords = Passwords::new(config.auth.bcrypt_cost, 2).expect("passwords");
         let listeners = Listeners::bind(&config).expect("bind");
         self.addr = listeners.tcp_addr().expect("tcp addr");
