@@ -1,12 +1,21 @@
 //! # modchat
 //!
-//! A moderated chat server. See README.md for running it and DEVELOPING.md
-//! for who owns what.
+//! A moderated chat server with an audit trail in SQL. README.md says how
+//! to run it; DEVELOPING.md who owns which state.
 //!
 //! ## Layout
 //!
+//! - [`server`]: wires the actors and transports, and stops them in order.
+//! - [`transport`]: bytes to frames and back (TCP lines; HTTP health check).
+//! - [`protocol`]: request parsing, reply and event encoding, line framing.
+//! - [`commands`]: THE command registry, one handler per request type.
+//! - [`actors`]: Session, Room, Registry, Moderation, ChatLogWriter.
 //! - [`store`]: the only place SQL lives; both backends behind one connection.
-//! - [`model`]: ids and roles shared by everything.
+//! - [`auth`]: bcrypt off the event loop, hashed login tokens.
+//! - [`config`], [`error`], [`model`], [`validate`]: the shared vocabulary.
+
+// No panics on a connection's path: unwrap is for tests only.
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod actors;
 pub mod auth;

@@ -34,8 +34,8 @@ pub struct Unreadable {
 }
 
 /// Nesting deeper than this is refused (serde_json itself stops at 128).
-pub fn parse_request(line: &[u8]) -> Result<Request, Unreadable> {
-    let unreadable = |ty, re, failure| Unreadable { ty, re, failure };
+pub fn parse_request(line: &[u8]) -> Result<Request, Box<Unreadable>> {
+    let unreadable = |ty, re, failure| Box::new(Unreadable { ty, re, failure });
     let text = std::str::from_utf8(line).map_err(|_| {
         unreadable(
             None,

@@ -4,5 +4,7 @@ pub mod client;
 pub mod db;
 pub mod server;
 
+#[allow(unused_imports)]
 pub use db::Backend;
+#[allow(unused_imports)]
 pub use server::TestServer;
