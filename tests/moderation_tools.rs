@@ -170,6 +170,23 @@ fn set_role_takes_effect_at_once(b: Backend) {
     a.ok(json!({"type": "set_role", "user": "promoted", "role": "user"}));
     p.event("role_changed");
     p.err(json!({"type": "unmute", "user": "victim"}), "forbidden");
+    // an offline member's rooms show the new role too
+    let mut o = srv.user("offline");
+    o.ok(json!({"type": "join", "room": "r"}));
+    o.ok(json!({"type": "logout"}));
+    a.ok(json!({"type": "set_role", "user": "offline", "role": "moderator"}));
+    let members = a.ok(json!({"type": "members", "room": "r"}))["members"].clone();
+    let off = members
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "offline")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (off["role"].as_str(), off["online"].as_bool()),
+        (Some("moderator"), Some(false))
+    );
     let acts: Vec<_> = srv
         .actions()
         .into_iter()
@@ -178,7 +195,11 @@ fn set_role_takes_effect_at_once(b: Backend) {
         .collect();
     assert_eq!(
         acts,
-        [Some("moderator".to_owned()), Some("user".to_owned())]
+        [
+            Some("moderator".to_owned()),
+            Some("user".to_owned()),
+            Some("moderator".to_owned())
+        ]
     );
 }
 
@@ -244,6 +265,11 @@ fn word_filter_blocks_and_auto_mutes(b: Backend) {
     l.assert_none("a blocked message", |v| {
         v["type"] == "message" && v["text"] != "darning socks"
     });
+    // a whisper to nobody is refused for that, before the filter: no strike
+    u.err(
+        json!({"type": "whisper", "to": "nobody", "text": "darn"}),
+        "no_such_user",
+    );
     u.err(
         json!({"type": "say", "room": "r", "text": "darn!"}),
         "blocked",

@@ -188,6 +188,11 @@ pub struct RoleChanged {
     pub by: String,
 }
 
+/// Has the account with this name (any letter case) a logged-in session?
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct OnlineByName(pub String);
+
 /// Has the account a logged-in session?
 #[derive(Message)]
 #[rtype(result = "bool")]
@@ -711,15 +716,16 @@ impl Handler<RoleChanged> for Registry {
     fn handle(&mut self, msg: RoleChanged, _ctx: &mut Context<Self>) {
         if let Some(u) = self.users.get_mut(&msg.account) {
             u.role = msg.role;
-            for r in &u.rooms {
-                if let Some(e) = self.rooms.get(r) {
-                    e.addr.do_send(room::UpdateMember {
-                        account: msg.account,
-                        name: None,
-                        role: Some(msg.role),
-                    });
-                }
-            }
+        }
+        // every room, not only an online user's (an offline member's rooms
+        // are not known here): rooms without the account ignore it, and
+        // role changes are rare
+        for e in self.rooms.values() {
+            e.addr.do_send(room::UpdateMember {
+                account: msg.account,
+                name: None,
+                role: Some(msg.role),
+            });
         }
         let ev = events::event(
             "role_changed",
@@ -787,5 +793,12 @@ impl Handler<AnnouncementCommitted> for Registry {
             }
         }
         let _ = msg.reply.send(msg.result);
+    }
+}
+
+impl Handler<OnlineByName> for Registry {
+    type Result = bool;
+    fn handle(&mut self, msg: OnlineByName, _ctx: &mut Context<Self>) -> bool {
+        self.names.contains_key(&username_key(&msg.0))
     }
 }

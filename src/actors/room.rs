@@ -374,10 +374,16 @@ impl Handler<RemoveMember> for Room {
             return Box::pin(fut::ready(Err(Failure::new(ErrorCode::NotInRoom))));
         }
         let (room_id, account) = (self.id, msg.account);
-        let write = self
-            .env
-            .db
-            .run(move |c| rooms::remove_member(c, room_id, account));
+        let db = self.env.db.clone();
+        let stored = msg.stored;
+        let write = async move {
+            if stored {
+                Ok(true)
+            } else {
+                db.run(move |c| rooms::remove_member(c, room_id, account))
+                    .await
+            }
+        };
         Box::pin(write.into_actor(self).map(move |res, act, ctx| {
             res.map_err(Failure::from)?;
             let Some(gone) = act.members.remove(&msg.account) else {

@@ -7,7 +7,7 @@
 use super::rooms::{lookup, room_arg};
 use super::{internal, Ctx, Outcome, Reply};
 use crate::actors::moderation::Gate;
-use crate::actors::registry::Whisper;
+use crate::actors::registry::{OnlineByName, Whisper};
 use crate::actors::room::{IsMember, PostMessage};
 use crate::actors::UserRef;
 use crate::error::{ErrorCode, Failure};
@@ -72,6 +72,17 @@ pub async fn whisper(ctx: Ctx, args: Args) -> Outcome {
     if username_key(&to) == username_key(&ctx.user()?.name) {
         return Err(Failure::new(ErrorCode::CannotWhisperSelf));
     }
+    // the recipient first: a whisper to nobody costs no flood token and no
+    // filter strike
+    let online = ctx
+        .env
+        .registry
+        .send(OnlineByName(to.clone()))
+        .await
+        .map_err(internal)?;
+    if !online {
+        return Err(offline_or_unknown(&ctx, to).await);
+    }
     let user = gate(&ctx, &text, None).await?;
     let sent = ctx
         .env
@@ -86,20 +97,22 @@ pub async fn whisper(ctx: Ctx, args: Args) -> Outcome {
         .map_err(internal)?;
     match sent {
         Ok(done) => Reply::fields(fields!("id" => done.id, "at" => store::fmt_time(&done.at))),
-        Err(f) if f.code == ErrorCode::UserOffline => {
-            let name = to.clone();
-            let exists = ctx
-                .env
-                .db
-                .run(move |c| accounts::find_by_name(c, &name))
-                .await?;
-            Err(match exists {
-                Some(a) => {
-                    Failure::msg(ErrorCode::UserOffline, format!("{} is offline", a.username))
-                }
-                None => Failure::msg(ErrorCode::NoSuchUser, format!("no user {to}")),
-            })
-        }
+        Err(f) if f.code == ErrorCode::UserOffline => Err(offline_or_unknown(&ctx, to).await),
         Err(f) => Err(f),
+    }
+}
+
+/// `user_offline` for an account with no session, `no_such_user` otherwise.
+async fn offline_or_unknown(ctx: &Ctx, to: String) -> Failure {
+    let name = to.clone();
+    match ctx
+        .env
+        .db
+        .run(move |c| accounts::find_by_name(c, &name))
+        .await
+    {
+        Ok(Some(a)) => Failure::msg(ErrorCode::UserOffline, format!("{} is offline", a.username)),
+        Ok(None) => Failure::msg(ErrorCode::NoSuchUser, format!("no user {to}")),
+        Err(e) => e.into(),
     }
 }

@@ -52,7 +52,8 @@ fn start_connection(env: &Arc<Env>, stream: TcpStream, peer: SocketAddr, live: A
 }
 
 async fn read_loop(rd: OwnedReadHalf, session: Addr<Session>, max_line: usize, idle: Duration) {
-    let mut lines = LineReader::new(BufReader::with_capacity(8192, rd), max_line);
+    // 4 KiB: idle connections must stay small; longer lines still assemble.
+    let mut lines = LineReader::new(BufReader::with_capacity(4096, rd), max_line);
     let why = loop {
         match tokio::time::timeout(idle, lines.next()).await {
             Err(_) => break "idle timeout",
@@ -76,7 +77,8 @@ async fn write_loop(
     _live: Arc<()>,
 ) {
     let overflow = rx.overflow_signal();
-    let mut buf = Vec::with_capacity(16 * 1024);
+    // grown on first use and shrunk after bursts: idle connections hold none
+    let mut buf = Vec::new();
     loop {
         let next = tokio::select! {
             biased;
@@ -102,6 +104,9 @@ async fn write_loop(
             return;
         }
         rx.written(&frames);
+        if buf.capacity() > 64 * 1024 {
+            buf = Vec::new();
+        }
     }
     let _ = wr.shutdown().await;
 }
