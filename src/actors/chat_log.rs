@@ -32,6 +32,33 @@ pub struct Append {
     pub done: Completion,
 }
 
+/// The answer to a logged text's request, sent by the actor that fans the
+/// text out once it has done so.
+pub type Ack = tokio::sync::oneshot::Sender<Result<Committed, Failure>>;
+
+/// Logs `row`. After the commit, `then(result, ack)` becomes a message to
+/// `to`, the actor that fans the text out (in commit order, so in id
+/// order); it answers `ack` when done. Resolves with that answer.
+pub fn log_then<M>(
+    writer: &Addr<ChatLogWriter>,
+    row: NewChatLog,
+    to: Recipient<M>,
+    then: impl FnOnce(Result<Committed, Failure>, Ack) -> M + Send + 'static,
+) -> impl std::future::Future<Output = Result<Committed, Failure>> + 'static
+where
+    M: Message<Result = ()> + Send + 'static,
+{
+    let (ack, rx) = tokio::sync::oneshot::channel();
+    writer.do_send(Append {
+        row,
+        done: Box::new(move |result| to.do_send(then(result, ack))),
+    });
+    async move {
+        rx.await
+            .unwrap_or_else(|_| Err(Failure::new(crate::error::ErrorCode::Internal)))
+    }
+}
+
 /// Resolves when everything appended so far is committed (shutdown).
 #[derive(Message)]
 #[rtype(result = "()")]

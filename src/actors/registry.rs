@@ -9,9 +9,8 @@ use std::sync::Arc;
 
 use actix::prelude::*;
 use serde_json::{json, Value};
-use tokio::sync::oneshot;
 
-use super::chat_log::{Append, Committed};
+use super::chat_log::{log_then, Ack, Committed};
 use super::room::{self, AddMember, AttachSession, DetachSession, JoinInfo, RemoveMember, Room};
 use super::session::{BeginShutdown, Close, Session, UserChanged};
 use super::{ConnInfo, Env, SessionHandle, UserRef};
@@ -213,7 +212,7 @@ struct AnnouncementCommitted {
     from: String,
     text: String,
     result: Result<Committed, Failure>,
-    reply: oneshot::Sender<Result<Committed, Failure>>,
+    reply: Ack,
 }
 
 #[derive(Message)]
@@ -225,7 +224,7 @@ struct WhisperCommitted {
     to_name: String,
     text: String,
     result: Result<Committed, Failure>,
-    reply: oneshot::Sender<Result<Committed, Failure>>,
+    reply: Ack,
 }
 
 // ---- The actor ------------------------------------------------------------
@@ -542,36 +541,31 @@ impl Handler<Whisper> for Registry {
             .get(&to)
             .map(|u| u.name.clone())
             .unwrap_or(msg.to);
-        let (reply, rx) = oneshot::channel();
-        let me = ctx.address();
         let (from, session, text) = (msg.from.clone(), msg.session, msg.text.clone());
-        let to_name2 = to_name.clone();
-        self.env.chat_log.do_send(Append {
-            row: NewChatLog {
-                kind: Kind::Whisper.as_str(),
-                room_id: None,
-                sender_id: Some(msg.from.id),
-                sender_name: msg.from.name,
-                recipient_id: Some(to),
-                text: msg.text,
-                at: store::now(),
+        let row = NewChatLog {
+            kind: Kind::Whisper.as_str(),
+            room_id: None,
+            sender_id: Some(msg.from.id),
+            sender_name: msg.from.name,
+            recipient_id: Some(to),
+            text: msg.text,
+            at: store::now(),
+        };
+        let me = ctx.address().recipient();
+        Box::pin(log_then(
+            &self.env.chat_log,
+            row,
+            me,
+            move |result, reply| WhisperCommitted {
+                from,
+                session,
+                to,
+                to_name,
+                text,
+                result,
+                reply,
             },
-            done: Box::new(move |result| {
-                me.do_send(WhisperCommitted {
-                    from,
-                    session,
-                    to,
-                    to_name: to_name2,
-                    text,
-                    result,
-                    reply,
-                });
-            }),
-        });
-        Box::pin(async move {
-            rx.await
-                .unwrap_or_else(|_| Err(Failure::new(ErrorCode::Internal)))
-        })
+        ))
     }
 }
 
@@ -751,32 +745,28 @@ impl Handler<IsOnline> for Registry {
 impl Handler<Announce> for Registry {
     type Result = ResponseFuture<Result<Committed, Failure>>;
     fn handle(&mut self, msg: Announce, ctx: &mut Context<Self>) -> Self::Result {
-        let (reply, rx) = oneshot::channel();
-        let me = ctx.address();
         let (from, text) = (msg.from.name.clone(), msg.text.clone());
-        self.env.chat_log.do_send(Append {
-            row: NewChatLog {
-                kind: Kind::Announcement.as_str(),
-                room_id: None,
-                sender_id: Some(msg.from.id),
-                sender_name: msg.from.name,
-                recipient_id: None,
-                text: msg.text,
-                at: store::now(),
+        let row = NewChatLog {
+            kind: Kind::Announcement.as_str(),
+            room_id: None,
+            sender_id: Some(msg.from.id),
+            sender_name: msg.from.name,
+            recipient_id: None,
+            text: msg.text,
+            at: store::now(),
+        };
+        let me = ctx.address().recipient();
+        Box::pin(log_then(
+            &self.env.chat_log,
+            row,
+            me,
+            move |result, reply| AnnouncementCommitted {
+                from,
+                text,
+                result,
+                reply,
             },
-            done: Box::new(move |result| {
-                me.do_send(AnnouncementCommitted {
-                    from,
-                    text,
-                    result,
-                    reply,
-                });
-            }),
-        });
-        Box::pin(async move {
-            rx.await
-                .unwrap_or_else(|_| Err(Failure::new(ErrorCode::Internal)))
-        })
+        ))
     }
 }
 

@@ -12,9 +12,8 @@ use std::sync::Arc;
 use actix::prelude::*;
 use bytes::Bytes;
 use serde_json::json;
-use tokio::sync::oneshot;
 
-use super::chat_log::{Append, Committed};
+use super::chat_log::{log_then, Ack, Committed};
 use super::registry::RoomStats;
 use super::{Env, SessionHandle, UserRef};
 use crate::error::{ErrorCode, Failure};
@@ -125,7 +124,7 @@ struct MessageCommitted {
     session: SessionId,
     text: String,
     result: Result<Committed, Failure>,
-    reply: oneshot::Sender<Result<Committed, Failure>>,
+    reply: Ack,
 }
 
 #[derive(Debug, Clone)]
@@ -441,34 +440,30 @@ impl Handler<PostMessage> for Room {
         if !self.members.contains_key(&msg.user.id) {
             return Box::pin(async { Err(Failure::new(ErrorCode::NotInRoom)) });
         }
-        let (reply, rx) = oneshot::channel();
-        let room = ctx.address();
         let from = msg.user.name.clone();
         let (session, text) = (msg.session, msg.text.clone());
-        self.env.chat_log.do_send(Append {
-            row: NewChatLog {
-                kind: Kind::Message.as_str(),
-                room_id: Some(self.id),
-                sender_id: Some(msg.user.id),
-                sender_name: msg.user.name,
-                recipient_id: None,
-                text: msg.text,
-                at: store::now(),
+        let row = NewChatLog {
+            kind: Kind::Message.as_str(),
+            room_id: Some(self.id),
+            sender_id: Some(msg.user.id),
+            sender_name: msg.user.name,
+            recipient_id: None,
+            text: msg.text,
+            at: store::now(),
+        };
+        let room = ctx.address().recipient();
+        Box::pin(log_then(
+            &self.env.chat_log,
+            row,
+            room,
+            move |result, reply| MessageCommitted {
+                from,
+                session,
+                text,
+                result,
+                reply,
             },
-            done: Box::new(move |result| {
-                room.do_send(MessageCommitted {
-                    from,
-                    session,
-                    text,
-                    result,
-                    reply,
-                });
-            }),
-        });
-        Box::pin(async move {
-            rx.await
-                .unwrap_or_else(|_| Err(Failure::new(ErrorCode::Internal)))
-        })
+        ))
     }
 }
 

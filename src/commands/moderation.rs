@@ -208,7 +208,7 @@ pub async fn delete_message(ctx: Ctx, args: Args) -> Outcome {
                 None => None,
             };
             let room = match m.room_id {
-                Some(r) => store::rooms::all(c)?.into_iter().find(|x| x.id == r),
+                Some(r) => store::rooms::find_by_id(c, r)?,
                 None => None,
             };
             Ok(Some((m, author, room)))

@@ -64,6 +64,14 @@ pub fn find(conn: &mut DbConn, name: &str) -> StoreResult<Option<Room>> {
         .optional()?)
 }
 
+pub fn find_by_id(conn: &mut DbConn, id: RoomId) -> StoreResult<Option<Room>> {
+    Ok(rooms::table
+        .find(id)
+        .select(Room::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 pub fn all(conn: &mut DbConn) -> StoreResult<Vec<Room>> {
     Ok(rooms::table
         .order(rooms::name)
