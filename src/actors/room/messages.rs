@@ -1,0 +1,123 @@
+//! The Room's API: the messages it accepts.
+
+use actix::prelude::*;
+use bytes::Bytes;
+use serde_json::json;
+
+use crate::actors::chat_log::Committed;
+use crate::actors::{SessionHandle, UserRef};
+use crate::error::Failure;
+use crate::model::{AccountId, Role, SessionId};
+
+// ---- The Room's API -------------------------------------------------------
+
+/// A logged-in session of a member: it receives the room's events from now on.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct AttachSession {
+    pub account: AccountId,
+    pub handle: SessionHandle,
+}
+
+/// The session went away or logged out.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct DetachSession {
+    pub account: AccountId,
+    pub session: SessionId,
+}
+
+/// Join: stores the membership (capacity permitting) and attaches all the
+/// account's sessions. Joining again is `ok` and changes nothing.
+#[derive(Message)]
+#[rtype(result = "Result<JoinInfo, Failure>")]
+pub struct AddMember {
+    pub user: UserRef,
+    pub sessions: Vec<SessionHandle>,
+    /// The session that asked; it gets the reply instead of `joined`.
+    pub requester: SessionId,
+}
+
+/// Why a membership ends.
+#[derive(Debug, Clone)]
+pub enum Departure {
+    Left,
+    Kicked { by: String },
+}
+
+/// Leave (or kick from the room): the membership ends and is deleted.
+#[derive(Message)]
+#[rtype(result = "Result<(), Failure>")]
+pub struct RemoveMember {
+    pub account: AccountId,
+    pub why: Departure,
+    /// The session that asked, if it is the member's own; it gets the reply
+    /// instead of `left`.
+    pub requester: Option<SessionId>,
+    /// The membership row is already deleted (by the Moderation actor, in
+    /// the transaction of its record).
+    pub stored: bool,
+}
+
+/// A global kick: the room shows the member leaving (`left`, reason
+/// `kicked`) and forgets its sessions, which are about to close; the
+/// membership itself stays.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct MemberKicked {
+    pub account: AccountId,
+    pub by: String,
+}
+
+/// `say`: logged, then delivered to every session in the room but the
+/// sender's, then acknowledged with the id.
+#[derive(Message)]
+#[rtype(result = "Result<Committed, Failure>")]
+pub struct PostMessage {
+    pub user: UserRef,
+    pub session: SessionId,
+    pub text: String,
+}
+
+/// The members with their role and whether they are online.
+#[derive(Message)]
+#[rtype(result = "Result<Vec<MemberView>, Failure>")]
+pub struct ListMembers;
+
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct IsMember(pub AccountId);
+
+/// An account was renamed or given another role: show it so from now on.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct UpdateMember {
+    pub account: AccountId,
+    pub name: Option<String>,
+    pub role: Option<Role>,
+}
+
+/// Send these bytes to every session in the room.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Broadcast(pub Bytes);
+
+#[derive(Debug, Clone)]
+pub struct MemberView {
+    pub name: String,
+    pub role: Role,
+    pub online: bool,
+}
+
+impl MemberView {
+    pub fn to_json(&self) -> serde_json::Value {
+        json!({"name": self.name, "role": self.role.as_str(), "online": self.online})
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct JoinInfo {
+    pub name: String,
+    pub capacity: i32,
+    pub members: Vec<MemberView>,
+}
