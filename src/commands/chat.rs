@@ -18,9 +18,16 @@ use crate::store::{self, accounts};
 use crate::validate;
 
 /// Checks a text before it may be logged and delivered.
-async fn gate(ctx: &Ctx, text: &str, room: Option<RoomId>) -> Result<UserRef, Failure> {
+/// The `text` field, checked against the text rules (once per request).
+pub(super) fn text_arg(ctx: &Ctx, args: &Args) -> Result<String, Failure> {
+    let text = args.str("text")?;
     validate::text(text, ctx.env.config.limits.max_text_chars)
         .map_err(|e| Failure::bad_field("text", e))?;
+    Ok(text.to_owned())
+}
+
+/// The Moderation actor's word on a text already checked by [`text_arg`].
+async fn gate(ctx: &Ctx, text: &str, room: Option<RoomId>) -> Result<UserRef, Failure> {
     let user = ctx.user()?.clone();
     ctx.env
         .moderation
@@ -36,9 +43,7 @@ async fn gate(ctx: &Ctx, text: &str, room: Option<RoomId>) -> Result<UserRef, Fa
 
 pub async fn say(ctx: Ctx, args: Args) -> Outcome {
     let room_name = room_arg(&args)?;
-    let text = args.str("text")?.to_owned();
-    validate::text(&text, ctx.env.config.limits.max_text_chars)
-        .map_err(|e| Failure::bad_field("text", e))?;
+    let text = text_arg(&ctx, &args)?;
     let not_in = || Failure::msg(ErrorCode::NotInRoom, format!("you are not in {room_name}"));
     let room = lookup(&ctx, &room_name).await?.ok_or_else(not_in)?;
     let me = ctx.user()?.id;
@@ -60,9 +65,7 @@ pub async fn say(ctx: Ctx, args: Args) -> Outcome {
 
 pub async fn whisper(ctx: Ctx, args: Args) -> Outcome {
     let to = args.str("to")?.to_owned();
-    let text = args.str("text")?.to_owned();
-    validate::text(&text, ctx.env.config.limits.max_text_chars)
-        .map_err(|e| Failure::bad_field("text", e))?;
+    let text = text_arg(&ctx, &args)?;
     if validate::username(&to).is_err() {
         return Err(Failure::msg(
             ErrorCode::NoSuchUser,

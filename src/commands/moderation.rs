@@ -300,9 +300,7 @@ pub async fn set_role(ctx: Ctx, args: Args) -> Outcome {
 }
 
 pub async fn announce(ctx: Ctx, args: Args) -> Outcome {
-    let text = args.str("text")?.to_owned();
-    validate::text(&text, ctx.env.config.limits.max_text_chars)
-        .map_err(|e| Failure::bad_field("text", e))?;
+    let text = super::chat::text_arg(&ctx, &args)?;
     let from = stored_actor(&ctx, Role::Admin).await?;
     let done = ctx
         .env
