@@ -63,6 +63,34 @@ pub fn text(text: &str, max_chars: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// A duration as people type it: whole seconds (`90`) or a number with a
+/// unit (`90s`, `10m`, `2h`, `7d`). Shared by every client that takes one
+/// (`modchat-admin mute --duration`, the chat clients' `/mute`), so they all
+/// read `10m` the same way. Returns seconds, at least 1.
+pub fn duration(s: &str) -> Result<i64, String> {
+    let t = s.trim();
+    let (num, unit) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c.to_ascii_lowercase()),
+        _ => (t, 's'),
+    };
+    let per = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3_600,
+        'd' => 86_400,
+        _ => return Err(format!("bad duration {s:?}: the unit must be s, m, h or d")),
+    };
+    let n: i64 = num
+        .parse()
+        .ok()
+        .filter(|n| *n > 0 && num.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| {
+            format!("bad duration {s:?}: expected a positive whole number with s, m, h or d, like 90, 90s, 10m, 2h, 7d")
+        })?;
+    n.checked_mul(per)
+        .ok_or_else(|| format!("bad duration {s:?}: too long"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +128,18 @@ mod tests {
         assert!(text("a\u{7f}b", 2000).is_err());
         assert!(text(&"é".repeat(2000), 2000).is_ok());
         assert!(text(&"é".repeat(2001), 2000).is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration("90"), Ok(90));
+        assert_eq!(duration("90s"), Ok(90));
+        assert_eq!(duration("10m"), Ok(600));
+        assert_eq!(duration("2h"), Ok(7_200));
+        assert_eq!(duration("7d"), Ok(604_800));
+        assert_eq!(duration("7D"), Ok(604_800));
+        for bad in ["", "0", "-5", "5w", "m", "1.5h", "+3", "99999999999999999999d"] {
+            assert!(duration(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -31,20 +31,32 @@ pub enum Access {
     LoggedOut,
     /// After login: `not_logged_in` before.
     LoggedIn,
+    /// After login, and what it does depends on the sender's role (`who`
+    /// shows connections to moderators, `history` lets them read any room).
+    RoleAware,
     /// After login, with at least this role: `forbidden` below it.
     AtLeast(Role),
 }
 
 impl Access {
+    /// Whether the session reads the sender's role from the store before
+    /// this command, rather than trusting its own copy: a role changed from
+    /// the console (`modchat-admin user set-role`) must count at the very
+    /// next request that depends on it. Only privileged and role-aware
+    /// commands pay for the query; `say` and `whisper` do not.
+    pub fn reads_stored_role(self) -> bool {
+        matches!(self, Access::RoleAware | Access::AtLeast(_))
+    }
+
     pub fn check(self, user: Option<&UserRef>) -> Result<(), Failure> {
         match (self, user) {
             (Access::Anyone, _) => Ok(()),
             (Access::LoggedOut, None) => Ok(()),
             (Access::LoggedOut, Some(_)) => Err(Failure::new(ErrorCode::AlreadyLoggedIn)),
-            (Access::LoggedIn | Access::AtLeast(_), None) => {
+            (Access::LoggedIn | Access::RoleAware | Access::AtLeast(_), None) => {
                 Err(Failure::new(ErrorCode::NotLoggedIn))
             }
-            (Access::LoggedIn, Some(_)) => Ok(()),
+            (Access::LoggedIn | Access::RoleAware, Some(_)) => Ok(()),
             (Access::AtLeast(min), Some(u)) if u.role >= min => Ok(()),
             (Access::AtLeast(_), Some(u)) => {
                 tracing::warn!(user = %u.name, role = %u.role, "refused a privileged command");
@@ -124,7 +136,7 @@ macro_rules! command {
     };
 }
 
-use Access::{Anyone, AtLeast, LoggedIn, LoggedOut};
+use Access::{Anyone, AtLeast, LoggedIn, LoggedOut, RoleAware};
 const MODERATOR: Access = AtLeast(Role::Moderator);
 const ADMIN: Access = AtLeast(Role::Admin);
 
@@ -152,7 +164,7 @@ pub static COMMANDS: &[Command] = &[
     command!("rooms", LoggedIn, "List the rooms.", rooms::list),
     command!(
         "create_room",
-        LoggedIn,
+        RoleAware,
         "Create a room and join it.",
         rooms::create
     ),
@@ -166,7 +178,7 @@ pub static COMMANDS: &[Command] = &[
     ),
     command!(
         "history",
-        LoggedIn,
+        RoleAware,
         "Read a room's earlier messages.",
         rooms::history
     ),
@@ -177,7 +189,7 @@ pub static COMMANDS: &[Command] = &[
         "Send a private message to a user.",
         chat::whisper
     ),
-    command!("who", LoggedIn, "List the users online.", info::who),
+    command!("who", RoleAware, "List the users online.", info::who),
     command!(
         "ping",
         Anyone,

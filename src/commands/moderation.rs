@@ -1,7 +1,7 @@
-//! The privileged commands. Each handler reads the actor's and the target's
-//! STORED roles (not the session's copy), checks rank, resolves the room,
-//! and hands the action to the Moderation actor, which stores, records and
-//! notifies.
+//! The privileged commands. Each handler checks rank on STORED roles (the
+//! session reads the sender's just before the command; the target's is read
+//! here), resolves the room, and hands the action to the Moderation actor,
+//! which stores, records and notifies.
 
 use serde_json::json;
 
@@ -23,18 +23,15 @@ use crate::validate;
 const MAX_DURATION_S: i64 = 10 * 365 * 86_400;
 const MAX_REASON_CHARS: usize = 500;
 
-/// The actor as stored now: a role taken away a moment ago counts.
-async fn stored_actor(ctx: &Ctx, min: Role) -> Result<UserRef, Failure> {
-    let me = ctx.user()?.clone();
-    let id = me.id;
-    let stored = ctx.env.db.run(move |c| accounts::find_by_id(c, id)).await?;
-    match stored {
-        Some(a) if a.role >= min => Ok(UserRef {
-            id: a.id,
-            name: a.username,
-            role: a.role,
-        }),
-        _ => Err(refuse(&me.name, "(any)", "lacks the role")),
+/// The sender, with the role the session has just read from the store
+/// (privileged commands have `Access::reads_stored_role`): a role taken
+/// away a moment ago, from a chat client or the console, counts.
+fn actor(ctx: &Ctx, min: Role) -> Result<UserRef, Failure> {
+    let me = ctx.user()?;
+    if me.role >= min {
+        Ok(me.clone())
+    } else {
+        Err(refuse(&me.name, "(any)", "lacks the role"))
     }
 }
 
@@ -60,7 +57,7 @@ async fn actor_and_target(
     min: Role,
 ) -> Result<(UserRef, Account), Failure> {
     let name = args.str("user")?.to_owned();
-    let actor = stored_actor(ctx, min).await?;
+    let by = actor(ctx, min)?;
     let n = name.clone();
     let target = ctx
         .env
@@ -69,15 +66,15 @@ async fn actor_and_target(
         .await?;
     let target =
         target.ok_or_else(|| Failure::msg(ErrorCode::NoSuchUser, format!("no user {name}")))?;
-    if !may_act(&actor, &target) {
-        let why = if actor.id == target.id {
+    if !may_act(&by, &target) {
+        let why = if by.id == target.id {
             "not on yourself"
         } else {
             "their role is not below yours"
         };
-        return Err(refuse(&actor.name, &target.username, why));
+        return Err(refuse(&by.name, &target.username, why));
     }
-    Ok((actor, target))
+    Ok((by, target))
 }
 
 fn reason(args: &Args) -> Result<Option<String>, Failure> {
@@ -194,7 +191,7 @@ pub async fn delete_message(ctx: Ctx, args: Args) -> Outcome {
     let id = args
         .opt_int("message_id", 1, i64::MAX)?
         .ok_or_else(|| Failure::bad_field("message_id", "is required"))?;
-    let by = stored_actor(&ctx, Role::Moderator).await?;
+    let by = actor(&ctx, Role::Moderator)?;
     let no_such = || Failure::msg(ErrorCode::NoSuchMessage, format!("no message {id}"));
     let found = ctx
         .env
@@ -248,7 +245,7 @@ pub async fn modlog(ctx: Ctx, args: Args) -> Outcome {
     let action = args.opt_str("action")?.map(str::to_owned);
     let limit = args.opt_int("limit", 1, 200)?.unwrap_or(50);
     let before = args.opt_int("before", 1, i64::MAX)?;
-    stored_actor(&ctx, Role::Moderator).await?;
+    actor(&ctx, Role::Moderator)?;
     let entries = ctx
         .env
         .db
@@ -267,6 +264,7 @@ pub async fn modlog(ctx: Ctx, args: Args) -> Outcome {
                     action,
                     before,
                     limit,
+                    ..LogQuery::default()
                 },
             )
         })
@@ -301,7 +299,7 @@ pub async fn set_role(ctx: Ctx, args: Args) -> Outcome {
 
 pub async fn announce(ctx: Ctx, args: Args) -> Outcome {
     let text = super::chat::text_arg(&ctx, &args)?;
-    let from = stored_actor(&ctx, Role::Admin).await?;
+    let from = actor(&ctx, Role::Admin)?;
     let done = ctx
         .env
         .registry
@@ -313,18 +311,18 @@ pub async fn announce(ctx: Ctx, args: Args) -> Outcome {
 
 pub async fn filter_add(ctx: Ctx, args: Args) -> Outcome {
     let word = args.str("word")?.to_owned();
-    let by = stored_actor(&ctx, Role::Admin).await?;
+    let by = actor(&ctx, Role::Admin)?;
     perform(&ctx, by, Act::FilterAdd { word }).await
 }
 
 pub async fn filter_remove(ctx: Ctx, args: Args) -> Outcome {
     let word = args.str("word")?.to_owned();
-    let by = stored_actor(&ctx, Role::Admin).await?;
+    let by = actor(&ctx, Role::Admin)?;
     perform(&ctx, by, Act::FilterRemove { word }).await
 }
 
 pub async fn filter_list(ctx: Ctx, _args: Args) -> Outcome {
-    stored_actor(&ctx, Role::Moderator).await?;
+    actor(&ctx, Role::Moderator)?;
     let words = ctx
         .env
         .moderation

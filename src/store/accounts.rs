@@ -104,3 +104,10 @@ pub fn set_role(conn: &mut DbConn, id: AccountId, role: Role) -> StoreResult<()>
         .execute(conn)?;
     Ok(())
 }
+
+pub fn set_password(conn: &mut DbConn, id: AccountId, password_hash: &str) -> StoreResult<()> {
+    diesel::update(accounts::table.find(id))
+        .set(accounts::password_hash.eq(password_hash))
+        .execute(conn)?;
+    Ok(())
+}

@@ -11,10 +11,12 @@
 //! body against each backend's own connection.
 
 pub mod accounts;
+pub mod audit;
 pub mod chat_log;
 mod connect;
 pub mod logins;
 pub mod moderation;
+pub mod readonly;
 pub mod rooms;
 pub mod schema;
 pub mod tokens;

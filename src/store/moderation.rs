@@ -5,8 +5,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{banned_words, moderation_actions};
+use super::accounts::{Account, AccountRow};
 use super::{DbConn, StoreResult};
-use crate::model::{AccountId, RoomId};
+use crate::model::{AccountId, Role, RoomId};
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = moderation_actions)]
@@ -53,6 +54,78 @@ pub fn for_target(conn: &mut DbConn, target: AccountId, limit: i64) -> StoreResu
         .limit(limit)
         .select(ActionRow::as_select())
         .load(conn)?)
+}
+
+/// Sets an account's role and records it: the one way a role changes,
+/// from a chat client (`set_role`, actor = the admin) or from the console
+/// (`modchat-admin user set-role`, actor `None`). Call it inside a
+/// transaction, so the change and its record land together.
+pub fn change_role(
+    conn: &mut DbConn,
+    target: AccountId,
+    role: Role,
+    actor: Option<AccountId>,
+    at: NaiveDateTime,
+) -> StoreResult<()> {
+    super::accounts::set_role(conn, target, role)?;
+    record(
+        conn,
+        &NewAction {
+            action: "set_role",
+            target_id: Some(target),
+            actor_id: actor,
+            room_id: None,
+            reason: None,
+            until: None,
+            at,
+            detail: Some(role.as_str().to_owned()),
+        },
+    )
+}
+
+/// A role change made from the console, for a running server to apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleRoleChange {
+    pub record: i64,
+    pub account: AccountId,
+    /// The account's current name and role (a later change wins).
+    pub name: String,
+    pub role: Role,
+}
+
+/// Console role changes (`set_role` records with no actor) after record
+/// `after`, oldest first.
+pub fn console_role_changes(
+    conn: &mut DbConn,
+    after: i64,
+) -> StoreResult<Vec<ConsoleRoleChange>> {
+    let rows: Vec<(i64, AccountRow)> = moderation_actions::table
+        .inner_join(accounts::table.on(moderation_actions::target_id.eq(accounts::id.nullable())))
+        .filter(moderation_actions::id.gt(after))
+        .filter(moderation_actions::action.eq("set_role"))
+        .filter(moderation_actions::actor_id.is_null())
+        .order(moderation_actions::id)
+        .select((moderation_actions::id, AccountRow::as_select()))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(record, a)| {
+            let a = Account::try_from(a)?;
+            Ok(ConsoleRoleChange {
+                record,
+                account: a.id,
+                name: a.username,
+                role: a.role,
+            })
+        })
+        .collect()
+}
+
+/// The newest record's id (0 when there is none).
+pub fn last_action_id(conn: &mut DbConn) -> StoreResult<i64> {
+    Ok(moderation_actions::table
+        .select(diesel::dsl::max(moderation_actions::id))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0))
 }
 
 pub fn banned_words(conn: &mut DbConn) -> StoreResult<Vec<String>> {
@@ -178,8 +251,13 @@ pub fn remove_word(conn: &mut DbConn, word: &str) -> StoreResult<bool> {
 #[derive(Debug, Clone, Default)]
 pub struct LogQuery {
     pub target: Option<AccountId>,
+    pub actor: Option<AccountId>,
     pub action: Option<String>,
+    pub since: Option<NaiveDateTime>,
     pub before: Option<i64>,
+    /// Oldest first, from after this id (the reports page through the
+    /// whole record this way); otherwise newest first.
+    pub after: Option<i64>,
     pub limit: i64,
 }
 
@@ -193,15 +271,27 @@ pub struct LogEntry {
     pub room: Option<String>,
 }
 
-/// Records newest first, with names resolved in two extra queries.
+/// Records newest first (or oldest first after `after`), with names
+/// resolved in two extra queries.
 pub fn query_log(conn: &mut DbConn, q: &LogQuery) -> StoreResult<Vec<LogEntry>> {
     let mut query = moderation_actions::table
         .select(ActionRow::as_select())
-        .order(moderation_actions::id.desc())
         .limit(q.limit)
         .into_boxed();
+    query = match q.after {
+        Some(after) => query
+            .filter(moderation_actions::id.gt(after))
+            .order(moderation_actions::id.asc()),
+        None => query.order(moderation_actions::id.desc()),
+    };
     if let Some(t) = q.target {
         query = query.filter(moderation_actions::target_id.eq(t));
+    }
+    if let Some(a) = q.actor {
+        query = query.filter(moderation_actions::actor_id.eq(a));
+    }
+    if let Some(t) = q.since {
+        query = query.filter(moderation_actions::at.ge(t));
     }
     if let Some(a) = &q.action {
         query = query.filter(moderation_actions::action.eq(a.clone()));

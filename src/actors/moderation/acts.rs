@@ -405,28 +405,15 @@ impl Moderation {
     }
 
     fn set_role(&mut self, by: UserRef, target: Account, role: Role) -> Done {
-        let at = store::now();
-        let rec = record(
-            "set_role",
-            Some(target.id),
-            Some(by.id),
-            None,
-            None,
-            None,
-            at,
-            Some(role.as_str().to_owned()),
-        );
-        let write = self.commit(move |c| {
-            store::accounts::set_role(c, target.id, role)?;
-            records::record(c, &rec)
-        });
+        let (at, actor) = (store::now(), by.id);
+        let write = self.commit(move |c| records::change_role(c, target.id, role, Some(actor), at));
         Box::pin(write.map(move |res, act, _| {
             res?;
             act.registry.do_send(RoleChanged {
                 account: target.id,
                 name: target.username,
                 role,
-                by: by.name,
+                by: Some(by.name),
             });
             Ok(Map::new())
         }))

@@ -10,6 +10,7 @@
 //! here (the stored `until` is checked again on load).
 
 mod acts;
+mod console;
 pub mod filter;
 pub mod limits;
 
@@ -124,6 +125,8 @@ pub struct Initial {
     pub bans: Vec<records::BanRow>,
     pub words: Vec<String>,
     pub room_names: HashMap<RoomId, String>,
+    /// The newest `moderation_actions` id, where the console watcher starts.
+    pub last_action: i64,
 }
 
 impl Initial {
@@ -137,6 +140,7 @@ impl Initial {
                 .into_iter()
                 .map(|r| (r.id, r.name))
                 .collect(),
+            last_action: records::last_action_id(conn)?,
         })
     }
 }
@@ -151,6 +155,7 @@ pub struct Moderation {
     strikes: HashMap<AccountId, VecDeque<Instant>>,
     buckets: Buckets,
     logins: LoginFailures,
+    console: console::ConsoleWatch,
 }
 
 impl Moderation {
@@ -168,6 +173,10 @@ impl Moderation {
             mutes: HashMap::new(),
             bans: HashMap::new(),
             strikes: HashMap::new(),
+            console: console::ConsoleWatch {
+                seen: initial.last_action,
+                polling: false,
+            },
             config,
             db,
             registry,
@@ -397,6 +406,7 @@ impl Actor for Moderation {
         for (k, u) in bans {
             self.arm_ban_timer(ctx, k, u);
         }
+        self.watch_console(ctx);
         ctx.run_interval(Duration::from_secs(60), |act, _| {
             let now = Instant::now();
             act.buckets.prune(now);

@@ -80,7 +80,8 @@ pub struct RoleChanged {
     pub account: AccountId,
     pub name: String,
     pub role: crate::model::Role,
-    pub by: String,
+    /// `None`: the console (`modchat-admin user set-role`).
+    pub by: Option<String>,
 }
 
 /// Has the account with this name (any letter case) a logged-in session?

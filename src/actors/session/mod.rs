@@ -18,10 +18,11 @@ use serde_json::Value;
 use self::outbound::Outbound;
 use super::registry::{Connected, Disconnected, LoggedIn, LoggedOut, Renamed};
 use super::{ConnInfo, Env, SessionHandle, UserRef};
-use crate::commands::{self, Ctx, Effect};
+use crate::commands::{self, Command, Ctx, Effect};
 use crate::error::{ErrorCode, Failure};
 use crate::model::{Role, SessionId};
-use crate::protocol::{self, framing::Frame};
+use crate::protocol::{self, framing::Frame, Request};
+use crate::store::accounts;
 
 // ---- The Session's API ----------------------------------------------------
 
@@ -151,9 +152,35 @@ impl Session {
                 .push(protocol::error_reply(Some(&req.ty), &req.re, &f));
             return Box::pin(fut::ready(()));
         };
+        if let (true, Some(u)) = (cmd.access.reads_stored_role(), &self.user) {
+            let id = u.id;
+            let lookup = self.env.db.run(move |c| accounts::find_by_id(c, id));
+            self.busy = true;
+            return Box::pin(lookup.into_actor(self).then(move |stored, act, _ctx| {
+                match stored {
+                    Ok(Some(a)) => {
+                        if let Some(u) = &mut act.user {
+                            u.role = a.role;
+                        }
+                        act.run(cmd, req)
+                    }
+                    // the account is gone: nothing it may do depends on a role
+                    Ok(None) => act.run(cmd, req),
+                    Err(e) => {
+                        act.finish(protocol::error_reply(Some(cmd.name), &req.re, &e.into()));
+                        Box::pin(fut::ready(()))
+                    }
+                }
+            }));
+        }
+        self.run(cmd, req)
+    }
+
+    /// Checks access on the session's (fresh enough) role, runs the
+    /// handler, and answers.
+    fn run(&mut self, cmd: &'static Command, req: Request) -> ResponseActFuture<Self, ()> {
         if let Err(f) = cmd.access.check(self.user.as_ref()) {
-            self.out
-                .push(protocol::error_reply(Some(cmd.name), &req.re, &f));
+            self.finish(protocol::error_reply(Some(cmd.name), &req.re, &f));
             return Box::pin(fut::ready(()));
         }
         let ctx = Ctx {
@@ -169,10 +196,6 @@ impl Session {
             (cmd.run)(ctx, req.args)
                 .into_actor(self)
                 .map(move |outcome, act, _ctx| {
-                    act.busy = false;
-                    for w in act.drained.drain(..) {
-                        let _ = w.send(());
-                    }
                     let frame = match outcome {
                         Ok(reply) => {
                             act.apply(reply.effect);
@@ -180,9 +203,18 @@ impl Session {
                         }
                         Err(f) => protocol::error_reply(Some(cmd.name), &re, &f),
                     };
-                    act.out.push(frame);
+                    act.finish(frame);
                 }),
         )
+    }
+
+    /// Queues a request's one reply; the session is free for the next.
+    fn finish(&mut self, reply: Bytes) {
+        self.busy = false;
+        for w in self.drained.drain(..) {
+            let _ = w.send(());
+        }
+        self.out.push(reply);
     }
 
     /// The only place a session's login state changes.

@@ -1,0 +1,151 @@
+//! Auditors' own SQL (`modchat-admin sql`), run so that it cannot change
+//! anything, on a connection of its own:
+//!
+//! - SQLite: the file opened read-only (`mode=ro`) with `query_only` on;
+//! - MariaDB/MySQL: `SET SESSION TRANSACTION READ ONLY` and
+//!   `START TRANSACTION READ ONLY`, rolled back afterwards. The session
+//!   setting matters: DDL such as `DROP TABLE` commits the open transaction
+//!   implicitly and would otherwise run outside it.
+//!
+//! Before any of that, [`prepare`] reads the statement: one statement, one
+//! that reads (SELECT, WITH, ...), with `:name` parameters turned into
+//! binds. The database's own guard is what makes it safe; the check in
+//! front gives a clear error for the common mistakes.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use diesel_dynamic_schema::dynamic_value::{DynamicRow, NamedField};
+
+use super::{DatabaseUrl, StoreError, StoreResult};
+
+mod cells;
+mod parse;
+
+pub use cells::Cell;
+pub use parse::{prepare, Prepared};
+
+/// A result with its column names, in the statement's order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+type Row = DynamicRow<NamedField<Option<Cell>>>;
+
+/// Binds and loads on one backend's own connection (a macro: diesel's
+/// bounds for a generic `sql_query` loader are not all public).
+macro_rules! load {
+    ($conn:expr, $backend:ty, $stmt:expr, $values:expr) => {{
+        let mut q = diesel::sql_query($stmt.sql.clone()).into_boxed::<$backend>();
+        for v in $values {
+            q = q.bind::<Text, _>(v.clone());
+        }
+        q.load::<Row>($conn).map_err(refused)
+    }};
+}
+
+/// Runs a prepared statement read-only, binding `values` in order (each as
+/// text), and loads its rows. A write is refused by the database and
+/// nothing changes; the error says so.
+pub fn run(url: &DatabaseUrl, stmt: &Prepared, values: &[String]) -> StoreResult<Table> {
+    if values.len() != stmt.params.len() {
+        return Err(StoreError::Other(format!(
+            "{} values for {} parameters",
+            values.len(),
+            stmt.params.len()
+        )));
+    }
+    let rows: Vec<Row> = match url {
+        #[cfg(feature = "sqlite")]
+        DatabaseUrl::Sqlite { path } => {
+            let mut c = diesel::SqliteConnection::establish(&read_only_uri(path))
+                .map_err(|e| StoreError::Unavailable(format!("cannot open {path}: {e}")))?;
+            c.batch_execute("PRAGMA query_only = ON; PRAGMA busy_timeout = 5000;")?;
+            load!(&mut c, diesel::sqlite::Sqlite, stmt, values)?
+        }
+        #[cfg(feature = "mysql")]
+        DatabaseUrl::Mysql { url } => {
+            let mut c = diesel::MysqlConnection::establish(url)
+                .map_err(|e| StoreError::Unavailable(format!("cannot connect: {e}")))?;
+            c.batch_execute("SET SESSION TRANSACTION READ ONLY; START TRANSACTION READ ONLY;")?;
+            let rows = load!(&mut c, diesel::mysql::Mysql, stmt, values);
+            // the connection is dropped next; the rollback is for clarity
+            let _ = c.batch_execute("ROLLBACK");
+            rows?
+        }
+        #[allow(unreachable_patterns)]
+        _ => return Err(StoreError::Other("backend not compiled in".into())),
+    };
+    let columns = rows
+        .first()
+        .map(|r| {
+            (0..r.len())
+                .filter_map(|i| r.get(i).map(|f| f.name.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            (0..r.len())
+                .filter_map(|i| r.get(i))
+                .map(|f| f.value.clone().unwrap_or(Cell::Null))
+                .collect()
+        })
+        .collect();
+    Ok(Table { columns, rows })
+}
+
+fn refused(e: diesel::result::Error) -> StoreError {
+    match e {
+        diesel::result::Error::DatabaseError(_, info) => {
+            StoreError::Other(format!("the database refused it: {}", info.message()))
+        }
+        other => StoreError::from(other),
+    }
+}
+
+/// `file:PATH?mode=ro`, with the characters a URI gives meaning to escaped.
+#[cfg(feature = "sqlite")]
+fn read_only_uri(path: &str) -> String {
+    let mut s = String::from("file:");
+    for ch in path.chars() {
+        match ch {
+            '%' => s.push_str("%25"),
+            '?' => s.push_str("%3f"),
+            '#' => s.push_str("%23"),
+            c => s.push(c),
+        }
+    }
+    s.push_str("?mode=ro");
+    s
+}
+
+/// A time parameter, as people type it, in the form the stored times
+/// compare with on both backends: `YYYY-MM-DD HH:MM:SS.fff`, UTC.
+/// Accepts RFC 3339 (any offset), `YYYY-MM-DD HH:MM:SS[.fff]` (UTC) and a
+/// bare date (its midnight, UTC). `None` when it is not a time.
+pub fn parse_time(s: &str) -> Option<NaiveDateTime> {
+    let s = s.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(t.naive_utc());
+    }
+    if let Ok(t) = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f") {
+        return Some(t);
+    }
+    if let Ok(t) = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f") {
+        return Some(t);
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+}
+
+/// How a time is bound as a parameter: what SQLite stores, and what
+/// MariaDB reads as a DATETIME.
+pub fn bind_time(t: &NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M:%S%.3f").to_string()
+}
