@@ -260,6 +260,7 @@ impl Config {
             max_size: self.database.pool_size,
             connection_timeout: Duration::from_secs(self.database.connect_timeout_s.max(1)),
             sqlite_synchronous: self.database.sqlite_synchronous.to_ascii_uppercase(),
+            migrate: true,
         }
     }
 }

@@ -1,55 +1,66 @@
-//! `modchat-admin`: administration from the shell, against the same
-//! database as the server (which may be running). The first admin of a new
-//! community is made here: `modchat-admin user add NAME --role admin`.
+//! `modchat-admin`: administration and auditing from the shell.
+//!
+//! - Straight on the database (which the server may be using): accounts
+//!   (`user ...`), reports (`logs ...`), canned and ad-hoc SQL (`sql`).
+//! - Through a running server (`--server HOST:PORT --as ADMIN`): live
+//!   moderation, so the server acts at once and writes the record itself.
+//!
+//! It reuses the library's store, validation and protocol rules: no second
+//! copy of a query, a migration or a wire name. Exit codes: 0 done, 1
+//! refused (by the server, or a name that does not exist, a taken name),
+//! 2 usage, connection or login failure.
 
-use std::io::BufRead;
+mod accounts;
+mod cli;
+mod live;
+mod output;
+mod reports;
+mod sql;
+
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-use modchat::model::Role;
-use modchat::store::{accounts, DatabaseUrl, Db, PoolOptions, StoreError};
+use clap::Parser;
+use modchat::store::{DatabaseUrl, Db, PoolOptions, StoreError};
 
-#[derive(Parser)]
-#[command(
-    name = "modchat-admin",
-    version,
-    about = "Administer a modchat database"
-)]
-struct Cli {
-    /// sqlite://PATH or mysql://USER:PASS@HOST:PORT/DB
-    #[arg(
-        long,
-        env = "MODCHAT_DATABASE_URL",
-        default_value = "sqlite://modchat.db",
-        global = true
-    )]
-    database_url: String,
-    #[command(subcommand)]
-    command: Command,
+use cli::{Cli, Command};
+
+/// Why the tool stopped, and so its exit code.
+#[derive(Debug)]
+pub enum Fail {
+    /// Exit 1: the request was refused (the server's error code, a name
+    /// that does not exist, a taken name, a refused statement).
+    Refused(String),
+    /// Exit 2: bad usage, or the database or server cannot be reached, or
+    /// the login failed.
+    Usage(String),
 }
 
-#[derive(Subcommand)]
-enum Command {
-    /// Accounts.
-    User {
-        #[command(subcommand)]
-        command: UserCommand,
-    },
+impl Fail {
+    pub fn refused(m: impl Into<String>) -> Fail {
+        Fail::Refused(m.into())
+    }
+    pub fn usage(m: impl Into<String>) -> Fail {
+        Fail::Usage(m.into())
+    }
 }
 
-#[derive(Subcommand)]
-enum UserCommand {
-    /// Adds an account; the password is the first line of standard input.
-    Add {
-        name: String,
-        /// user, moderator or admin
-        #[arg(long, default_value = "user")]
-        role: String,
-        /// bcrypt work factor, as the server's [auth] bcrypt_cost
-        #[arg(long, env = "MODCHAT_AUTH__BCRYPT_COST", default_value_t = 12)]
-        bcrypt_cost: u32,
-    },
+impl From<StoreError> for Fail {
+    fn from(e: StoreError) -> Fail {
+        match e {
+            StoreError::Unavailable(_) => Fail::Usage(e.to_string()),
+            other => Fail::Refused(other.to_string()),
+        }
+    }
 }
+
+/// A page that could not be written: the reader went away (`| head`).
+impl From<std::io::Error> for Fail {
+    fn from(e: std::io::Error) -> Fail {
+        Fail::Usage(format!("cannot write the output: {e}"))
+    }
+}
+
+pub type Done = Result<(), Fail>;
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -61,60 +72,60 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("modchat-admin: {e}");
-            ExitCode::FAILURE
+        Err(Fail::Usage(m)) if m.contains("Broken pipe") => ExitCode::SUCCESS,
+        Err(Fail::Refused(m)) => {
+            eprintln!("modchat-admin: {m}");
+            ExitCode::from(1)
+        }
+        Err(Fail::Usage(m)) => {
+            eprintln!("modchat-admin: {m}");
+            ExitCode::from(2)
         }
     }
 }
 
-fn run(cli: Cli) -> Result<(), String> {
-    let url = DatabaseUrl::parse(&cli.database_url)?;
+fn run(cli: Cli) -> Done {
+    let format = cli.format;
+    if let Some(live) = cli::live_command(&cli.command) {
+        let server = cli.server.as_deref().ok_or_else(|| {
+            Fail::usage("live commands need --server HOST:PORT and --as ADMIN")
+        })?;
+        let name = cli
+            .as_user
+            .as_deref()
+            .ok_or_else(|| Fail::usage("live commands need --as ADMIN (the account to act as)"))?;
+        return live::run(server, name, live, format);
+    }
+    let url = DatabaseUrl::parse(&cli.database_url).map_err(Fail::usage)?;
+    // Readers leave the schema alone: an auditor's read-only database user
+    // may run them. Account changes create or migrate it first.
+    let open = |migrate: bool| {
+        Db::open(
+            &url,
+            &PoolOptions {
+                max_size: 1,
+                migrate,
+                ..PoolOptions::default()
+            },
+        )
+        .map_err(|e| Fail::usage(e.to_string()))
+    };
     match cli.command {
-        Command::User {
-            command:
-                UserCommand::Add {
-                    name,
-                    role,
-                    bcrypt_cost,
-                },
-        } => {
-            modchat::validate::username(&name).map_err(|e| format!("username: {e}"))?;
-            let role: Role = role.parse()?;
-            if !(4..=31).contains(&bcrypt_cost) {
-                return Err("--bcrypt-cost must be 4 to 31".into());
-            }
-            let password = read_password()?;
-            modchat::validate::password(&password).map_err(|e| format!("password: {e}"))?;
-            let db = Db::open(
-                &url,
-                &PoolOptions {
-                    max_size: 1,
-                    ..PoolOptions::default()
-                },
-            )
-            .map_err(|e| e.to_string())?;
-            let hash = modchat::auth::hash_password(&password, bcrypt_cost)?;
-            let mut conn = db.conn().map_err(|e| e.to_string())?;
-            match accounts::create(&mut conn, &name, &hash, role) {
-                Ok(a) => {
-                    println!("added {} ({}), id {}", a.username, a.role, a.id);
-                    Ok(())
-                }
-                Err(StoreError::Conflict) => Err(format!("username {name:?} is taken")),
-                Err(e) => Err(e.to_string()),
-            }
-        }
+        Command::User { command } => accounts::run(&open(true)?, command, format),
+        Command::Logs { command } => reports::run(&open(false)?, command, format),
+        Command::Sql(args) => sql::run(&url, args, format),
+        _ => Err(Fail::usage("live commands need --server HOST:PORT")),
     }
 }
 
 /// The first line of stdin, newline (and a CR before it) stripped.
-fn read_password() -> Result<String, String> {
+pub fn read_line_from_stdin(what: &str) -> Result<String, Fail> {
+    use std::io::BufRead;
     let mut line = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut line)
-        .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
+        .map_err(|e| Fail::usage(format!("cannot read the {what} from stdin: {e}")))?;
     if line.ends_with('\n') {
         line.pop();
         if line.ends_with('\r') {

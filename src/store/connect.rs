@@ -74,6 +74,9 @@ pub struct PoolOptions {
     pub connection_timeout: Duration,
     /// SQLite's `synchronous`: FULL by default, so an `ok` means on disk.
     pub sqlite_synchronous: String,
+    /// Create or migrate the schema first. Off for readers that may lack
+    /// the right to (an auditor's read-only database user).
+    pub migrate: bool,
 }
 
 impl Default for PoolOptions {
@@ -82,6 +85,7 @@ impl Default for PoolOptions {
             max_size: 8,
             connection_timeout: Duration::from_secs(5),
             sqlite_synchronous: "FULL".into(),
+            migrate: true,
         }
     }
 }
@@ -153,7 +157,9 @@ pub(super) fn build_pool(
     let mut first = manager
         .establish()
         .map_err(|e| StoreError::Unavailable(format!("cannot connect: {e}")))?;
-    migrate(&mut first)?;
+    if opts.migrate {
+        migrate(&mut first)?;
+    }
     let ids = match &mut first {
         #[cfg(feature = "mysql")]
         DbConn::Mysql(c) => super::chat_log::detect_mysql_ids(c)?,

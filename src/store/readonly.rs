@@ -144,8 +144,12 @@ pub fn parse_time(s: &str) -> Option<NaiveDateTime> {
         .and_then(|d| d.and_hms_opt(0, 0, 0))
 }
 
-/// How a time is bound as a parameter: what SQLite stores, and what
-/// MariaDB reads as a DATETIME.
+/// How a time is bound as a parameter: exactly as SQLite stores times
+/// (milliseconds, no fraction when it is zero), since SQLite compares them
+/// as text and `10:00:00` sorts before `10:00:00.000`; MariaDB reads it as
+/// a DATETIME.
 pub fn bind_time(t: &NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M:%S%.3f").to_string()
+    super::truncate_ms(*t)
+        .format("%Y-%m-%d %H:%M:%S%.f")
+        .to_string()
 }

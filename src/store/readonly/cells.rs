@@ -41,6 +41,7 @@ impl Cell {
     }
 
     /// A DECIMAL arrives as text: as a number when it is one.
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
     fn from_decimal(s: String) -> Cell {
         if let Ok(i) = s.parse() {
             Cell::Int(i)

@@ -1,0 +1,163 @@
+//! `user add|list|show|set-role|passwd`, straight on the database. A role
+//! change is a moderation act like `set_role` over the protocol: the role
+//! and its `moderation_actions` row (actor NULL: the console) are written in
+//! one transaction, and a running server applies it to its sessions.
+
+use diesel::Connection;
+use modchat::model::Role;
+use modchat::store::{accounts, audit, fmt_time, moderation, tokens, Db, StoreError};
+
+use crate::cli::UserCommand;
+use crate::output::{local_time, Format, Printer};
+use crate::{read_line_from_stdin, Done, Fail};
+use modchat::store::readonly::Cell;
+
+pub fn run(db: &Db, command: UserCommand, format: Format) -> Done {
+    let mut conn = db.conn()?;
+    let conn = &mut *conn;
+    match command {
+        UserCommand::Add {
+            name,
+            role,
+            bcrypt_cost,
+        } => {
+            modchat::validate::username(&name)
+                .map_err(|e| Fail::refused(format!("username: {e}")))?;
+            let role: Role = role.parse().map_err(Fail::refused)?;
+            let hash = new_password_hash(bcrypt_cost)?;
+            match accounts::create(conn, &name, &hash, role) {
+                Ok(a) => {
+                    println!("added {} ({}), id {}", a.username, a.role, a.id);
+                    Ok(())
+                }
+                Err(StoreError::Conflict) => Err(Fail::refused(format!("username {name:?} is taken"))),
+                Err(e) => Err(e.into()),
+            }
+        }
+        UserCommand::List { role } => {
+            let role: Option<Role> = role
+                .map(|r| r.parse().map_err(Fail::refused))
+                .transpose()?;
+            let rows: Vec<Vec<Cell>> = audit::list_accounts(conn, role)?
+                .into_iter()
+                .map(|a| {
+                    vec![
+                        Cell::Text(a.name),
+                        Cell::Text(a.role),
+                        Cell::Time(a.created_at),
+                        a.last_login.map_or(Cell::Null, Cell::Time),
+                    ]
+                })
+                .collect();
+            let columns = ["name", "role", "created_at", "last_login"];
+            let mut p = Printer::new(format, columns.map(String::from).to_vec(), std::io::stdout().lock());
+            p.page(&rows)?;
+            p.finish()?;
+            Ok(())
+        }
+        UserCommand::Show { name } => {
+            let info = audit::account_info(conn, &name)?
+                .ok_or_else(|| Fail::refused(format!("no user {name}")))?;
+            show(&info, format)
+        }
+        UserCommand::SetRole { name, role } => {
+            let role: Role = role.parse().map_err(Fail::refused)?;
+            let a = accounts::find_by_name(conn, &name)?
+                .ok_or_else(|| Fail::refused(format!("no user {name}")))?;
+            if a.role == role {
+                println!("{} is already {}; nothing changed", a.username, role);
+                return Ok(());
+            }
+            let at = modchat::store::now();
+            conn.transaction(|c| moderation::change_role(c, a.id, role, None, at))?;
+            println!("{} is now {} (was {})", a.username, role, a.role);
+            Ok(())
+        }
+        UserCommand::Passwd { name, bcrypt_cost } => {
+            let a = accounts::find_by_name(conn, &name)?
+                .ok_or_else(|| Fail::refused(format!("no user {name}")))?;
+            let hash = new_password_hash(bcrypt_cost)?;
+            let revoked = conn.transaction(|c| {
+                accounts::set_password(c, a.id, &hash)?;
+                tokens::revoke_all(c, a.id)
+            })?;
+            println!(
+                "new password set for {}; {revoked} session token(s) revoked",
+                a.username
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Reads the password (first line of stdin), checks it, hashes it.
+fn new_password_hash(bcrypt_cost: u32) -> Result<String, Fail> {
+    if !(4..=31).contains(&bcrypt_cost) {
+        return Err(Fail::usage("--bcrypt-cost must be 4 to 31"));
+    }
+    let password = read_line_from_stdin("password")?;
+    modchat::validate::password(&password).map_err(|e| Fail::refused(format!("password: {e}")))?;
+    modchat::auth::hash_password(&password, bcrypt_cost).map_err(Fail::refused)
+}
+
+fn show(info: &audit::AccountInfo, format: Format) -> Done {
+    let a = &info.account;
+    let mutes: Vec<String> = info
+        .mutes
+        .iter()
+        .map(|(room, m)| {
+            let r#where = room.as_deref().map_or("everywhere".into(), |r| format!("in {r}"));
+            let until = m.until.map_or("until unmuted".into(), |u| format!("until {}", time(&u, format)));
+            let reason = m.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+            format!("{where} {until}{reason}")
+        })
+        .collect();
+    let ban = info.ban.as_ref().map(|b| {
+        let until = b.until.map_or("until unbanned".into(), |u| format!("until {}", time(&u, format)));
+        let reason = b.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+        format!("{until}{reason}")
+    });
+    let fields: Vec<(&str, Cell)> = vec![
+        ("name", Cell::Text(a.username.clone())),
+        ("id", Cell::Int(a.id)),
+        ("role", Cell::Text(a.role.to_string())),
+        ("created_at", Cell::Time(info.created_at)),
+        ("last_login", info.last_login.map_or(Cell::Null, Cell::Time)),
+        ("rooms", Cell::Text(info.rooms.join(", "))),
+        ("messages", Cell::Int(info.messages)),
+        ("whispers", Cell::Int(info.whispers)),
+        ("announcements", Cell::Int(info.announcements)),
+        ("logins", Cell::Int(info.logins)),
+        ("failed_logins", Cell::Int(info.failed_logins)),
+        ("muted", Cell::Text(mutes.join("; "))),
+        ("banned", ban.map_or(Cell::Text(String::new()), Cell::Text)),
+    ];
+    if format == Format::Table {
+        // a card, one field a line, rather than a one-row table
+        for (k, v) in &fields {
+            let v = match v {
+                Cell::Time(t) => local_time(t),
+                Cell::Null => "never".into(),
+                Cell::Int(i) => i.to_string(),
+                Cell::Text(s) if s.is_empty() => "no".into(),
+                Cell::Text(s) => s.clone(),
+                _ => String::new(),
+            };
+            println!("{:<14} {v}", format!("{k}:"));
+        }
+        return Ok(());
+    }
+    let (columns, row): (Vec<String>, Vec<Cell>) =
+        fields.into_iter().map(|(k, v)| (k.to_owned(), v)).unzip();
+    let mut p = Printer::new(format, columns, std::io::stdout().lock());
+    p.page(&[row])?;
+    p.finish()?;
+    Ok(())
+}
+
+fn time(t: &chrono::NaiveDateTime, format: Format) -> String {
+    match format {
+        Format::Table => local_time(t),
+        _ => fmt_time(t),
+    }
+}

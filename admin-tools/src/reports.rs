@@ -1,0 +1,160 @@
+//! `logs chat|logins|modlog`: the audit tables as reports, page by page
+//! from the store (oldest first), printed as they arrive.
+
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+use modchat::model::{AccountId, RoomId};
+use modchat::store::audit::{self, ChatFilter, LoginFilter};
+use modchat::store::moderation::LogQuery;
+use modchat::store::readonly::{parse_time, Cell};
+use modchat::store::{accounts, rooms, Db, DbConn, StoreResult};
+
+use crate::cli::LogsCommand;
+use crate::output::{Format, Printer};
+use crate::{Done, Fail};
+
+/// The actions a record may have (the contract's list).
+const ACTIONS: &[&str] = &[
+    "kick",
+    "mute",
+    "unmute",
+    "ban",
+    "unban",
+    "set_role",
+    "delete_message",
+    "filter_block",
+    "auto_mute",
+    "filter_add",
+    "filter_remove",
+];
+
+pub fn run(db: &Db, command: LogsCommand, format: Format) -> Done {
+    let mut conn = db.conn()?;
+    let c = &mut *conn;
+    match command {
+        LogsCommand::Chat {
+            room,
+            user,
+            with,
+            since,
+            until,
+            grep,
+            include_deleted,
+        } => {
+            let f = ChatFilter {
+                room: room.map(|r| room_id(c, &r)).transpose()?,
+                user: user.map(|u| account_id(c, &u)).transpose()?,
+                with: with.map(|u| account_id(c, &u)).transpose()?,
+                since: since.map(|t| time_arg("--since", &t, false)).transpose()?,
+                until: until.map(|t| time_arg("--until", &t, true)).transpose()?,
+                grep,
+                include_deleted,
+            };
+            let columns = audit::chat_columns(&f);
+            stream(c, &columns, format, |c, after| audit::chat_page(c, &f, after))
+        }
+        LogsCommand::Logins {
+            user,
+            day,
+            since,
+            failed,
+        } => {
+            let mut f = LoginFilter {
+                since: since.map(|t| time_arg("--since", &t, false)).transpose()?,
+                failed_only: failed,
+                ..LoginFilter::default()
+            };
+            if let Some(u) = user {
+                match accounts::find_by_name(c, &u)? {
+                    Some(a) => f.account = Some(a.id),
+                    None => f.typed = Some(u),
+                }
+            }
+            if let Some(d) = day {
+                let d = NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                    .map_err(|_| Fail::usage(format!("--day {d:?}: expected YYYY-MM-DD")))?;
+                let start = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+                f.since = Some(f.since.map_or(start, |s| s.max(start)));
+                f.until = Some(start + TimeDelta::days(1));
+            }
+            stream(c, audit::LOGIN_COLUMNS, format, |c, after| {
+                audit::logins_page(c, &f, after)
+            })
+        }
+        LogsCommand::Modlog {
+            target,
+            actor,
+            action,
+            since,
+        } => {
+            if let Some(a) = &action {
+                if !ACTIONS.contains(&a.as_str()) {
+                    return Err(Fail::usage(format!(
+                        "--action {a:?}: expected one of {}",
+                        ACTIONS.join(", ")
+                    )));
+                }
+            }
+            let q = LogQuery {
+                target: target.map(|u| account_id(c, &u)).transpose()?,
+                actor: actor.map(|u| account_id(c, &u)).transpose()?,
+                action,
+                since: since.map(|t| time_arg("--since", &t, false)).transpose()?,
+                ..LogQuery::default()
+            };
+            stream(c, audit::MODLOG_COLUMNS, format, |c, after| {
+                audit::modlog_page(c, &q, after)
+            })
+        }
+    }
+}
+
+/// Pages through a report: each page starts after the last id printed
+/// (every report's first column), until a page comes back empty.
+fn stream(
+    conn: &mut DbConn,
+    columns: &[&str],
+    format: Format,
+    mut page: impl FnMut(&mut DbConn, i64) -> StoreResult<Vec<Vec<Cell>>>,
+) -> Done {
+    let columns = columns.iter().map(|c| (*c).to_owned()).collect();
+    let mut p = Printer::new(format, columns, std::io::stdout().lock());
+    let mut after = 0;
+    loop {
+        let rows = page(conn, after)?;
+        let Some(Cell::Int(last)) = rows.last().and_then(|r| r.first()) else {
+            break;
+        };
+        after = *last;
+        p.page(&rows)?;
+    }
+    p.finish()?;
+    Ok(())
+}
+
+fn account_id(c: &mut DbConn, name: &str) -> Result<AccountId, Fail> {
+    Ok(accounts::find_by_name(c, name)?
+        .ok_or_else(|| Fail::refused(format!("no user {name}")))?
+        .id)
+}
+
+fn room_id(c: &mut DbConn, name: &str) -> Result<RoomId, Fail> {
+    let key = modchat::validate::room(name).map_err(|e| Fail::usage(format!("--room: {e}")))?;
+    Ok(rooms::find(c, &key)?
+        .ok_or_else(|| Fail::refused(format!("no room {key}")))?
+        .id)
+}
+
+/// T: RFC 3339 or a date. A bare date as an end means through that day.
+fn time_arg(flag: &str, s: &str, end: bool) -> Result<NaiveDateTime, Fail> {
+    let t = parse_time(s).ok_or_else(|| {
+        Fail::usage(format!(
+            "{flag} {s:?}: expected an RFC 3339 time (2026-12-01T10:00:00Z) or a date (2026-12-01)"
+        ))
+    })?;
+    let bare_date = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").is_ok();
+    Ok(if end && bare_date {
+        t + TimeDelta::days(1)
+    } else {
+        t
+    })
+}
