@@ -14,11 +14,18 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|x| x == "sql"))
         .collect();
     files.sort();
-    let mut out = String::from("/// (file name, text) of every canned query.\npub static CANNED: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// (file name, text) of every canned query.\npub static CANNED: &[(&str, &str)] = &[\n",
+    );
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
         let name = f.file_name().and_then(|n| n.to_str()).expect("utf-8 name");
-        writeln!(out, "    ({name:?}, include_str!({:?})),", f.display().to_string()).expect("write");
+        writeln!(
+            out,
+            "    ({name:?}, include_str!({:?})),",
+            f.display().to_string()
+        )
+        .expect("write");
     }
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("canned.rs");

@@ -138,7 +138,16 @@ mod tests {
         assert_eq!(duration("2h"), Ok(7_200));
         assert_eq!(duration("7d"), Ok(604_800));
         assert_eq!(duration("7D"), Ok(604_800));
-        for bad in ["", "0", "-5", "5w", "m", "1.5h", "+3", "99999999999999999999d"] {
+        for bad in [
+            "",
+            "0",
+            "-5",
+            "5w",
+            "m",
+            "1.5h",
+            "+3",
+            "99999999999999999999d",
+        ] {
             assert!(duration(bad).is_err(), "{bad:?}");
         }
     }

@@ -30,14 +30,14 @@ pub fn run(db: &Db, command: UserCommand, format: Format) -> Done {
                     println!("added {} ({}), id {}", a.username, a.role, a.id);
                     Ok(())
                 }
-                Err(StoreError::Conflict) => Err(Fail::refused(format!("username {name:?} is taken"))),
+                Err(StoreError::Conflict) => {
+                    Err(Fail::refused(format!("username {name:?} is taken")))
+                }
                 Err(e) => Err(e.into()),
             }
         }
         UserCommand::List { role } => {
-            let role: Option<Role> = role
-                .map(|r| r.parse().map_err(Fail::refused))
-                .transpose()?;
+            let role: Option<Role> = role.map(|r| r.parse().map_err(Fail::refused)).transpose()?;
             let rows: Vec<Vec<Cell>> = audit::list_accounts(conn, role)?
                 .into_iter()
                 .map(|a| {
@@ -50,7 +50,11 @@ pub fn run(db: &Db, command: UserCommand, format: Format) -> Done {
                 })
                 .collect();
             let columns = ["name", "role", "created_at", "last_login"];
-            let mut p = Printer::new(format, columns.map(String::from).to_vec(), std::io::stdout().lock());
+            let mut p = Printer::new(
+                format,
+                columns.map(String::from).to_vec(),
+                std::io::stdout().lock(),
+            );
             p.page(&rows)?;
             p.finish()?;
             Ok(())
@@ -106,15 +110,29 @@ fn show(info: &audit::AccountInfo, format: Format) -> Done {
         .mutes
         .iter()
         .map(|(room, m)| {
-            let r#where = room.as_deref().map_or("everywhere".into(), |r| format!("in {r}"));
-            let until = m.until.map_or("until unmuted".into(), |u| format!("until {}", time(&u, format)));
-            let reason = m.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+            let r#where = room
+                .as_deref()
+                .map_or("everywhere".into(), |r| format!("in {r}"));
+            let until = m.until.map_or("until unmuted".into(), |u| {
+                format!("until {}", time(&u, format))
+            });
+            let reason = m
+                .reason
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
             format!("{where} {until}{reason}")
         })
         .collect();
     let ban = info.ban.as_ref().map(|b| {
-        let until = b.until.map_or("until unbanned".into(), |u| format!("until {}", time(&u, format)));
-        let reason = b.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+        let until = b.until.map_or("until unbanned".into(), |u| {
+            format!("until {}", time(&u, format))
+        });
+        let reason = b
+            .reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
         format!("{until}{reason}")
     });
     let fields: Vec<(&str, Cell)> = vec![

@@ -27,7 +27,9 @@ pub fn run(server: &str, name: &str, command: &Command, format: Format) -> Done 
     let mut conn = Conn::open(server)?;
     conn.call(json!({"type": "login", "username": name, "password": password}))?
         .map_err(|e| Fail::usage(format!("cannot log in as {name}: {}", e.describe())))?;
-    let reply = conn.call(request)?.map_err(|e| Fail::refused(e.describe()))?;
+    let reply = conn
+        .call(request)?
+        .map_err(|e| Fail::refused(e.describe()))?;
     report(command, &reply, format)
 }
 
@@ -35,7 +37,9 @@ pub fn run(server: &str, name: &str, command: &Command, format: Format) -> Done 
 fn request_for(c: &Command) -> Result<Value, Fail> {
     let duration = |d: &Option<String>| -> Result<Option<i64>, Fail> {
         d.as_deref()
-            .map(|d| modchat::validate::duration(d).map_err(|e| Fail::usage(format!("--duration: {e}"))))
+            .map(|d| {
+                modchat::validate::duration(d).map_err(|e| Fail::usage(format!("--duration: {e}")))
+            })
             .transpose()
     };
     let mut r = match c {
@@ -77,24 +81,49 @@ fn request_for(c: &Command) -> Result<Value, Fail> {
 
 /// What a person reads after a command went through.
 fn report(c: &Command, reply: &Map<String, Value>, format: Format) -> Done {
-    let until = || match reply.get("until").and_then(Value::as_str).and_then(parse_time) {
+    let until = || match reply
+        .get("until")
+        .and_then(Value::as_str)
+        .and_then(parse_time)
+    {
         Some(t) => format!("until {}", local_time(&t)),
         None => "until lifted".into(),
     };
     let line = match c {
-        Command::Kick { name, room: Some(r), .. } => format!("kicked {name} from {r}"),
+        Command::Kick {
+            name,
+            room: Some(r),
+            ..
+        } => format!("kicked {name} from {r}"),
         Command::Kick { name, .. } => format!("kicked {name}"),
-        Command::Mute { name, room: Some(r), .. } => format!("muted {name} in {r} {}", until()),
+        Command::Mute {
+            name,
+            room: Some(r),
+            ..
+        } => format!("muted {name} in {r} {}", until()),
         Command::Mute { name, .. } => format!("muted {name} {}", until()),
         Command::Unmute { name, .. } => format!("unmuted {name}"),
         Command::Ban { name, .. } => format!("banned {name} {}", until()),
         Command::Unban { name } => format!("unbanned {name}"),
-        Command::Announce { .. } => format!("announced, message {}", reply.get("id").unwrap_or(&Value::Null)),
+        Command::Announce { .. } => format!(
+            "announced, message {}",
+            reply.get("id").unwrap_or(&Value::Null)
+        ),
         Command::DeleteMessage { id } => format!("deleted message {id}"),
-        Command::Filter { command: FilterCommand::Add { word } } => format!("added {word:?} to the filter"),
-        Command::Filter { command: FilterCommand::Remove { word } } => format!("removed {word:?} from the filter"),
-        Command::Filter { command: FilterCommand::List } => {
-            let words = reply.get("words").and_then(Value::as_array).cloned().unwrap_or_default();
+        Command::Filter {
+            command: FilterCommand::Add { word },
+        } => format!("added {word:?} to the filter"),
+        Command::Filter {
+            command: FilterCommand::Remove { word },
+        } => format!("removed {word:?} from the filter"),
+        Command::Filter {
+            command: FilterCommand::List,
+        } => {
+            let words = reply
+                .get("words")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             for w in words {
                 println!("{}", w.as_str().unwrap_or_default());
             }
@@ -109,9 +138,19 @@ fn report(c: &Command, reply: &Map<String, Value>, format: Format) -> Done {
 
 /// `who [NAME]`: one row per connection of every user online (or one).
 fn who(reply: &Map<String, Value>, only: Option<&str>, format: Format) -> Done {
-    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let s = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
     let mut rows = Vec::new();
-    for u in reply.get("users").and_then(Value::as_array).into_iter().flatten() {
+    for u in reply
+        .get("users")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let name = s(u, "name");
         if only.is_some_and(|o| !o.eq_ignore_ascii_case(&name)) {
             continue;
@@ -123,7 +162,12 @@ fn who(reply: &Map<String, Value>, only: Option<&str>, format: Format) -> Done {
             .flatten()
             .filter_map(|r| r.as_str().map(str::to_owned))
             .collect();
-        for c in u.get("connections").and_then(Value::as_array).into_iter().flatten() {
+        for c in u
+            .get("connections")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             rows.push(vec![
                 Cell::Text(name.clone()),
                 Cell::Text(s(u, "role")),
@@ -138,7 +182,11 @@ fn who(reply: &Map<String, Value>, only: Option<&str>, format: Format) -> Done {
         return Err(Fail::refused(format!("{o} is not online")));
     }
     let columns = ["user", "role", "rooms", "addr", "transport", "since"];
-    let mut p = Printer::new(format, columns.map(String::from).to_vec(), std::io::stdout().lock());
+    let mut p = Printer::new(
+        format,
+        columns.map(String::from).to_vec(),
+        std::io::stdout().lock(),
+    );
     p.page(&rows)?;
     p.finish()?;
     Ok(())
@@ -172,7 +220,8 @@ impl Conn {
             .next()
             .ok_or_else(|| cant("no address".into()))?;
         let s = TcpStream::connect_timeout(&addr, CONNECT).map_err(|e| cant(e.to_string()))?;
-        s.set_read_timeout(Some(ANSWER)).map_err(|e| cant(e.to_string()))?;
+        s.set_read_timeout(Some(ANSWER))
+            .map_err(|e| cant(e.to_string()))?;
         let writer = s.try_clone().map_err(|e| cant(e.to_string()))?;
         Ok(Conn {
             reader: BufReader::new(s),
@@ -187,7 +236,8 @@ impl Conn {
         let id = self.next_id;
         self.next_id += 1;
         request["id"] = id.into();
-        let lost = |e: std::io::Error| Fail::usage(format!("the connection to the server failed: {e}"));
+        let lost =
+            |e: std::io::Error| Fail::usage(format!("the connection to the server failed: {e}"));
         let mut line = serde_json::to_vec(&request).map_err(|e| Fail::usage(e.to_string()))?;
         line.push(b'\n');
         self.writer.write_all(&line).map_err(lost)?;
@@ -205,8 +255,16 @@ impl Conn {
             return Ok(match frame.get("type").and_then(Value::as_str) {
                 Some("ok") => Ok(frame),
                 _ => Err(Refusal {
-                    code: frame.get("code").and_then(Value::as_str).unwrap_or("unknown").to_owned(),
-                    message: frame.get("message").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                    code: frame
+                        .get("code")
+                        .and_then(Value::as_str)
+                        .unwrap_or("unknown")
+                        .to_owned(),
+                    message: frame
+                        .get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
                 }),
             });
         }

@@ -87,9 +87,10 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Done {
     let format = cli.format;
     if let Some(live) = cli::live_command(&cli.command) {
-        let server = cli.server.as_deref().ok_or_else(|| {
-            Fail::usage("live commands need --server HOST:PORT and --as ADMIN")
-        })?;
+        let server = cli
+            .server
+            .as_deref()
+            .ok_or_else(|| Fail::usage("live commands need --server HOST:PORT and --as ADMIN"))?;
         let name = cli
             .as_user
             .as_deref()

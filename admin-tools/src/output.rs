@@ -50,7 +50,8 @@ impl<W: Write> Printer<W> {
                     .map(|r| r.iter().map(table_cell).collect())
                     .collect();
                 if first {
-                    let mut w: Vec<usize> = self.columns.iter().map(|c| c.chars().count()).collect();
+                    let mut w: Vec<usize> =
+                        self.columns.iter().map(|c| c.chars().count()).collect();
                     for r in &cells {
                         for (i, c) in r.iter().enumerate() {
                             if let Some(x) = w.get_mut(i) {
@@ -71,7 +72,11 @@ impl<W: Write> Printer<W> {
             }
             Format::Csv => {
                 if first {
-                    let header = self.columns.iter().map(|c| csv_field(c)).collect::<Vec<_>>();
+                    let header = self
+                        .columns
+                        .iter()
+                        .map(|c| csv_field(c))
+                        .collect::<Vec<_>>();
                     write!(self.out, "{}\r\n", header.join(","))?;
                     self.widths = Some(Vec::new());
                 }

@@ -50,7 +50,9 @@ pub fn run(db: &Db, command: LogsCommand, format: Format) -> Done {
                 include_deleted,
             };
             let columns = audit::chat_columns(&f);
-            stream(c, &columns, format, |c, after| audit::chat_page(c, &f, after))
+            stream(c, &columns, format, |c, after| {
+                audit::chat_page(c, &f, after)
+            })
         }
         LogsCommand::Logins {
             user,

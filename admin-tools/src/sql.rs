@@ -31,7 +31,10 @@ impl Canned {
             .take_while(|l| l.trim_start().starts_with("--"))
             .map(|l| l.trim_start().trim_start_matches('-'))
             .collect();
-        let summary = header.first().map(|l| l.trim().to_owned()).unwrap_or_default();
+        let summary = header
+            .first()
+            .map(|l| l.trim().to_owned())
+            .unwrap_or_default();
         let params = header
             .iter()
             .filter_map(|l| l.trim_start().strip_prefix(':'))
@@ -99,7 +102,10 @@ pub fn run(url: &DatabaseUrl, args: SqlArgs, format: Format) -> Done {
             let stmt = prepare(c.sql).map_err(|e| Fail::refused(format!("{name}: {e}")))?;
             (stmt, Some(&c.params))
         }
-        (None, q) => (prepare(q.as_deref().unwrap_or_default()).map_err(Fail::refused)?, None),
+        (None, q) => (
+            prepare(q.as_deref().unwrap_or_default()).map_err(Fail::refused)?,
+            None,
+        ),
     };
     let values = bind_values(&stmt, &args.params, declared)?;
     let table = readonly::run(url, &stmt, &values)?;

@@ -34,7 +34,10 @@ fn set_role_reaches_running_sessions(b: Backend) {
     // the very next request: no waiting for any event
     bob.ok(json!({"type": "filter_list"}));
     let who = bob.ok(json!({"type": "who"}));
-    assert!(who["users"][0]["connections"].is_array(), "moderators see connections: {who}");
+    assert!(
+        who["users"][0]["connections"].is_array(),
+        "moderators see connections: {who}"
+    );
     let ev = bob.event("role_changed");
     assert_eq!(ev["user"], "bob");
     assert_eq!(ev["role"], "moderator");
@@ -52,12 +55,16 @@ fn set_role_reaches_running_sessions(b: Backend) {
     assert_eq!(rec.actor_id, None, "the console");
     assert_eq!(rec.detail.as_deref(), Some("moderator"));
 
-    assert!(admin(&url, &["user", "set-role", "bob", "user"]).ok().contains("is now user"));
+    assert!(admin(&url, &["user", "set-role", "bob", "user"])
+        .ok()
+        .contains("is now user"));
     bob.err(json!({"type": "filter_list"}), "forbidden");
     let who = bob.ok(json!({"type": "who"}));
     assert!(who["users"][0].get("connections").is_none(), "{who}");
 
-    assert!(admin(&url, &["user", "set-role", "bob", "user"]).ok().contains("already user"));
+    assert!(admin(&url, &["user", "set-role", "bob", "user"])
+        .ok()
+        .contains("already user"));
     admin(&url, &["user", "set-role", "nobody", "admin"]).fails(1, "no user nobody");
     admin(&url, &["user", "set-role", "bob", "king"]).fails(1, "unknown role");
     admin(&url, &["user", "set-role", "bob"]).fails(2, "ROLE");
@@ -80,7 +87,10 @@ fn list_and_show(b: Backend) {
     bob.ok(json!({"type": "say", "room": "lobby", "text": "two"}));
     bob.ok(json!({"type": "whisper", "to": "alice", "text": "psst"}));
     let mut wrong = s.connect();
-    wrong.err(json!({"type": "login", "username": "bob", "password": "wrong password"}), "bad_credentials");
+    wrong.err(
+        json!({"type": "login", "username": "bob", "password": "wrong password"}),
+        "bad_credentials",
+    );
     boss.ok(json!({"type": "mute", "user": "bob", "room": "lobby", "duration_s": 600, "reason": "spam"}));
 
     let list = admin(&url, &["user", "list", "--format", "csv"]);
@@ -89,15 +99,32 @@ fn list_and_show(b: Backend) {
         .iter()
         .map(|l| l.split(',').map(str::to_owned).collect())
         .collect();
-    let names: Vec<(&str, &str)> = rows.iter().map(|r| (r[0].as_str(), r[1].as_str())).collect();
+    let names: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r[0].as_str(), r[1].as_str()))
+        .collect();
     assert_eq!(
         names,
-        [("alice", "user"), ("bob", "user"), ("boss", "admin"), ("never1", "user")]
+        [
+            ("alice", "user"),
+            ("bob", "user"),
+            ("boss", "admin"),
+            ("never1", "user")
+        ]
     );
-    assert!(list.stdout.starts_with("name,role,created_at,last_login\r\n"));
-    assert!(rows[1][3].ends_with('Z'), "bob has logged in: {:?}", rows[1]);
+    assert!(list
+        .stdout
+        .starts_with("name,role,created_at,last_login\r\n"));
+    assert!(
+        rows[1][3].ends_with('Z'),
+        "bob has logged in: {:?}",
+        rows[1]
+    );
     assert_eq!(rows[3][3], "", "never1 never logged in");
-    let admins = admin(&url, &["user", "list", "--role", "admin", "--format", "csv"]);
+    let admins = admin(
+        &url,
+        &["user", "list", "--role", "admin", "--format", "csv"],
+    );
     assert_eq!(admins.csv_rows().len(), 1);
     admin(&url, &["user", "list", "--role", "boss"]).fails(1, "unknown role");
 
@@ -107,10 +134,19 @@ fn list_and_show(b: Backend) {
     assert_eq!(shown["name"], "bob");
     assert_eq!(shown["role"], "user");
     assert_eq!(shown["rooms"], "lobby");
-    assert_eq!((shown["messages"].as_i64(), shown["whispers"].as_i64()), (Some(2), Some(1)));
-    assert_eq!((shown["logins"].as_i64(), shown["failed_logins"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(
+        (shown["messages"].as_i64(), shown["whispers"].as_i64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(
+        (shown["logins"].as_i64(), shown["failed_logins"].as_i64()),
+        (Some(1), Some(1))
+    );
     let muted = shown["muted"].as_str().expect("muted");
-    assert!(muted.starts_with("in lobby until ") && muted.ends_with("(spam)"), "{muted}");
+    assert!(
+        muted.starts_with("in lobby until ") && muted.ends_with("(spam)"),
+        "{muted}"
+    );
     assert_eq!(shown["banned"], "");
     common::client::assert_timestamp(&shown["last_login"]);
 
@@ -130,10 +166,17 @@ fn passwd_revokes_tokens(b: Backend) {
     let token = bob.login_token();
 
     let out = admin_env(&url, &["user", "passwd", "bob"], "a new password\n", &[]);
-    assert!(out.ok().contains("2 session token(s) revoked"), "{}", out.stdout);
+    assert!(
+        out.ok().contains("2 session token(s) revoked"),
+        "{}",
+        out.stdout
+    );
     let mut c = s.connect();
     c.err(json!({"type": "resume", "token": token}), "bad_token");
-    c.err(json!({"type": "login", "username": "bob", "password": PASSWORD}), "bad_credentials");
+    c.err(
+        json!({"type": "login", "username": "bob", "password": PASSWORD}),
+        "bad_credentials",
+    );
     c.ok(json!({"type": "login", "username": "bob", "password": "a new password"}));
 
     admin_env(&url, &["user", "passwd", "bob"], "short\n", &[]).fails(1, "password");

@@ -47,7 +47,10 @@ pub fn list_accounts(conn: &mut DbConn, role: Option<Role>) -> StoreResult<Vec<A
     let rows: Vec<AccountRow> = q.load(conn)?;
     let last: HashMap<AccountId, Option<NaiveDateTime>> = daily_logins::table
         .group_by(daily_logins::account_id)
-        .select((daily_logins::account_id, diesel::dsl::max(daily_logins::last_at)))
+        .select((
+            daily_logins::account_id,
+            diesel::dsl::max(daily_logins::last_at),
+        ))
         .load(conn)?
         .into_iter()
         .collect();
@@ -222,8 +225,12 @@ pub fn chat_page(conn: &mut DbConn, f: &ChatFilter, after: i64) -> StoreResult<V
     match (f.user, f.with) {
         (Some(u), Some(w)) => {
             q = q.filter(chat_logs::kind.eq("whisper")).filter(
-                (chat_logs::sender_id.eq(u).and(chat_logs::recipient_id.eq(w)))
-                    .or(chat_logs::sender_id.eq(w).and(chat_logs::recipient_id.eq(u))),
+                (chat_logs::sender_id
+                    .eq(u)
+                    .and(chat_logs::recipient_id.eq(w)))
+                .or(chat_logs::sender_id
+                    .eq(w)
+                    .and(chat_logs::recipient_id.eq(u))),
             )
         }
         (Some(u), None) => q = q.filter(chat_logs::sender_id.eq(u)),

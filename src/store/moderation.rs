@@ -4,8 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{banned_words, moderation_actions};
 use super::accounts::{Account, AccountRow};
+use super::schema::{banned_words, moderation_actions};
 use super::{DbConn, StoreResult};
 use crate::model::{AccountId, Role, RoomId};
 
@@ -95,10 +95,7 @@ pub struct ConsoleRoleChange {
 
 /// Console role changes (`set_role` records with no actor) after record
 /// `after`, oldest first.
-pub fn console_role_changes(
-    conn: &mut DbConn,
-    after: i64,
-) -> StoreResult<Vec<ConsoleRoleChange>> {
+pub fn console_role_changes(conn: &mut DbConn, after: i64) -> StoreResult<Vec<ConsoleRoleChange>> {
     let rows: Vec<(i64, AccountRow)> = moderation_actions::table
         .inner_join(accounts::table.on(moderation_actions::target_id.eq(accounts::id.nullable())))
         .filter(moderation_actions::id.gt(after))

@@ -104,6 +104,10 @@ fn refused(e: diesel::result::Error) -> StoreError {
         diesel::result::Error::DatabaseError(_, info) => {
             StoreError::Other(format!("the database refused it: {}", info.message()))
         }
+        // MySQL: a statement with no result set is stopped before it runs
+        other if other.to_string().contains("No metadata") => StoreError::Other(
+            "refused: the statement returns no rows; only statements that read may run here".into(),
+        ),
         other => StoreError::from(other),
     }
 }

@@ -66,6 +66,8 @@ pub fn extend(conn: &mut DbConn, token_hash: &str, expires_at: NaiveDateTime) ->
 /// Revokes every token of an account (a new password): no session can be
 /// resumed with an old one. Returns how many there were.
 pub fn revoke_all(conn: &mut DbConn, account_id: AccountId) -> StoreResult<usize> {
-    Ok(diesel::delete(auth_tokens::table.filter(auth_tokens::account_id.eq(account_id)))
-        .execute(conn)?)
+    Ok(
+        diesel::delete(auth_tokens::table.filter(auth_tokens::account_id.eq(account_id)))
+            .execute(conn)?,
+    )
 }

@@ -29,14 +29,26 @@ impl Run {
 
     /// Asserts exit 0 and returns stdout.
     pub fn ok(&self) -> &str {
-        assert_eq!(self.code, 0, "exit {}: {}{}", self.code, self.stderr, self.stdout);
+        assert_eq!(
+            self.code, 0,
+            "exit {}: {}{}",
+            self.code, self.stderr, self.stdout
+        );
         &self.stdout
     }
 
     /// Asserts this exit code and that stderr says `why`.
     pub fn fails(&self, code: i32, why: &str) {
-        assert_eq!(self.code, code, "expected exit {code}: {}{}", self.stderr, self.stdout);
-        assert!(self.stderr.contains(why), "stderr should say {why:?}: {}", self.stderr);
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}: {}{}",
+            self.stderr, self.stdout
+        );
+        assert!(
+            self.stderr.contains(why),
+            "stderr should say {why:?}: {}",
+            self.stderr
+        );
     }
 
     /// The CSV lines after the header.

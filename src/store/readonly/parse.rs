@@ -103,7 +103,12 @@ pub fn prepare(sql: &str) -> Result<Prepared, String> {
             while j < chars.len() && (chars[j].is_ascii_alphanumeric() || chars[j] == '_') {
                 j += 1;
             }
-            params.push(chars[start..j].iter().collect::<String>().to_ascii_lowercase());
+            params.push(
+                chars[start..j]
+                    .iter()
+                    .collect::<String>()
+                    .to_ascii_lowercase(),
+            );
             out.push('?');
             words.push(String::from("\u{0}param"));
             i = j;
