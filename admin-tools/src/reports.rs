@@ -66,8 +66,8 @@ pub fn run(db: &Db, command: LogsCommand, format: Format) -> Done {
                 ..LoginFilter::default()
             };
             if let Some(u) = user {
-                match accounts::find_by_name(c, &u)? {
-                    Some(a) => f.account = Some(a.id),
+                match accounts::id_of(c, &u)? {
+                    Some(id) => f.account = Some(id),
                     None => f.typed = Some(u),
                 }
             }
@@ -134,9 +134,7 @@ fn stream(
 }
 
 fn account_id(c: &mut DbConn, name: &str) -> Result<AccountId, Fail> {
-    Ok(accounts::find_by_name(c, name)?
-        .ok_or_else(|| Fail::refused(format!("no user {name}")))?
-        .id)
+    accounts::id_of(c, name)?.ok_or_else(|| Fail::refused(format!("no user {name}")))
 }
 
 fn room_id(c: &mut DbConn, name: &str) -> Result<RoomId, Fail> {

@@ -73,6 +73,17 @@ pub fn find_by_name(conn: &mut DbConn, username: &str) -> StoreResult<Option<Acc
         .transpose()
 }
 
+/// The id of a name (any letter case). Reads only `id` and
+/// `username_key`, so an auditor's database user granted no access to
+/// `password_hash` can still filter by user.
+pub fn id_of(conn: &mut DbConn, username: &str) -> StoreResult<Option<AccountId>> {
+    Ok(accounts::table
+        .filter(accounts::username_key.eq(username_key(username)))
+        .select(accounts::id)
+        .first(conn)
+        .optional()?)
+}
+
 pub fn find_by_id(conn: &mut DbConn, id: AccountId) -> StoreResult<Option<Account>> {
     accounts::table
         .find(id)
