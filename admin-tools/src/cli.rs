@@ -63,25 +63,30 @@ pub enum Command {
     /// Live: disconnect a user, or remove them from a room.
     Kick {
         name: String,
+        /// only this room
         #[arg(long)]
         room: Option<String>,
+        /// shown to the user and kept in the record
         #[arg(long)]
         reason: Option<String>,
     },
     /// Live: stop a user talking, everywhere or in a room.
     Mute {
         name: String,
+        /// only this room
         #[arg(long)]
         room: Option<String>,
         /// 90, 90s, 10m, 2h, 7d; absent: until unmuted
         #[arg(long, value_name = "D")]
         duration: Option<String>,
+        /// shown to the user and kept in the record
         #[arg(long)]
         reason: Option<String>,
     },
     /// Live: lift a mute.
     Unmute {
         name: String,
+        /// only this room
         #[arg(long)]
         room: Option<String>,
     },
@@ -91,6 +96,7 @@ pub enum Command {
         /// 90, 90s, 10m, 2h, 7d; absent: until unbanned
         #[arg(long, value_name = "D")]
         duration: Option<String>,
+        /// shown to the user and kept in the record
         #[arg(long)]
         reason: Option<String>,
     },
@@ -146,6 +152,7 @@ pub enum UserCommand {
 pub enum LogsCommand {
     /// Every text: room messages, whispers, announcements.
     Chat {
+        /// only this room
         #[arg(long)]
         room: Option<String>,
         /// the sender
@@ -181,10 +188,13 @@ pub enum LogsCommand {
     },
     /// Every moderation act, oldest first.
     Modlog {
+        /// acts on this user
         #[arg(long)]
         target: Option<String>,
+        /// acts by this moderator or admin
         #[arg(long)]
         actor: Option<String>,
+        /// kick, mute, unmute, ban, unban, set_role, delete_message, filter_block, auto_mute, filter_add, filter_remove
         #[arg(long)]
         action: Option<String>,
         #[arg(long, value_name = "T")]
