@@ -8,7 +8,7 @@ use modchat::model::Role;
 use modchat::store::{accounts, audit, fmt_time, moderation, tokens, Db, StoreError};
 
 use crate::cli::UserCommand;
-use crate::output::{local_time, Format, Printer};
+use crate::output::{local_time, print_rows, Format};
 use crate::{read_line_from_stdin, Done, Fail};
 use modchat::store::readonly::Cell;
 
@@ -49,14 +49,7 @@ pub fn run(db: &Db, command: UserCommand, format: Format) -> Done {
                     ]
                 })
                 .collect();
-            let columns = ["name", "role", "created_at", "last_login"];
-            let mut p = Printer::new(
-                format,
-                columns.map(String::from).to_vec(),
-                std::io::stdout().lock(),
-            );
-            p.page(&rows)?;
-            p.finish()?;
+            print_rows(format, &["name", "role", "created_at", "last_login"], &rows)?;
             Ok(())
         }
         UserCommand::Show { name } => {
@@ -165,11 +158,8 @@ fn show(info: &audit::AccountInfo, format: Format) -> Done {
         }
         return Ok(());
     }
-    let (columns, row): (Vec<String>, Vec<Cell>) =
-        fields.into_iter().map(|(k, v)| (k.to_owned(), v)).unzip();
-    let mut p = Printer::new(format, columns, std::io::stdout().lock());
-    p.page(&[row])?;
-    p.finish()?;
+    let (columns, row): (Vec<&str>, Vec<Cell>) = fields.into_iter().unzip();
+    print_rows(format, &columns, &[row])?;
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use modchat::store::readonly::{parse_time, Cell};
 use serde_json::{json, Map, Value};
 
 use crate::cli::{Command, FilterCommand};
-use crate::output::{local_time, Format, Printer};
+use crate::output::{local_time, print_rows, Format};
 use crate::{Done, Fail};
 
 /// How long to wait for the server to connect and to answer.
@@ -181,14 +181,11 @@ fn who(reply: &Map<String, Value>, only: Option<&str>, format: Format) -> Done {
     if let (Some(o), true) = (only, rows.is_empty()) {
         return Err(Fail::refused(format!("{o} is not online")));
     }
-    let columns = ["user", "role", "rooms", "addr", "transport", "since"];
-    let mut p = Printer::new(
+    print_rows(
         format,
-        columns.map(String::from).to_vec(),
-        std::io::stdout().lock(),
-    );
-    p.page(&rows)?;
-    p.finish()?;
+        &["user", "role", "rooms", "addr", "transport", "since"],
+        &rows,
+    )?;
     Ok(())
 }
 

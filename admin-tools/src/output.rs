@@ -133,6 +133,18 @@ impl<W: Write> Printer<W> {
     }
 }
 
+/// Prints a whole, small result to stdout (one page).
+pub fn print_rows<S: AsRef<str>>(
+    format: Format,
+    columns: &[S],
+    rows: &[Vec<Cell>],
+) -> io::Result<()> {
+    let columns = columns.iter().map(|c| c.as_ref().to_owned()).collect();
+    let mut p = Printer::new(format, columns, io::stdout().lock());
+    p.page(rows)?;
+    p.finish()
+}
+
 /// A time as people read it: local, with the offset.
 pub fn local_time(t: &chrono::NaiveDateTime) -> String {
     Local

@@ -10,7 +10,7 @@ use modchat::store::readonly::{self, bind_time, parse_time, prepare, Prepared};
 use modchat::store::{Backend, DatabaseUrl};
 
 use crate::cli::SqlArgs;
-use crate::output::{Format, Printer};
+use crate::output::{print_rows, Format};
 use crate::{Done, Fail};
 
 include!(concat!(env!("OUT_DIR"), "/canned.rs"));
@@ -109,9 +109,7 @@ pub fn run(url: &DatabaseUrl, args: SqlArgs, format: Format) -> Done {
     };
     let values = bind_values(&stmt, &args.params, declared)?;
     let table = readonly::run(url, &stmt, &values)?;
-    let mut p = Printer::new(format, table.columns, std::io::stdout().lock());
-    p.page(&table.rows)?;
-    p.finish()?;
+    print_rows(format, &table.columns, &table.rows)?;
     Ok(())
 }
 

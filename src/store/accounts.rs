@@ -122,3 +122,20 @@ pub fn set_password(conn: &mut DbConn, id: AccountId, password_hash: &str) -> St
         .execute(conn)?;
     Ok(())
 }
+
+/// Current names of accounts by id, one query for a page of rows; an id
+/// without an account (deleted) is absent.
+pub fn names_of(
+    conn: &mut DbConn,
+    ids: impl IntoIterator<Item = AccountId>,
+) -> StoreResult<std::collections::HashMap<AccountId, String>> {
+    let mut ids: Vec<AccountId> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(accounts::table
+        .filter(accounts::id.eq_any(&ids))
+        .select((accounts::id, accounts::username))
+        .load::<(AccountId, String)>(conn)?
+        .into_iter()
+        .collect())
+}

@@ -15,7 +15,7 @@ use diesel::prelude::*;
 use super::accounts::{Account, AccountRow};
 use super::moderation::{query_log, BanRow, LogQuery, MuteRow};
 use super::readonly::Cell;
-use super::schema::{accounts, chat_logs, daily_logins, login_events, rooms};
+use super::schema::{accounts, chat_logs, daily_logins, login_events};
 use super::{DbConn, StoreResult};
 use crate::model::{AccountId, Role, RoomId};
 
@@ -117,7 +117,7 @@ pub fn account_info(conn: &mut DbConn, name: &str) -> StoreResult<Option<Account
         .order(mutes::room_id)
         .select(MuteRow::as_select())
         .load(conn)?;
-    let room_names = room_names(conn, mutes.iter().map(|m| m.room_id))?;
+    let room_names = super::rooms::names_of(conn, mutes.iter().map(|m| m.room_id))?;
     Ok(Some(AccountInfo {
         created_at,
         last_login: login_events::table
@@ -143,36 +143,6 @@ pub fn account_info(conn: &mut DbConn, name: &str) -> StoreResult<Option<Account
             .optional()?,
         account,
     }))
-}
-
-fn names(
-    conn: &mut DbConn,
-    ids: impl Iterator<Item = AccountId>,
-) -> StoreResult<HashMap<AccountId, String>> {
-    let mut ids: Vec<AccountId> = ids.collect();
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(accounts::table
-        .filter(accounts::id.eq_any(&ids))
-        .select((accounts::id, accounts::username))
-        .load::<(AccountId, String)>(conn)?
-        .into_iter()
-        .collect())
-}
-
-fn room_names(
-    conn: &mut DbConn,
-    ids: impl Iterator<Item = RoomId>,
-) -> StoreResult<HashMap<RoomId, String>> {
-    let mut ids: Vec<RoomId> = ids.collect();
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(rooms::table
-        .filter(rooms::id.eq_any(&ids))
-        .select((rooms::id, rooms::name))
-        .load::<(RoomId, String)>(conn)?
-        .into_iter()
-        .collect())
 }
 
 fn text(s: Option<String>) -> Cell {
@@ -255,13 +225,13 @@ pub fn chat_page(conn: &mut DbConn, f: &ChatFilter, after: i64) -> StoreResult<V
         q = q.filter(chat_logs::deleted_at.is_null());
     }
     let rows: Vec<ChatLogRow> = q.load(conn)?;
-    let people = names(
+    let people = super::accounts::names_of(
         conn,
         rows.iter()
             .flat_map(|r| [r.recipient_id, r.deleted_by])
             .flatten(),
     )?;
-    let places = room_names(conn, rows.iter().filter_map(|r| r.room_id))?;
+    let places = super::rooms::names_of(conn, rows.iter().filter_map(|r| r.room_id))?;
     Ok(rows
         .into_iter()
         .map(|r| {

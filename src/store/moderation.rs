@@ -134,7 +134,7 @@ pub fn banned_words(conn: &mut DbConn) -> StoreResult<Vec<String>> {
 
 // ---- Mutes and bans in force ----------------------------------------------
 
-use super::schema::{accounts, bans, mutes, rooms};
+use super::schema::{accounts, bans, mutes};
 
 /// A mute or ban in force; `room_id` 0 is a global mute.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -297,28 +297,13 @@ pub fn query_log(conn: &mut DbConn, q: &LogQuery) -> StoreResult<Vec<LogEntry>> 
         query = query.filter(moderation_actions::id.lt(b));
     }
     let rows: Vec<ActionRow> = query.load(conn)?;
-    let mut ids: Vec<AccountId> = rows
-        .iter()
-        .flat_map(|r| [r.target_id, r.actor_id])
-        .flatten()
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let names: std::collections::HashMap<AccountId, String> = accounts::table
-        .filter(accounts::id.eq_any(&ids))
-        .select((accounts::id, accounts::username))
-        .load::<(AccountId, String)>(conn)?
-        .into_iter()
-        .collect();
-    let mut room_ids: Vec<RoomId> = rows.iter().filter_map(|r| r.room_id).collect();
-    room_ids.sort_unstable();
-    room_ids.dedup();
-    let room_names: std::collections::HashMap<RoomId, String> = rooms::table
-        .filter(rooms::id.eq_any(&room_ids))
-        .select((rooms::id, rooms::name))
-        .load::<(RoomId, String)>(conn)?
-        .into_iter()
-        .collect();
+    let names = super::accounts::names_of(
+        conn,
+        rows.iter()
+            .flat_map(|r| [r.target_id, r.actor_id])
+            .flatten(),
+    )?;
+    let room_names = super::rooms::names_of(conn, rows.iter().filter_map(|r| r.room_id))?;
     Ok(rows
         .into_iter()
         .map(|row| LogEntry {

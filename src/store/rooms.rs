@@ -138,3 +138,19 @@ pub fn remove_member(
     .execute(conn)?;
     Ok(n > 0)
 }
+
+/// Names of rooms by id, one query for a page of rows.
+pub fn names_of(
+    conn: &mut DbConn,
+    ids: impl IntoIterator<Item = RoomId>,
+) -> StoreResult<std::collections::HashMap<RoomId, String>> {
+    let mut ids: Vec<RoomId> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(rooms::table
+        .filter(rooms::id.eq_any(&ids))
+        .select((rooms::id, rooms::name))
+        .load::<(RoomId, String)>(conn)?
+        .into_iter()
+        .collect())
+}
