@@ -33,6 +33,9 @@ pub enum Fail {
     /// Exit 2: bad usage, or the database or server cannot be reached, or
     /// the login failed.
     Usage(String),
+    /// Exit 0, quietly: whoever read the output stopped reading
+    /// (`modchat-admin logs chat | head`).
+    Closed,
 }
 
 impl Fail {
@@ -53,10 +56,13 @@ impl From<StoreError> for Fail {
     }
 }
 
-/// A page that could not be written: the reader went away (`| head`).
+/// Output that could not be written.
 impl From<std::io::Error> for Fail {
     fn from(e: std::io::Error) -> Fail {
-        Fail::Usage(format!("cannot write the output: {e}"))
+        match e.kind() {
+            std::io::ErrorKind::BrokenPipe => Fail::Closed,
+            _ => Fail::Usage(format!("cannot write the output: {e}")),
+        }
     }
 }
 
@@ -71,8 +77,7 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Fail::Usage(m)) if m.contains("Broken pipe") => ExitCode::SUCCESS,
+        Ok(()) | Err(Fail::Closed) => ExitCode::SUCCESS,
         Err(Fail::Refused(m)) => {
             eprintln!("modchat-admin: {m}");
             ExitCode::from(1)
@@ -98,6 +103,15 @@ fn run(cli: Cli) -> Done {
         return live::run(server, name, live, format);
     }
     let url = DatabaseUrl::parse(&cli.database_url).map_err(Fail::usage)?;
+    let reads_only = matches!(cli.command, Command::Logs { .. } | Command::Sql(_));
+    if let (true, DatabaseUrl::Sqlite { path }) = (reads_only, &url) {
+        // a reader must not leave an empty database file behind a typo
+        if !std::path::Path::new(path).exists() {
+            return Err(Fail::usage(format!(
+                "no database at {path}: give the server's with --database-url or MODCHAT_DATABASE_URL"
+            )));
+        }
+    }
     // Readers leave the schema alone: an auditor's read-only database user
     // may run them. Account changes create or migrate it first.
     let open = |migrate: bool| {

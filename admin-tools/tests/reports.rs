@@ -605,3 +605,15 @@ fn auditor_user_on_mariadb() {
     root.batch_execute(&format!("DROP USER '{user}'@'%'"))
         .expect("drop the auditor");
 }
+
+/// A reader pointed at a SQLite file that is not there says so (exit 2)
+/// and leaves no empty database behind.
+#[test]
+fn readers_need_an_existing_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("typo.db");
+    let url = format!("sqlite://{}", path.display());
+    admin(&url, &["logs", "chat"]).fails(2, "no database at");
+    admin(&url, &["sql", "--query", "SELECT 1"]).fails(2, "no database at");
+    assert!(!path.exists());
+}
