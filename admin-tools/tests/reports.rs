@@ -107,6 +107,21 @@ impl Script {
         fmt_time(&row.at)
     }
 
+    /// (id, at, until) of every moderation record, oldest first.
+    fn actions(&mut self) -> Vec<(i64, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>)> {
+        self.conn(|c| {
+            moderation_actions::table
+                .order(moderation_actions::id)
+                .select((
+                    moderation_actions::id,
+                    moderation_actions::at,
+                    moderation_actions::until,
+                ))
+                .load(c)
+                .expect("actions")
+        })
+    }
+
     fn deleted_at(&mut self, id: i64) -> String {
         let row = self.conn(|c| chat_log::find(c, id).expect("q").expect("row"));
         fmt_time(&row.deleted_at.expect("deleted"))
@@ -256,17 +271,7 @@ fn logins_and_modlog_reports(b: Backend) {
     t.admin(&["logs", "logins", "--day", "01/01/2001"])
         .fails(2, "YYYY-MM-DD");
 
-    let acts: Vec<(i64, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>)> = t.conn(|c| {
-        moderation_actions::table
-            .order(moderation_actions::id)
-            .select((
-                moderation_actions::id,
-                moderation_actions::at,
-                moderation_actions::until,
-            ))
-            .load(c)
-            .expect("actions")
-    });
+    let acts = t.actions();
     let del = t.ids[3];
     let delete = format!(
         "{},{},delete_message,bob,boss,lobby,,,{del}",
@@ -420,28 +425,56 @@ fn canned_queries(b: Backend) {
         &conversation[1..]
     );
 
-    let acts = t.csv(&["sql", "moderator_acts", "--param", "moderator=Boss"]);
-    assert_eq!(acts.len(), 2);
-    assert!(
-        acts[0].contains(&format!(",delete_message,bob,lobby,,,{del}")),
-        "{acts:?}"
+    let (delete, mute) = {
+        let a = t.actions();
+        (a[0], a[1])
+    };
+    let mute_until = fmt_time(&mute.2.expect("until"));
+    assert_eq!(
+        t.csv(&["sql", "moderator_acts", "--param", "moderator=Boss"]),
+        [
+            format!(
+                "{},{},delete_message,bob,lobby,,,{del}",
+                delete.0,
+                fmt_time(&delete.1)
+            ),
+            format!(
+                "{},{},mute,bob,lobby,spam,{mute_until},",
+                mute.0,
+                fmt_time(&mute.1)
+            ),
+        ]
     );
-    assert!(acts[1].contains(",mute,bob,lobby,spam,"), "{acts:?}");
     assert_eq!(
         t.csv(&["sql", "moderator_acts", "--param", "moderator=alice"]),
         Vec::<String>::new()
     );
 
-    let in_force = t.csv(&["sql", "in_force"]);
-    assert_eq!(in_force.len(), 1, "{in_force:?}");
-    assert!(
-        in_force[0].starts_with("mute,bob,lobby,") && in_force[0].contains(",spam,boss,"),
-        "{in_force:?}"
+    // the mute's row was written with its record, at the same time
+    assert_eq!(
+        t.csv(&["sql", "in_force"]),
+        [format!(
+            "mute,bob,lobby,{mute_until},spam,boss,{}",
+            fmt_time(&mute.1)
+        )]
     );
 
-    let failed = t.csv(&["sql", "failed_logins_by_ip"]);
-    assert_eq!(failed.len(), 1, "{failed:?}");
-    assert!(failed[0].starts_with("127.0.0.1,2,"), "{failed:?}");
+    let failures: Vec<chrono::NaiveDateTime> = t.conn(|c| {
+        login_events::table
+            .filter(login_events::success.eq(false))
+            .order(login_events::id)
+            .select(login_events::at)
+            .load(c)
+            .expect("failures")
+    });
+    assert_eq!(
+        t.csv(&["sql", "failed_logins_by_ip"]),
+        [format!(
+            "127.0.0.1,2,{},{}",
+            fmt_time(&failures[0]),
+            fmt_time(&failures[1])
+        )]
+    );
 
     assert_eq!(
         t.csv(&["sql", "deleted_messages"]),
