@@ -12,7 +12,8 @@
 //! - [`actors`]: Session, Room, Registry, Moderation, ChatLogWriter.
 //! - [`store`]: the only place SQL lives; both backends behind one connection.
 //! - [`auth`]: bcrypt off the event loop, hashed login tokens.
-//! - [`config`], [`error`], [`model`], [`validate`]: the shared vocabulary.
+//! - [`config`], [`error`], [`model`], [`validate`]: the shared vocabulary;
+//!   [`metrics`]: what `GET /metrics` shows.
 
 // No panics on a connection's path: unwrap is for tests only.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
@@ -22,6 +23,7 @@ pub mod auth;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod metrics;
 pub mod model;
 pub mod protocol;
 pub mod server;

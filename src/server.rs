@@ -14,6 +14,7 @@ use crate::actors::session::{Close, Drain};
 use crate::actors::Env;
 use crate::auth::Passwords;
 use crate::config::Config;
+use crate::metrics::Metrics;
 use crate::store::{rooms, Db};
 use crate::transport;
 
@@ -74,7 +75,13 @@ pub async fn run(
         .run(Initial::load)
         .await
         .context("loading moderation state")?;
-    let writer = ChatLogWriter::new(db.clone(), config.database.chat_log_batch_rows).start();
+    let metrics = Arc::new(Metrics::new());
+    let writer = ChatLogWriter::new(
+        db.clone(),
+        config.database.chat_log_batch_rows,
+        metrics.clone(),
+    )
+    .start();
     let mut env_slot = None;
     let registry = Registry::create(|ctx| {
         let moderation =
@@ -86,6 +93,7 @@ pub async fn run(
             registry: ctx.address(),
             chat_log: writer.clone(),
             moderation,
+            metrics: metrics.clone(),
         });
         env_slot = Some(env.clone());
         Registry::new(env, initial_rooms)
@@ -97,7 +105,14 @@ pub async fn run(
     let live = Arc::new(());
     let accept = actix_rt::spawn(transport::tcp::accept_loop(tcp, env.clone(), live.clone()));
     let http = match listeners.http {
-        Some(l) => Some(transport::http::start(l)?),
+        Some(l) => Some(transport::http::start(
+            l,
+            transport::http::HttpState {
+                env: env.clone(),
+                live: Arc::downgrade(&live),
+                ws_transport: "ws",
+            },
+        )?),
         None => None,
     };
     tracing::info!("modchat is accepting connections");

@@ -1,6 +1,6 @@
 //! docs/protocol.md: Durability — while the database cannot be reached a
-//! request gets `unavailable` within 10 s, the server stays up, and it
-//! recovers by itself. The database is cut off by a TCP proxy the test
+//! request gets `unavailable` within 10 s, `/healthz` answers 503, the
+//! server stays up, and it recovers by itself. The database is cut off by a TCP proxy the test
 //! controls, so the shared MariaDB itself is never stopped.
 #![cfg(feature = "mysql")]
 
@@ -106,6 +106,14 @@ fn unavailable_while_the_database_is_down_then_recovers() {
         t0.elapsed()
     );
     u.ok(json!({"type": "ping"}));
+    // the health check says so: 503, naming the database
+    let http = srv.http.expect("http listener");
+    let (code, body) = common::ws::http_get(http, "/healthz");
+    assert_eq!(code, 503, "{body}");
+    assert!(
+        body.contains(r#""database":"#) && body.contains("unavailable"),
+        "{body}"
+    );
 
     proxy.restore();
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -118,6 +126,8 @@ fn unavailable_while_the_database_is_down_then_recovers() {
         assert!(Instant::now() < deadline, "did not recover");
         std::thread::sleep(Duration::from_millis(200));
     }
+    let (code, body) = common::ws::http_get(http, "/healthz");
+    assert_eq!(code, 200, "healthy again: {body}");
     let h = u.ok(json!({"type": "history", "room": "r"}));
     let texts: Vec<&str> = h["messages"]
         .as_array()

@@ -6,10 +6,13 @@
 //! starts as soon as the last one commits, so a quiet server writes each
 //! message at once and a busy one batches by itself.
 
+use std::sync::Arc;
+
 use actix::prelude::*;
 use chrono::NaiveDateTime;
 
 use crate::error::Failure;
+use crate::metrics::Metrics;
 use crate::model::MessageId;
 use crate::store::chat_log::{insert_batch, NewChatLog};
 use crate::store::Db;
@@ -66,6 +69,7 @@ pub struct Flush;
 
 pub struct ChatLogWriter {
     db: Db,
+    metrics: Arc<Metrics>,
     max_batch: usize,
     pending: Vec<Append>,
     in_flight: bool,
@@ -73,9 +77,10 @@ pub struct ChatLogWriter {
 }
 
 impl ChatLogWriter {
-    pub fn new(db: Db, max_batch: usize) -> Self {
+    pub fn new(db: Db, max_batch: usize, metrics: Arc<Metrics>) -> Self {
         ChatLogWriter {
             db,
+            metrics,
             max_batch: max_batch.max(1),
             pending: Vec::new(),
             in_flight: false,
@@ -102,10 +107,25 @@ impl ChatLogWriter {
             .unzip();
         self.in_flight = true;
         let ids_mode = self.db.mysql_ids();
+        let kinds: [u64; 3] = rows.iter().fold([0; 3], |mut k, r| {
+            k[match r.kind {
+                "message" => 0,
+                "whisper" => 1,
+                _ => 2,
+            }] += 1;
+            k
+        });
+        let started = std::time::Instant::now();
         let write = self.db.run(move |c| insert_batch(c, &rows, ids_mode));
         ctx.spawn(write.into_actor(self).map(move |result, act, ctx| {
             match result {
                 Ok(ids) if ids.len() == dones.len() => {
+                    let m = &act.metrics;
+                    m.commit_seconds.observe(started.elapsed().as_secs_f64());
+                    m.batch_rows.observe(ids.len() as f64);
+                    m.messages.inc_by(kinds[0]);
+                    m.whispers.inc_by(kinds[1]);
+                    m.announcements.inc_by(kinds[2]);
                     for (done, id) in dones.into_iter().zip(ids) {
                         done(Ok(Committed { id, at }));
                     }

@@ -38,6 +38,7 @@ pub struct Env {
     pub registry: Addr<registry::Registry>,
     pub chat_log: Addr<chat_log::ChatLogWriter>,
     pub moderation: Addr<moderation::Moderation>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// A logged-in account as the actors pass it around.

@@ -9,6 +9,8 @@ pub enum Frame {
     Line(Vec<u8>),
     /// A line over the cap was read and thrown away.
     TooLong,
+    /// A binary WebSocket frame: never JSON text.
+    Binary,
 }
 
 pub struct LineReader<R> {

@@ -175,6 +175,13 @@ impl Db {
     }
 }
 
+/// Does the database answer? For health checks.
+pub fn ping(conn: &mut DbConn) -> StoreResult<()> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT 1").execute(conn)?;
+    Ok(())
+}
+
 /// Now, in UTC, cut to milliseconds: what the wire shows is exactly what is
 /// stored, and both backends read it back the same.
 pub fn now() -> NaiveDateTime {

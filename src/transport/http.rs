@@ -1,15 +1,45 @@
-//! The HTTP listener: a health check for load balancers and probes. The
-//! WebSocket transport will live here too.
+//! The HTTP listener: the protocol over WebSocket (`/ws`), the web client
+//! (`/`), a health check for load balancers (`/healthz`; `/health` is the
+//! older liveness-only form) and Prometheus metrics (`/metrics`).
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 
+use crate::actors::registry::ListRooms;
+use crate::actors::Env;
+
+/// What every HTTP worker shares.
+pub struct HttpState {
+    pub env: Arc<Env>,
+    /// Upgraded and held by every WebSocket writer, so the server can wait
+    /// for them at shutdown (as for TCP). Weak here: the state itself lives
+    /// as long as the HTTP server.
+    pub live: std::sync::Weak<()>,
+    /// `ws`, or `wss` when the listener speaks TLS.
+    pub ws_transport: &'static str,
+}
+
+/// How long `/healthz` waits for the database.
+const HEALTH_WAIT: Duration = Duration::from_secs(3);
+
 /// Starts the HTTP server on an already bound listener.
-pub fn start(listener: std::net::TcpListener) -> std::io::Result<actix_web::dev::ServerHandle> {
-    let server = HttpServer::new(|| {
-        App::new().route(
-            "/health",
-            web::get().to(|| async { HttpResponse::Ok().body("ok\n") }),
-        )
+pub fn start(
+    listener: std::net::TcpListener,
+    state: HttpState,
+) -> std::io::Result<actix_web::dev::ServerHandle> {
+    let state = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .route("/ws", web::get().to(super::ws::upgrade))
+            .route("/healthz", web::get().to(healthz))
+            .route("/metrics", web::get().to(metrics))
+            .route(
+                "/health",
+                web::get().to(|| async { HttpResponse::Ok().body("ok\n") }),
+            )
     })
     .workers(1)
     .disable_signals()
@@ -19,4 +49,32 @@ pub fn start(listener: std::net::TcpListener) -> std::io::Result<actix_web::dev:
     let handle = server.handle();
     actix_rt::spawn(server);
     Ok(handle)
+}
+
+/// 200 when the database answers, 503 otherwise; the body says which part.
+async fn healthz(state: web::Data<HttpState>) -> HttpResponse {
+    let ping = state.env.db.run(crate::store::ping);
+    let database = match tokio::time::timeout(HEALTH_WAIT, ping).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!("no answer within {} s", HEALTH_WAIT.as_secs())),
+    };
+    match database {
+        Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ok", "database": "ok"})),
+        Err(why) => {
+            tracing::warn!(%why, "health check: the database does not answer");
+            HttpResponse::ServiceUnavailable()
+                .json(serde_json::json!({"status": "unavailable", "database": why}))
+        }
+    }
+}
+
+async fn metrics(state: web::Data<HttpState>) -> HttpResponse {
+    let env = &state.env;
+    if let Ok(rooms) = env.registry.send(ListRooms).await {
+        env.metrics.rooms.set(rooms.len() as i64);
+    }
+    HttpResponse::Ok()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(env.metrics.encode())
 }

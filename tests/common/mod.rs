@@ -3,6 +3,7 @@
 pub mod client;
 pub mod db;
 pub mod server;
+pub mod ws;
 
 #[allow(unused_imports)]
 pub use db::Backend;

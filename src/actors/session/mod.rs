@@ -130,7 +130,15 @@ impl Session {
                         self.env.config.limits.max_line_bytes
                     ),
                 );
-                self.out.push(protocol::error_reply(None, &Value::Null, &f));
+                self.refuse(None, &Value::Null, &f);
+                return Box::pin(fut::ready(()));
+            }
+            Frame::Binary => {
+                let f = Failure::msg(
+                    ErrorCode::BadJson,
+                    "binary frames are not read: send each request as JSON in a text frame",
+                );
+                self.refuse(None, &Value::Null, &f);
                 return Box::pin(fut::ready(()));
             }
             Frame::Line(l) => l,
@@ -138,8 +146,7 @@ impl Session {
         let req = match protocol::parse_request(&line) {
             Ok(r) => r,
             Err(u) => {
-                self.out
-                    .push(protocol::error_reply(u.ty.as_deref(), &u.re, &u.failure));
+                self.refuse(u.ty.as_deref(), &u.re, &u.failure);
                 return Box::pin(fut::ready(()));
             }
         };
@@ -148,8 +155,7 @@ impl Session {
                 ErrorCode::UnknownCommand,
                 format!("unknown command {:?}", req.ty),
             );
-            self.out
-                .push(protocol::error_reply(Some(&req.ty), &req.re, &f));
+            self.refuse(Some(&req.ty), &req.re, &f);
             return Box::pin(fut::ready(()));
         };
         if let (true, Some(u)) = (cmd.access.reads_stored_role(), &self.user) {
@@ -167,7 +173,9 @@ impl Session {
                     // the account is gone: nothing it may do depends on a role
                     Ok(None) => act.run(cmd, req),
                     Err(e) => {
-                        act.finish(protocol::error_reply(Some(cmd.name), &req.re, &e.into()));
+                        let f: Failure = e.into();
+                        act.env.metrics.error(f.code);
+                        act.finish(protocol::error_reply(Some(cmd.name), &req.re, &f));
                         Box::pin(fut::ready(()))
                     }
                 }
@@ -180,6 +188,7 @@ impl Session {
     /// handler, and answers.
     fn run(&mut self, cmd: &'static Command, req: Request) -> ResponseActFuture<Self, ()> {
         if let Err(f) = cmd.access.check(self.user.as_ref()) {
+            self.env.metrics.error(f.code);
             self.finish(protocol::error_reply(Some(cmd.name), &req.re, &f));
             return Box::pin(fut::ready(()));
         }
@@ -201,11 +210,20 @@ impl Session {
                             act.apply(reply.effect);
                             protocol::ok_reply(cmd.name, &re, reply.fields)
                         }
-                        Err(f) => protocol::error_reply(Some(cmd.name), &re, &f),
+                        Err(f) => {
+                            act.env.metrics.error(f.code);
+                            protocol::error_reply(Some(cmd.name), &re, &f)
+                        }
                     };
                     act.finish(frame);
                 }),
         )
+    }
+
+    /// Answers a frame that never reached a command (unreadable, unknown).
+    fn refuse(&mut self, ty: Option<&str>, re: &Value, f: &Failure) {
+        self.env.metrics.error(f.code);
+        self.out.push(protocol::error_reply(ty, re, f));
     }
 
     /// Queues a request's one reply; the session is free for the next.
@@ -217,6 +235,15 @@ impl Session {
         self.out.push(reply);
     }
 
+    fn connections(&self) -> prometheus_client::metrics::gauge::Gauge {
+        self.env
+            .metrics
+            .connections
+            .get_or_create_owned(&crate::metrics::Transport {
+                transport: self.info.transport,
+            })
+    }
+
     /// The only place a session's login state changes.
     fn apply(&mut self, effect: Effect) {
         match effect {
@@ -226,6 +253,9 @@ impl Session {
                 token_hash,
                 rooms,
             } => {
+                if self.user.is_none() {
+                    self.env.metrics.sessions.inc();
+                }
                 self.env.registry.do_send(LoggedIn {
                     session: self.id,
                     user: user.clone(),
@@ -235,6 +265,9 @@ impl Session {
                 self.token_hash = Some(token_hash);
             }
             Effect::LoggedOut => {
+                if self.user.is_some() {
+                    self.env.metrics.sessions.dec();
+                }
                 self.env.registry.do_send(LoggedOut { session: self.id });
                 self.user = None;
                 self.token_hash = None;
@@ -257,6 +290,7 @@ impl Actor for Session {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
+        self.connections().inc();
         self.env.registry.do_send(Connected {
             handle: SessionHandle {
                 id: self.id,
@@ -268,6 +302,10 @@ impl Actor for Session {
     }
 
     fn stopping(&mut self, _ctx: &mut Context<Self>) -> Running {
+        self.connections().dec();
+        if self.user.take().is_some() {
+            self.env.metrics.sessions.dec();
+        }
         self.env.registry.do_send(Disconnected { session: self.id });
         self.out.close();
         if let Some(r) = self.reader.take() {

@@ -1,0 +1,148 @@
+//! What `GET /metrics` shows (Prometheus text, every series `modchat_...`),
+//! through the `prometheus-client` crate. One [`Metrics`] per server, in
+//! [`Env`](crate::actors::Env); each figure is updated where its state
+//! lives: connections and errors by the Session, texts and commits by the
+//! chat-log writer, rooms by the registry when scraped.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::metrics::info::Info;
+use prometheus_client::registry::Registry;
+
+use crate::error::ErrorCode;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Transport {
+    pub transport: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Code {
+    pub code: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Build {
+    version: &'static str,
+    protocol: &'static str,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    /// Open connections, by transport (`tcp`, `ws`, with `+tls`).
+    pub connections: Family<Transport, Gauge>,
+    /// Logged-in sessions.
+    pub sessions: Gauge,
+    pub rooms: Gauge,
+    /// Texts committed to the chat log, by kind.
+    pub messages: Counter,
+    pub whispers: Counter,
+    pub announcements: Counter,
+    /// Rows per chat-log transaction, and how long each took to commit.
+    pub batch_rows: Histogram,
+    pub commit_seconds: Histogram,
+    pub rate_limited: Counter,
+    pub filter_blocked: Counter,
+    /// Error replies, by code.
+    pub errors: Family<Code, Counter>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut r = Registry::with_prefix("modchat");
+        let m = Metrics {
+            connections: Family::default(),
+            sessions: Gauge::default(),
+            rooms: Gauge::default(),
+            messages: Counter::default(),
+            whispers: Counter::default(),
+            announcements: Counter::default(),
+            batch_rows: Histogram::new(exponential_buckets(1.0, 2.0, 12)),
+            commit_seconds: Histogram::new(exponential_buckets(0.000_1, 2.0, 16)),
+            rate_limited: Counter::default(),
+            filter_blocked: Counter::default(),
+            errors: Family::default(),
+            registry: Registry::default(),
+        };
+        r.register(
+            "connections",
+            "Open connections, by transport",
+            m.connections.clone(),
+        );
+        r.register("sessions", "Logged-in sessions", m.sessions.clone());
+        r.register("rooms", "Rooms", m.rooms.clone());
+        r.register("messages", "Room messages committed", m.messages.clone());
+        r.register("whispers", "Whispers committed", m.whispers.clone());
+        r.register(
+            "announcements",
+            "Announcements committed",
+            m.announcements.clone(),
+        );
+        r.register(
+            "chat_log_batch_rows",
+            "Rows per chat-log transaction",
+            m.batch_rows.clone(),
+        );
+        r.register(
+            "chat_log_commit_seconds",
+            "Time to insert and commit one chat-log batch",
+            m.commit_seconds.clone(),
+        );
+        r.register(
+            "rate_limited",
+            "Requests refused by flood control",
+            m.rate_limited.clone(),
+        );
+        r.register(
+            "filter_blocked",
+            "Texts blocked by the word filter",
+            m.filter_blocked.clone(),
+        );
+        r.register("errors", "Error replies, by code", m.errors.clone());
+        r.register(
+            "build",
+            "The server's version",
+            Info::new(Build {
+                version: env!("CARGO_PKG_VERSION"),
+                protocol: "1",
+            }),
+        );
+        Metrics { registry: r, ..m }
+    }
+
+    /// Counts an error reply.
+    pub fn error(&self, code: ErrorCode) {
+        self.errors
+            .get_or_create(&Code {
+                code: code.as_str(),
+            })
+            .inc();
+        match code {
+            ErrorCode::RateLimited => {
+                self.rate_limited.inc();
+            }
+            ErrorCode::Blocked => {
+                self.filter_blocked.inc();
+            }
+            _ => {}
+        }
+    }
+
+    /// The Prometheus text exposition.
+    pub fn encode(&self) -> String {
+        let mut s = String::new();
+        if prometheus_client::encoding::text::encode(&mut s, &self.registry).is_err() {
+            tracing::error!("could not encode the metrics");
+        }
+        s
+    }
+}
