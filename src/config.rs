@@ -16,6 +16,25 @@ pub struct Config {
     pub auth: AuthConfig,
     pub limits: LimitsConfig,
     pub moderation: ModerationConfig,
+    pub tls: TlsConfig,
+}
+
+/// TLS for both listeners: with `cert` and `key` set, the TCP listener
+/// speaks TLS and the HTTP listener HTTPS (WebSocket as `wss`).
+/// `modchat gen-cert` writes a self-signed pair to try it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsConfig {
+    /// PEM file: the certificate chain, server certificate first.
+    pub cert: String,
+    /// PEM file: the private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: String,
+}
+
+impl TlsConfig {
+    pub fn enabled(&self) -> bool {
+        !self.cert.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -43,7 +62,7 @@ impl Default for ModerationConfig {
 pub struct ServerConfig {
     /// TCP listener (newline-delimited JSON).
     pub listen: String,
-    /// HTTP listener (health check now; WebSocket later).
+    /// HTTP listener: WebSocket (`/ws`), the web client, `/healthz`, `/metrics`.
     pub http_listen: String,
     /// Who may create rooms: "anyone" or "moderators".
     pub room_creation: String,
@@ -211,6 +230,12 @@ impl Config {
         }
         if l.max_outbound_bytes < 4096 {
             return bad("limits.max_outbound_bytes", "must be at least 4096");
+        }
+        if self.tls.cert.is_empty() != self.tls.key.is_empty() {
+            return bad(
+                "tls.cert",
+                "tls.cert and tls.key go together: set both or neither",
+            );
         }
         let m = &self.moderation;
         if m.filter_strikes == 0 {

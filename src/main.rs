@@ -1,4 +1,5 @@
 //! `modchat serve`: args, then config, then the database, then the server.
+//! `modchat gen-cert`: a self-signed certificate to try TLS with.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,6 +35,20 @@ enum Command {
         #[arg(long)]
         http_listen: Option<String>,
     },
+    /// Writes a self-signed TLS certificate and key, for trying TLS (a real
+    /// deployment uses a certificate from a CA). Set them as [tls] cert and
+    /// key; clients trust the certificate file as their CA.
+    GenCert {
+        /// A name or IP address the certificate is for (repeatable).
+        #[arg(long = "host", default_values_t = ["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()])]
+        hosts: Vec<String>,
+        /// Where the certificate goes (must not exist).
+        #[arg(long, default_value = "modchat-cert.pem")]
+        cert: PathBuf,
+        /// Where the private key goes (must not exist; mode 0600).
+        #[arg(long, default_value = "modchat-key.pem")]
+        key: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -44,12 +59,23 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let Command::Serve {
-        config,
-        database_url,
-        listen,
-        http_listen,
-    } = Cli::parse().command;
+    let (config, database_url, listen, http_listen) = match Cli::parse().command {
+        Command::Serve {
+            config,
+            database_url,
+            listen,
+            http_listen,
+        } => (config, database_url, listen, http_listen),
+        Command::GenCert { hosts, cert, key } => {
+            return match gen_cert(&hosts, &cert, &key) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("modchat: {e:#}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+    };
     let overrides = Overrides {
         database_url,
         listen,
@@ -79,6 +105,26 @@ fn serve(config: Arc<Config>) -> anyhow::Result<()> {
     let listeners = Listeners::bind(&config)?;
     println!("{}", listeners.listening_line()?);
     actix_rt::System::new().block_on(server::run(config, db, passwords, listeners, stop_signal()))
+}
+
+fn gen_cert(hosts: &[String], cert: &std::path::Path, key: &std::path::Path) -> anyhow::Result<()> {
+    use modchat::transport::tls;
+    let (cert_pem, key_pem) = tls::self_signed(hosts)?;
+    tls::write_new(cert, &cert_pem, false)?;
+    tls::write_new(key, &key_pem, true)?;
+    println!(
+        "wrote {} and {} for {}\n\nto use them:\n  MODCHAT_TLS__CERT={} MODCHAT_TLS__KEY={} modchat serve\nor in the config file:\n  [tls]\n  cert = \"{}\"\n  key = \"{}\"\nclients trust {} as their CA (modchat chat --tls --ca {})",
+        cert.display(),
+        key.display(),
+        hosts.join(", "),
+        cert.display(),
+        key.display(),
+        cert.display(),
+        key.display(),
+        cert.display(),
+        cert.display(),
+    );
+    Ok(())
 }
 
 /// SIGTERM or Ctrl-C.

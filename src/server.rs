@@ -23,6 +23,9 @@ use crate::transport;
 pub struct Listeners {
     pub tcp: std::net::TcpListener,
     pub http: Option<std::net::TcpListener>,
+    /// `[tls]`, loaded (and checked) when binding, so a bad certificate
+    /// stops the server before it accepts anyone.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Listeners {
@@ -38,7 +41,15 @@ impl Listeners {
                     .with_context(|| format!("cannot listen on {addr}"))?,
             ),
         };
-        Ok(Listeners { tcp, http })
+        let tls = if config.tls.enabled() {
+            Some(transport::tls::server_config(
+                &config.tls.cert,
+                &config.tls.key,
+            )?)
+        } else {
+            None
+        };
+        Ok(Listeners { tcp, http, tls })
     }
 
     pub fn tcp_addr(&self) -> std::io::Result<SocketAddr> {
@@ -103,15 +114,22 @@ pub async fn run(
     listeners.tcp.set_nonblocking(true)?;
     let tcp = tokio::net::TcpListener::from_std(listeners.tcp)?;
     let live = Arc::new(());
-    let accept = actix_rt::spawn(transport::tcp::accept_loop(tcp, env.clone(), live.clone()));
+    let tls = listeners.tls.clone();
+    let accept = actix_rt::spawn(transport::tcp::accept_loop(
+        tcp,
+        env.clone(),
+        live.clone(),
+        tls.clone().map(tokio_rustls::TlsAcceptor::from),
+    ));
     let http = match listeners.http {
         Some(l) => Some(transport::http::start(
             l,
             transport::http::HttpState {
                 env: env.clone(),
                 live: Arc::downgrade(&live),
-                ws_transport: "ws",
+                ws_transport: if tls.is_some() { "wss" } else { "ws" },
             },
+            tls,
         )?),
         None => None,
     };

@@ -28,6 +28,7 @@ const HEALTH_WAIT: Duration = Duration::from_secs(3);
 pub fn start(
     listener: std::net::TcpListener,
     state: HttpState,
+    tls: Option<Arc<rustls::ServerConfig>>,
 ) -> std::io::Result<actix_web::dev::ServerHandle> {
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
@@ -43,8 +44,11 @@ pub fn start(
     })
     .workers(1)
     .disable_signals()
-    .shutdown_timeout(1)
-    .listen(listener)?
+    .shutdown_timeout(1);
+    let server = match tls {
+        Some(config) => server.listen_rustls_0_23(listener, (*config).clone())?,
+        None => server.listen(listener)?,
+    }
     .run();
     let handle = server.handle();
     actix_rt::spawn(server);

@@ -1,15 +1,16 @@
-//! TCP: one JSON object per line. A reader task feeds the session one frame
-//! at a time (with the line cap and the idle timeout); a writer task drains
-//! the session's outbound queue, batching whatever is ready into one write.
+//! TCP: one JSON object per line, plain or in TLS. A reader task feeds the
+//! session one frame at a time (with the line cap and the idle timeout); a
+//! writer task drains the session's outbound queue, batching whatever is
+//! ready into one write.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix::Addr;
-use tokio::io::{AsyncWriteExt, BufReader};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 
 use crate::actors::session::outbound::{self, Next, OutboundRx};
 use crate::actors::session::{Close, Inbound, Session};
@@ -17,12 +18,44 @@ use crate::actors::{ConnInfo, Env};
 use crate::protocol::framing::LineReader;
 use crate::store;
 
+/// How long a TLS client may take over its handshake.
+const HANDSHAKE: Duration = Duration::from_secs(10);
+
 /// Accepts until the task is aborted. `live` is held by every connection's
-/// writer, so the server can wait for them to finish at shutdown.
-pub async fn accept_loop(listener: TcpListener, env: Arc<Env>, live: Arc<()>) {
+/// writer, so the server can wait for them to finish at shutdown. With
+/// `tls`, each connection's handshake runs in its own task first.
+pub async fn accept_loop(
+    listener: TcpListener,
+    env: Arc<Env>,
+    live: Arc<()>,
+    tls: Option<TlsAcceptor>,
+) {
     loop {
         match listener.accept().await {
-            Ok((stream, peer)) => start_connection(&env, stream, peer, live.clone()),
+            Ok((stream, peer)) => {
+                let _ = stream.set_nodelay(true);
+                match &tls {
+                    None => {
+                        let (rd, wr) = stream.into_split();
+                        start_connection(&env, rd, wr, peer, "tcp", live.clone());
+                    }
+                    Some(acceptor) => {
+                        let (acceptor, env, live) = (acceptor.clone(), env.clone(), live.clone());
+                        actix_rt::spawn(async move {
+                            match tokio::time::timeout(HANDSHAKE, acceptor.accept(stream)).await {
+                                Ok(Ok(tls)) => {
+                                    let (rd, wr) = tokio::io::split(tls);
+                                    start_connection(&env, rd, wr, peer, "tls", live);
+                                }
+                                Ok(Err(e)) => {
+                                    tracing::debug!(%peer, error = %e, "TLS handshake failed")
+                                }
+                                Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                            }
+                        });
+                    }
+                }
+            }
             Err(e) => {
                 // EMFILE and friends: back off rather than spin
                 tracing::warn!(error = %e, "accept failed");
@@ -32,16 +65,24 @@ pub async fn accept_loop(listener: TcpListener, env: Arc<Env>, live: Arc<()>) {
     }
 }
 
-fn start_connection(env: &Arc<Env>, stream: TcpStream, peer: SocketAddr, live: Arc<()>) {
-    let _ = stream.set_nodelay(true);
-    let (rd, wr) = stream.into_split();
+fn start_connection<R, W>(
+    env: &Arc<Env>,
+    rd: R,
+    wr: W,
+    peer: SocketAddr,
+    transport: &'static str,
+    live: Arc<()>,
+) where
+    R: AsyncRead + Unpin + 'static,
+    W: AsyncWrite + Unpin + 'static,
+{
     let limits = &env.config.limits;
     let (out, rx) = outbound::channel(limits.max_outbound_bytes);
     let (max_line, idle) = (limits.max_line_bytes, env.config.idle_timeout());
     let info = ConnInfo {
         ip: peer.ip().to_string(),
         addr: peer.to_string(),
-        transport: "tcp",
+        transport,
         since: store::now(),
     };
     tracing::debug!(%peer, "connection opened");
@@ -51,7 +92,12 @@ fn start_connection(env: &Arc<Env>, stream: TcpStream, peer: SocketAddr, live: A
     });
 }
 
-async fn read_loop(rd: OwnedReadHalf, session: Addr<Session>, max_line: usize, idle: Duration) {
+async fn read_loop<R: AsyncRead + Unpin>(
+    rd: R,
+    session: Addr<Session>,
+    max_line: usize,
+    idle: Duration,
+) {
     // 4 KiB: idle connections must stay small; longer lines still assemble.
     let mut lines = LineReader::new(BufReader::with_capacity(4096, rd), max_line);
     let why = loop {
@@ -69,8 +115,8 @@ async fn read_loop(rd: OwnedReadHalf, session: Addr<Session>, max_line: usize, i
     session.do_send(Close::because(why));
 }
 
-async fn write_loop(
-    mut wr: OwnedWriteHalf,
+async fn write_loop<W: AsyncWrite + Unpin>(
+    mut wr: W,
     mut rx: OutboundRx,
     session: Addr<Session>,
     peer: SocketAddr,

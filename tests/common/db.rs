@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+#[allow(unused_imports)] // Ordering: MySQL only
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use modchat::store::{DatabaseUrl, Db, PoolOptions};

@@ -1,0 +1,92 @@
+//! TLS with rustls (ring as the crypto provider, no C toolchain beyond the
+//! one SQLite needs): loading the configured certificate and key, the
+//! acceptor for the TCP listener, and `modchat gen-cert`'s self-signed pair.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+/// rustls with ring, for servers and clients alike.
+pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// The server side of `[tls] cert` and `key`; a clear error naming the file
+/// when either cannot be read or does not fit.
+pub fn server_config(cert: &str, key: &str) -> anyhow::Result<Arc<rustls::ServerConfig>> {
+    let chain = CertificateDer::pem_file_iter(cert)
+        .with_context(|| format!("tls.cert: cannot read {cert}"))?
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("tls.cert: {cert} is not PEM certificates"))?;
+    if chain.is_empty() {
+        anyhow::bail!("tls.cert: {cert} holds no certificate");
+    }
+    let key = PrivateKeyDer::from_pem_file(key)
+        .with_context(|| format!("tls.key: cannot read a private key from {key}"))?;
+    let mut config = rustls::ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .context("tls: protocol versions")?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .context("tls: the key does not match the certificate")?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// A client that trusts the certificates in `ca` (PEM), or the system's
+/// roots when `ca` is `None`.
+pub fn client_config(ca: Option<&Path>) -> anyhow::Result<Arc<rustls::ClientConfig>> {
+    let mut roots = rustls::RootCertStore::empty();
+    match ca {
+        Some(path) => {
+            for c in CertificateDer::pem_file_iter(path)
+                .with_context(|| format!("cannot read {}", path.display()))?
+            {
+                roots
+                    .add(c.with_context(|| format!("{} is not PEM certificates", path.display()))?)
+                    .context("a CA certificate was refused")?;
+            }
+        }
+        None => {
+            let found = rustls_native_certs::load_native_certs();
+            for c in found.certs {
+                let _ = roots.add(c);
+            }
+        }
+    }
+    Ok(Arc::new(
+        rustls::ClientConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()
+            .context("tls: protocol versions")?
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    ))
+}
+
+/// `modchat gen-cert`: a self-signed certificate for `hosts` (names or IP
+/// addresses), valid for a year; returns (certificate PEM, key PEM).
+pub fn self_signed(hosts: &[String]) -> anyhow::Result<(String, String)> {
+    let rcgen::CertifiedKey { cert, signing_key } =
+        rcgen::generate_simple_self_signed(hosts.to_vec()).context("cannot make a certificate")?;
+    Ok((cert.pem(), signing_key.serialize_pem()))
+}
+
+/// Writes a new file that only its owner may read (a private key).
+pub fn write_new(path: &Path, contents: &str, private: bool) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(if private { 0o600 } else { 0o644 });
+    }
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("cannot create {} (it must not exist yet)", path.display()))?;
+    f.write_all(contents.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
+}

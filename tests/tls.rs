@@ -1,0 +1,233 @@
+//! docs/protocol.md "Transports and framing" (TLS): with `[tls] cert` and
+//! `key`, TCP speaks TLS and HTTP speaks HTTPS, WebSocket as `wss`; a TLS
+//! user and a WSS user talk in one room; clients verify the server.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::time::Duration;
+
+use common::server::PASSWORD;
+use common::{Backend, TestServer};
+use modchat::transport::tls;
+use serde_json::{json, Value};
+
+type Tls = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
+
+/// A certificate for localhost and 127.0.0.1, and a server using it.
+fn tls_server(dir: &Path) -> TestServer {
+    let (cert, key) = tls::self_signed(&["localhost".into(), "127.0.0.1".into()]).expect("cert");
+    let (c, k) = (dir.join("cert.pem"), dir.join("key.pem"));
+    tls::write_new(&c, &cert, false).expect("write cert");
+    tls::write_new(&k, &key, true).expect("write key");
+    TestServer::start_with(Backend::Sqlite, |cfg| {
+        cfg.tls.cert = c.display().to_string();
+        cfg.tls.key = k.display().to_string();
+    })
+}
+
+fn connect_tls(addr: SocketAddr, ca: &Path) -> Result<Tls, std::io::Error> {
+    let config = tls::client_config(Some(ca)).expect("client config");
+    let name = rustls::pki_types::ServerName::try_from("localhost").expect("name");
+    let conn = rustls::ClientConnection::new(config, name).expect("client");
+    let tcp = TcpStream::connect(addr)?;
+    tcp.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut s = rustls::StreamOwned::new(conn, tcp);
+    // finish the handshake now, so a bad certificate shows here
+    while s.conn.is_handshaking() {
+        s.conn.complete_io(&mut s.sock)?;
+    }
+    Ok(s)
+}
+
+/// The protocol over TLS, a line at a time.
+struct LineClient {
+    r: BufReader<Tls>,
+    next: u64,
+}
+
+impl LineClient {
+    fn request(&mut self, mut req: Value) -> Value {
+        self.next += 1;
+        req["id"] = json!(self.next);
+        let w = self.r.get_mut();
+        w.write_all(format!("{req}\n").as_bytes()).expect("write");
+        w.flush().expect("flush");
+        loop {
+            let v = self.frame();
+            if v["re"] == json!(self.next) {
+                return v;
+            }
+        }
+    }
+    fn frame(&mut self) -> Value {
+        let mut line = String::new();
+        self.r.read_line(&mut line).expect("read");
+        serde_json::from_str(&line).expect("json line")
+    }
+    fn event(&mut self, ty: &str) -> Value {
+        loop {
+            let v = self.frame();
+            if v["type"] == ty {
+                return v;
+            }
+        }
+    }
+}
+
+#[test]
+fn tls_and_wss_share_a_room() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = tls_server(dir.path());
+    let ca = dir.path().join("cert.pem");
+    let http = s.http.expect("http");
+
+    let mut alice = LineClient {
+        r: BufReader::new(connect_tls(s.addr, &ca).expect("TLS to the TCP listener")),
+        next: 0,
+    };
+    assert_eq!(
+        alice.request(json!({"type": "register", "username": "alice", "password": PASSWORD}))
+            ["type"],
+        "ok"
+    );
+    assert_eq!(
+        alice.request(json!({"type": "login", "username": "alice", "password": PASSWORD}))["type"],
+        "ok"
+    );
+    alice.request(json!({"type": "create_room", "room": "secure"}));
+
+    let stream = connect_tls(http, &ca).expect("TLS to the HTTP listener");
+    let (mut bob, _) = tungstenite::client(format!("wss://localhost:{}/ws", http.port()), stream)
+        .expect("wss handshake");
+    let bob_req = |bob: &mut tungstenite::WebSocket<Tls>, v: Value| -> Value {
+        bob.send(tungstenite::Message::text(v.to_string()))
+            .expect("send");
+        loop {
+            if let tungstenite::Message::Text(t) = bob.read().expect("read") {
+                let v: Value = serde_json::from_str(t.as_str()).expect("json");
+                if v.get("re").is_some() || v["type"] != "joined" && v["type"] != "message" {
+                    return v;
+                }
+            }
+        }
+    };
+    bob_req(
+        &mut bob,
+        json!({"type": "register", "id": 1, "username": "bob", "password": PASSWORD}),
+    );
+    bob_req(
+        &mut bob,
+        json!({"type": "login", "id": 2, "username": "bob", "password": PASSWORD}),
+    );
+    assert_eq!(
+        bob_req(&mut bob, json!({"type": "join", "id": 3, "room": "secure"}))["type"],
+        "ok"
+    );
+    alice.request(json!({"type": "say", "room": "secure", "text": "over tls"}));
+    let got = loop {
+        if let tungstenite::Message::Text(t) = bob.read().expect("read") {
+            let v: Value = serde_json::from_str(t.as_str()).expect("json");
+            if v["type"] == "message" {
+                break v;
+            }
+        }
+    };
+    assert_eq!(got["text"], "over tls");
+    bob.send(tungstenite::Message::text(
+        json!({"type": "say", "id": 4, "room": "secure", "text": "over wss"}).to_string(),
+    ))
+    .expect("send");
+    assert_eq!(alice.event("message")["text"], "over wss");
+    // an admin over TLS sees both connections' transports
+    let mut s = s;
+    let db = s.store();
+    let hash = modchat::auth::hash_password(PASSWORD, 4).expect("hash");
+    modchat::store::accounts::create(
+        &mut db.conn().expect("conn"),
+        "root",
+        &hash,
+        modchat::model::Role::Admin,
+    )
+    .expect("admin");
+    let mut root = LineClient {
+        r: BufReader::new(connect_tls(s.addr, &ca).expect("tls")),
+        next: 0,
+    };
+    assert_eq!(
+        root.request(json!({"type": "login", "username": "root", "password": PASSWORD}))["type"],
+        "ok"
+    );
+    let who = root.request(json!({"type": "who"}));
+    let mut transports: Vec<&str> = who["users"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .flat_map(|u| u["connections"].as_array().into_iter().flatten())
+        .filter_map(|c| c["transport"].as_str())
+        .collect();
+    transports.sort();
+    assert_eq!(
+        transports,
+        ["tls", "tls", "wss"],
+        "alice and root on TLS, bob on WSS"
+    );
+
+    // HTTPS health check
+    let mut h = connect_tls(http, &ca).expect("https");
+    h.write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .expect("write");
+    let mut resp = String::new();
+    let _ = h.read_to_string(&mut resp);
+    assert!(
+        resp.starts_with("HTTP/1.0 200") || resp.starts_with("HTTP/1.1 200"),
+        "{resp}"
+    );
+}
+
+#[test]
+fn clients_verify_the_server_and_plain_clients_get_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = tls_server(dir.path());
+    // a client trusting another certificate refuses the server
+    let other = tempfile::tempdir().expect("tempdir");
+    let (cert, _) = tls::self_signed(&["localhost".into()]).expect("cert");
+    let wrong = other.path().join("other.pem");
+    tls::write_new(&wrong, &cert, false).expect("write");
+    let e = connect_tls(s.addr, &wrong).expect_err("an unknown issuer");
+    assert!(
+        e.to_string().contains("certificate") || e.to_string().contains("issuer"),
+        "{e}"
+    );
+
+    // plain JSON to the TLS port gets no reply, and the server carries on
+    let mut plain = TcpStream::connect(s.addr).expect("connect");
+    plain
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    plain.write_all(b"{\"type\":\"ping\"}\n").expect("write");
+    let mut buf = [0u8; 256];
+    let n = plain.read(&mut buf).unwrap_or(0);
+    assert!(!String::from_utf8_lossy(&buf[..n]).contains("\"ok\""));
+    let ok = connect_tls(s.addr, &dir.path().join("cert.pem")).expect("the server still works");
+    let mut c = LineClient {
+        r: BufReader::new(ok),
+        next: 0,
+    };
+    assert_eq!(c.request(json!({"type": "ping"}))["type"], "ok");
+}
+
+#[test]
+fn a_bad_certificate_stops_the_server_at_start() {
+    let mut config = modchat::config::Config::default();
+    config.server.listen = "127.0.0.1:0".into();
+    config.server.http_listen = String::new();
+    config.tls.cert = "/nonexistent/cert.pem".into();
+    config.tls.key = "/nonexistent/key.pem".into();
+    let e = modchat::server::Listeners::bind(&config)
+        .err()
+        .expect("refused");
+    assert!(format!("{e:#}").contains("tls.cert"), "{e:#}");
+}
