@@ -34,6 +34,7 @@ pub fn start(
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .configure(super::web::routes)
             .route("/ws", web::get().to(super::ws::upgrade))
             .route("/healthz", web::get().to(healthz))
             .route("/metrics", web::get().to(metrics))

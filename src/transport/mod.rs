@@ -4,4 +4,5 @@
 pub mod http;
 pub mod tcp;
 pub mod tls;
+pub mod web;
 pub mod ws;
