@@ -12,6 +12,7 @@
 //! - [`actors`]: Session, Room, Registry, Moderation, ChatLogWriter.
 //! - [`store`]: the only place SQL lives; both backends behind one connection.
 //! - [`auth`]: bcrypt off the event loop, hashed login tokens.
+//! - [`client`]: `modchat chat`, the terminal client.
 //! - [`config`], [`error`], [`model`], [`validate`]: the shared vocabulary;
 //!   [`metrics`]: what `GET /metrics` shows.
 
@@ -20,6 +21,7 @@
 
 pub mod actors;
 pub mod auth;
+pub mod client;
 pub mod commands;
 pub mod config;
 pub mod error;

@@ -35,6 +35,29 @@ enum Command {
         #[arg(long)]
         http_listen: Option<String>,
     },
+    /// The terminal client: a full-screen chat, or a plain line mode when
+    /// stdin or stdout is not a terminal (for scripts: each input line is a
+    /// message or a /command, each event an output line).
+    Chat {
+        /// The server's TCP address.
+        #[arg(long, default_value = "127.0.0.1:6001")]
+        server: String,
+        /// Speak TLS, verifying the server's certificate.
+        #[arg(long)]
+        tls: bool,
+        /// PEM file of the CA (or self-signed certificate) to trust with --tls;
+        /// default: the system's roots.
+        #[arg(long, requires = "tls")]
+        ca: Option<PathBuf>,
+        /// The account (asked for when absent; in the plain mode the first
+        /// line of stdin). The password: MODCHAT_PASSWORD, else asked for
+        /// without echo (plain mode: the next line of stdin).
+        #[arg(long)]
+        user: Option<String>,
+        /// Create the account first.
+        #[arg(long)]
+        register: bool,
+    },
     /// Writes a self-signed TLS certificate and key, for trying TLS (a real
     /// deployment uses a certificate from a CA). Set them as [tls] cert and
     /// key; clients trust the certificate file as their CA.
@@ -66,6 +89,26 @@ fn main() -> ExitCode {
             listen,
             http_listen,
         } => (config, database_url, listen, http_listen),
+        Command::Chat {
+            server,
+            tls,
+            ca,
+            user,
+            register,
+        } => {
+            let opts = modchat::client::Options {
+                target: modchat::client::conn::Target { server, tls, ca },
+                user,
+                register,
+            };
+            return match modchat::client::run(opts) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("modchat: {e:#}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Command::GenCert { hosts, cert, key } => {
             return match gen_cert(&hosts, &cert, &key) {
                 Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,539 @@
+//! What the chat client knows: its rooms with their lines, members and
+//! unread counts, the last whisperer, the latency. Frames from the server
+//! come in through [`Chat::on_frame`]; both the full-screen view and the
+//! plain line mode show this one model.
+
+use std::collections::{HashMap, VecDeque};
+
+use chrono::{DateTime, Local};
+use serde_json::{json, Value};
+
+/// Lines kept per room; older ones are dropped (`/history` fetches them
+/// again).
+const KEEP: usize = 2000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Message,
+    Mine,
+    WhisperIn,
+    WhisperOut,
+    /// Joins, leaves, renames: quiet.
+    Event,
+    /// Moderation, announcements, results of commands.
+    Notice,
+    Error,
+}
+
+#[derive(Debug, Clone)]
+pub struct Line {
+    /// Local time, `HH:MM`.
+    pub time: String,
+    pub kind: Kind,
+    pub from: Option<String>,
+    pub text: String,
+    /// The message id, for history paging and deletes.
+    pub id: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub name: String,
+    pub role: String,
+    pub online: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Room {
+    pub name: String,
+    pub lines: VecDeque<Line>,
+    pub unread: usize,
+    pub members: Vec<Member>,
+}
+
+/// The model.
+#[derive(Debug, Default)]
+pub struct Chat {
+    pub me: String,
+    pub role: String,
+    pub rooms: Vec<Room>,
+    pub current: Option<usize>,
+    /// Lines that belong to no room (whispers, notices) also go to the
+    /// current room; with no room they are kept here.
+    pub lobby: VecDeque<Line>,
+    pub last_whisper_from: Option<String>,
+    pub latency_ms: Option<i64>,
+    /// Requests sent, by id, to make sense of their replies.
+    pub pending: HashMap<u64, Value>,
+    /// New lines since the last call of [`Chat::take_new`], with their room
+    /// (for the plain line mode).
+    new: Vec<(Option<String>, Line)>,
+}
+
+fn now() -> String {
+    Local::now().format("%H:%M").to_string()
+}
+
+/// `HH:MM` local, from a wire timestamp.
+pub fn local_hm(at: &Value) -> String {
+    at.as_str()
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&Local).format("%H:%M").to_string())
+        .unwrap_or_else(now)
+}
+
+fn s(v: &Value, k: &str) -> String {
+    match &v[k] {
+        Value::String(x) => x.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+impl Chat {
+    pub fn room_name(&self) -> Option<&str> {
+        self.current.map(|i| self.rooms[i].name.as_str())
+    }
+
+    pub fn joined(&self) -> Vec<String> {
+        self.rooms.iter().map(|r| r.name.clone()).collect()
+    }
+
+    fn room_index(&self, name: &str) -> Option<usize> {
+        self.rooms.iter().position(|r| r.name == name)
+    }
+
+    fn ensure_room(&mut self, name: &str) -> usize {
+        if let Some(i) = self.room_index(name) {
+            return i;
+        }
+        self.rooms.push(Room {
+            name: name.to_owned(),
+            ..Room::default()
+        });
+        self.rooms.len() - 1
+    }
+
+    pub fn switch(&mut self, name: &str) {
+        if let Some(i) = self.room_index(name) {
+            self.current = Some(i);
+            self.rooms[i].unread = 0;
+        }
+    }
+
+    /// Cycles through the rooms (Tab).
+    pub fn next_room(&mut self, step: isize) {
+        if self.rooms.is_empty() {
+            return;
+        }
+        let n = self.rooms.len() as isize;
+        let i = self.current.map_or(0, |c| (c as isize + step).rem_euclid(n)) as usize;
+        self.current = Some(i);
+        self.rooms[i].unread = 0;
+    }
+
+    /// Adds a line to a room (or, for `None`, to the current view).
+    pub fn push(&mut self, room: Option<&str>, line: Line) {
+        let idx = match room {
+            Some(r) => Some(self.ensure_room(r)),
+            None => self.current,
+        };
+        let label = idx.map(|i| self.rooms[i].name.clone());
+        self.new.push((label, line.clone()));
+        match idx {
+            Some(i) => {
+                let r = &mut self.rooms[i];
+                if r.lines.len() >= KEEP {
+                    r.lines.pop_front();
+                }
+                let counts = matches!(line.kind, Kind::Message | Kind::WhisperIn);
+                r.lines.push_back(line);
+                if Some(i) != self.current && counts {
+                    r.unread += 1;
+                }
+            }
+            None => {
+                if self.lobby.len() >= KEEP {
+                    self.lobby.pop_front();
+                }
+                self.lobby.push_back(line);
+            }
+        }
+    }
+
+    pub fn notice(&mut self, kind: Kind, text: impl Into<String>) {
+        self.push(
+            None,
+            Line {
+                time: now(),
+                kind,
+                from: None,
+                text: text.into(),
+                id: None,
+            },
+        );
+    }
+
+    pub fn take_new(&mut self) -> Vec<(Option<String>, Line)> {
+        std::mem::take(&mut self.new)
+    }
+
+    /// Applies a frame; returns follow-up requests to send.
+    pub fn on_frame(&mut self, v: &Value) -> Vec<Value> {
+        let ty = v["type"].as_str().unwrap_or_default();
+        if ty == "ok" || ty == "error" {
+            let req = v["re"]
+                .as_u64()
+                .and_then(|id| self.pending.remove(&id))
+                .unwrap_or(Value::Null);
+            return if ty == "ok" {
+                self.on_ok(&req, v)
+            } else {
+                let what = s(v, "for");
+                let msg = s(v, "message");
+                self.notice(Kind::Error, format!("{what}: {msg} ({})", s(v, "code")));
+                Vec::new()
+            };
+        }
+        self.on_event(ty, v);
+        Vec::new()
+    }
+
+    /// A `login` or `resume` reply: who we are, our rooms (and requests for
+    /// their members and recent history).
+    pub fn logged_in(&mut self, v: &Value) -> Vec<Value> {
+        let mut follow = Vec::new();
+        self.me = s(&v["user"], "name");
+        self.role = s(&v["user"], "role");
+        for r in v["rooms"].as_array().into_iter().flatten() {
+            if let Some(name) = r.as_str() {
+                self.ensure_room(name);
+                follow.push(json!({"type": "members", "room": name}));
+                follow.push(json!({"type": "history", "room": name, "limit": 50}));
+            }
+        }
+        if self.current.is_none() && !self.rooms.is_empty() {
+            self.current = Some(0);
+        }
+        let rooms = self.joined().join(", ");
+        self.notice(
+            Kind::Notice,
+            format!(
+                "logged in as {} ({}){}",
+                self.me,
+                self.role,
+                if rooms.is_empty() {
+                    ". You are in no room yet: /rooms lists them, /join ROOM or /create ROOM".to_owned()
+                } else {
+                    format!("; your rooms: {rooms}")
+                }
+            ),
+        );
+        follow
+    }
+
+    fn on_ok(&mut self, req: &Value, v: &Value) -> Vec<Value> {
+        let mut follow = Vec::new();
+        match req["type"].as_str().unwrap_or_default() {
+            "login" | "resume" => follow = self.logged_in(v),
+            "join" | "create_room" => {
+                let name = s(&v["room"], "name");
+                self.ensure_room(&name);
+                self.switch(&name);
+                if let Some(ms) = v["members"].as_array() {
+                    self.set_members(&name, ms);
+                } else {
+                    follow.push(json!({"type": "members", "room": name}));
+                }
+                follow.push(json!({"type": "history", "room": name, "limit": 50}));
+                self.notice(Kind::Event, format!("you joined {name}"));
+            }
+            "leave" => {
+                let name = s(req, "room");
+                if let Some(i) = self.room_index(&name) {
+                    self.rooms.remove(i);
+                    self.current = if self.rooms.is_empty() { None } else { Some(0) };
+                }
+                self.notice(Kind::Event, format!("you left {name}"));
+            }
+            "say" => {
+                let room = s(req, "room");
+                self.push(
+                    Some(&room),
+                    Line {
+                        time: local_hm(&v["at"]),
+                        kind: Kind::Mine,
+                        from: Some(self.me.clone()),
+                        text: s(req, "text"),
+                        id: v["id"].as_i64(),
+                    },
+                );
+            }
+            "whisper" => {
+                let line = Line {
+                    time: local_hm(&v["at"]),
+                    kind: Kind::WhisperOut,
+                    from: Some(s(req, "to")),
+                    text: s(req, "text"),
+                    id: v["id"].as_i64(),
+                };
+                self.push(None, line);
+            }
+            "history" => self.add_history(&s(req, "room"), v),
+            "members" => {
+                if let Some(ms) = v["members"].as_array() {
+                    self.set_members(&s(req, "room"), ms);
+                }
+            }
+            "rooms" => {
+                let list: Vec<String> = v["rooms"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|r| {
+                        let n = r["members"].as_u64().unwrap_or(0);
+                        format!(
+                            "{} ({n} member{}, {} online)",
+                            s(r, "name"),
+                            if n == 1 { "" } else { "s" },
+                            s(r, "online")
+                        )
+                    })
+                    .collect();
+                self.notice(
+                    Kind::Notice,
+                    if list.is_empty() {
+                        "no rooms yet: /create ROOM".to_owned()
+                    } else {
+                        format!("rooms: {}", list.join(", "))
+                    },
+                );
+            }
+            "who" => {
+                let list: Vec<String> = v["users"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|u| {
+                        let role = s(u, "role");
+                        if role == "user" {
+                            s(u, "name")
+                        } else {
+                            format!("{} ({role})", s(u, "name"))
+                        }
+                    })
+                    .collect();
+                self.notice(Kind::Notice, format!("online: {}", list.join(", ")));
+            }
+            "ping" => {
+                if let Some(t) = v["t"].as_i64() {
+                    self.latency_ms = Some(chrono::Utc::now().timestamp_millis() - t);
+                }
+            }
+            "kick" | "mute" | "unmute" | "ban" | "unban" => {
+                let what = s(req, "type");
+                let until = v["until"]
+                    .as_str()
+                    .map(|_| format!(" until {}", local_hm(&v["until"])))
+                    .unwrap_or_default();
+                self.notice(Kind::Notice, format!("{what} {}: done{until}", s(req, "user")));
+            }
+            _ => {}
+        }
+        follow
+    }
+
+    fn set_members(&mut self, room: &str, ms: &[Value]) {
+        let i = self.ensure_room(room);
+        self.rooms[i].members = ms
+            .iter()
+            .map(|m| Member {
+                name: s(m, "name"),
+                role: s(m, "role"),
+                online: m["online"].as_bool().unwrap_or(false),
+            })
+            .collect();
+    }
+
+    fn add_history(&mut self, room: &str, v: &Value) {
+        let i = self.ensure_room(room);
+        let me = self.me.clone();
+        let r = &mut self.rooms[i];
+        let known: std::collections::HashSet<i64> = r.lines.iter().filter_map(|l| l.id).collect();
+        let older: Vec<Line> = v["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|m| m["id"].as_i64().is_some_and(|id| !known.contains(&id)))
+            .map(|m| {
+                let from = s(m, "from");
+                Line {
+                    time: local_hm(&m["at"]),
+                    kind: if from == me { Kind::Mine } else { Kind::Message },
+                    text: if m["deleted"].as_bool() == Some(true) {
+                        "(message deleted)".into()
+                    } else {
+                        s(m, "text")
+                    },
+                    from: Some(from),
+                    id: m["id"].as_i64(),
+                }
+            })
+            .collect();
+        // history is older than what is shown: put it in front, in order
+        for l in older.into_iter().rev() {
+            if r.lines.len() >= KEEP {
+                break;
+            }
+            r.lines.push_front(l);
+        }
+    }
+
+    fn member_update(&mut self, room: &str, user: &str, f: impl FnOnce(&mut Vec<Member>, &str)) {
+        if let Some(i) = self.room_index(room) {
+            f(&mut self.rooms[i].members, user);
+        }
+    }
+
+    fn on_event(&mut self, ty: &str, v: &Value) {
+        let room = s(v, "room");
+        let user = s(v, "user");
+        match ty {
+            "message" => {
+                let from = s(v, "from");
+                let kind = if from == self.me { Kind::Mine } else { Kind::Message };
+                self.push(
+                    Some(&room),
+                    Line {
+                        time: local_hm(&v["at"]),
+                        kind,
+                        from: Some(from),
+                        text: s(v, "text"),
+                        id: v["id"].as_i64(),
+                    },
+                );
+            }
+            "whisper" => {
+                let from = s(v, "from");
+                let (kind, who) = if from == self.me {
+                    (Kind::WhisperOut, s(v, "to"))
+                } else {
+                    self.last_whisper_from = Some(from.clone());
+                    (Kind::WhisperIn, from)
+                };
+                self.push(
+                    None,
+                    Line {
+                        time: local_hm(&v["at"]),
+                        kind,
+                        from: Some(who),
+                        text: s(v, "text"),
+                        id: v["id"].as_i64(),
+                    },
+                );
+            }
+            "joined" => {
+                self.member_update(&room, &user, |ms, u| {
+                    if !ms.iter().any(|m| m.name == u) {
+                        ms.push(Member {
+                            name: u.to_owned(),
+                            role: "user".into(),
+                            online: true,
+                        });
+                    }
+                });
+                self.event(&room, format!("{user} joined"));
+            }
+            "left" => {
+                self.member_update(&room, &user, |ms, u| ms.retain(|m| m.name != u));
+                let how = if s(v, "reason") == "kicked" {
+                    format!("{user} was kicked by {}", s(v, "by"))
+                } else {
+                    format!("{user} left")
+                };
+                self.event(&room, how);
+            }
+            "online" | "offline" => {
+                let on = ty == "online";
+                self.member_update(&room, &user, |ms, u| {
+                    for m in ms.iter_mut().filter(|m| m.name == u) {
+                        m.online = on;
+                    }
+                });
+            }
+            "renamed" => {
+                let (old, new) = (s(v, "old"), s(v, "new"));
+                for r in &mut self.rooms {
+                    for m in r.members.iter_mut().filter(|m| m.name == old) {
+                        m.name = new.clone();
+                    }
+                }
+                self.notice(Kind::Event, format!("{old} is now known as {new}"));
+            }
+            "role_changed" => {
+                let role = s(v, "role");
+                for r in &mut self.rooms {
+                    for m in r.members.iter_mut().filter(|m| m.name == user) {
+                        m.role = role.clone();
+                    }
+                }
+                if user == self.me {
+                    self.role = role.clone();
+                }
+                self.notice(Kind::Notice, format!("{user} is now {role}"));
+            }
+            "message_deleted" => {
+                let id = v["id"].as_i64();
+                if let Some(i) = self.room_index(&room) {
+                    for l in self.rooms[i].lines.iter_mut().filter(|l| l.id == id) {
+                        l.text = "(message deleted)".into();
+                    }
+                }
+            }
+            "kicked" | "muted" | "unmuted" | "banned" => {
+                let by = match &v["by"] {
+                    Value::String(b) => b.clone(),
+                    _ => "the system".into(),
+                };
+                let in_room = v["room"]
+                    .as_str()
+                    .map(|r| format!(" in {r}"))
+                    .unwrap_or_default();
+                let until = match &v["until"] {
+                    Value::String(_) => format!(" until {}", local_hm(&v["until"])),
+                    _ if ty == "unmuted" || ty == "kicked" => String::new(),
+                    _ => " until lifted".into(),
+                };
+                let reason = v["reason"]
+                    .as_str()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default();
+                let what = match ty {
+                    "kicked" => "you were kicked",
+                    "muted" => "you are muted",
+                    "unmuted" => "you may talk again",
+                    _ => "you are banned",
+                };
+                self.notice(Kind::Notice, format!("{what}{in_room} by {by}{until}{reason}"));
+            }
+            "announcement" => {
+                self.notice(Kind::Notice, format!("announcement from {}: {}", s(v, "from"), s(v, "text")));
+            }
+            "shutdown" => self.notice(Kind::Notice, format!("server: {}", s(v, "reason"))),
+            _ => {}
+        }
+    }
+
+    fn event(&mut self, room: &str, text: String) {
+        self.push(
+            Some(room),
+            Line {
+                time: now(),
+                kind: Kind::Event,
+                from: None,
+                text,
+                id: None,
+            },
+        );
+    }
+}

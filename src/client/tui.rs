@@ -1,0 +1,497 @@
+//! The full-screen view: rooms on the left (with unread counts), the
+//! current room's lines in the middle, its members on the right, an input
+//! line with history at the bottom. Keys: Enter sends, Up/Down recall,
+//! Tab/Shift-Tab switch rooms, PageUp/PageDown scroll, Ctrl-C quits.
+//! A dropped connection is resumed with the login token, keeping what was
+//! typed; not after being kicked or banned.
+
+use std::time::Duration;
+
+use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line as TextLine, Span};
+use ratatui::widgets::{Block, Borders, List, ListItem, Paragraph, Wrap};
+use ratatui::{DefaultTerminal, Frame};
+use serde_json::json;
+use tokio::sync::mpsc;
+use unicode_width::UnicodeWidthStr;
+
+use super::commands::{self, Action};
+use super::conn::{self, Incoming, Sender, Target};
+use super::state::{Chat, Kind, Line};
+
+/// The input line and its history.
+#[derive(Default)]
+struct Input {
+    text: String,
+    /// Cursor, in chars.
+    cursor: usize,
+    history: Vec<String>,
+    /// Position while recalling; `None` when editing a new line.
+    recall: Option<usize>,
+}
+
+impl Input {
+    fn byte(&self, char_pos: usize) -> usize {
+        self.text
+            .char_indices()
+            .nth(char_pos)
+            .map_or(self.text.len(), |(i, _)| i)
+    }
+    fn insert(&mut self, c: char) {
+        let at = self.byte(self.cursor);
+        self.text.insert(at, c);
+        self.cursor += 1;
+    }
+    fn backspace(&mut self) {
+        if self.cursor > 0 {
+            self.cursor -= 1;
+            let at = self.byte(self.cursor);
+            self.text.remove(at);
+        }
+    }
+    fn delete(&mut self) {
+        if self.cursor < self.text.chars().count() {
+            let at = self.byte(self.cursor);
+            self.text.remove(at);
+        }
+    }
+    fn take(&mut self) -> String {
+        let t = std::mem::take(&mut self.text);
+        self.cursor = 0;
+        self.recall = None;
+        if !t.trim().is_empty() && self.history.last() != Some(&t) {
+            self.history.push(t.clone());
+        }
+        t
+    }
+    fn recall(&mut self, up: bool) {
+        if self.history.is_empty() {
+            return;
+        }
+        let n = self.history.len();
+        self.recall = match (self.recall, up) {
+            (None, true) => Some(n - 1),
+            (Some(i), true) => Some(i.saturating_sub(1)),
+            (Some(i), false) if i + 1 < n => Some(i + 1),
+            (_, false) => None,
+        };
+        self.text = self.recall.map(|i| self.history[i].clone()).unwrap_or_default();
+        self.cursor = self.text.chars().count();
+    }
+}
+
+struct App {
+    chat: Chat,
+    input: Input,
+    /// Lines scrolled up from the bottom.
+    scroll: usize,
+    connected: bool,
+    /// Kicked or banned: no reconnecting.
+    stay_out: bool,
+    quit: bool,
+    server: String,
+}
+
+/// Keys from a thread of their own (crossterm's `read` blocks).
+fn spawn_keys() -> mpsc::UnboundedReceiver<Event> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        while let Ok(ev) = event::read() {
+            if tx.send(ev).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+pub async fn run(
+    target: Target,
+    tx: Sender,
+    rx: mpsc::UnboundedReceiver<Incoming>,
+    chat: Chat,
+    token: String,
+) -> anyhow::Result<()> {
+    let mut terminal = ratatui::try_init()?;
+    let result = event_loop(&mut terminal, target, tx, rx, chat, token).await;
+    let _ = ratatui::try_restore();
+    result
+}
+
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    target: Target,
+    mut tx: Sender,
+    mut rx: mpsc::UnboundedReceiver<Incoming>,
+    chat: Chat,
+    token: String,
+) -> anyhow::Result<()> {
+    let mut app = App {
+        chat,
+        input: Input::default(),
+        scroll: 0,
+        connected: true,
+        stay_out: false,
+        quit: false,
+        server: target.server.clone(),
+    };
+    let mut keys = spawn_keys();
+    let mut ping = tokio::time::interval(Duration::from_secs(15));
+    let mut backoff = Duration::from_millis(500);
+    let retry = tokio::time::sleep(Duration::from_secs(3600));
+    tokio::pin!(retry);
+    while !app.quit {
+        terminal.draw(|f| draw(f, &app))?;
+        tokio::select! {
+            ev = keys.recv() => match ev {
+                Some(Event::Key(k)) if k.kind != KeyEventKind::Release => {
+                    if let Some(line) = on_key(&mut app, k) {
+                        submit(&mut app, &mut tx, line).await;
+                    }
+                }
+                Some(_) => {}
+                None => break,
+            },
+            frame = rx.recv(), if app.connected => match frame {
+                Some(Incoming::Frame(v)) => {
+                    let ty = v["type"].as_str().unwrap_or_default();
+                    if ty == "banned" || (ty == "kicked" && v["room"].is_null()) {
+                        app.stay_out = true;
+                    }
+                    for f in app.chat.on_frame(&v) {
+                        let _ = super::send(&mut tx, &mut app.chat, f).await;
+                    }
+                }
+                other => {
+                    let why = match other {
+                        Some(Incoming::Closed(w)) => w,
+                        None => "the connection is gone".into(),
+                        Some(Incoming::Frame(_)) => String::new(),
+                    };
+                    app.connected = false;
+                    if app.stay_out {
+                        app.chat.notice(Kind::Error, format!("{why}. Not reconnecting. Ctrl-C quits."));
+                    } else {
+                        app.chat.notice(Kind::Error, format!("{why}; reconnecting…"));
+                        retry.as_mut().reset(tokio::time::Instant::now() + backoff);
+                    }
+                }
+            },
+            _ = &mut retry, if !app.connected && !app.stay_out => {
+                match reconnect(&target, &token, &mut app).await {
+                    Ok((t, r)) => {
+                        (tx, rx) = (t, r);
+                        app.connected = true;
+                        backoff = Duration::from_millis(500);
+                        app.chat.notice(Kind::Notice, "reconnected");
+                    }
+                    Err(e) => {
+                        backoff = (backoff * 2).min(Duration::from_secs(10));
+                        app.chat.notice(Kind::Error, format!("{e:#}; trying again in {} s", backoff.as_secs_f32()));
+                        retry.as_mut().reset(tokio::time::Instant::now() + backoff);
+                    }
+                }
+            },
+            _ = ping.tick(), if app.connected => {
+                let t = chrono::Utc::now().timestamp_millis();
+                let _ = super::send(&mut tx, &mut app.chat, json!({"type": "ping", "t": t})).await;
+            },
+        }
+        app.chat.take_new();
+    }
+    Ok(())
+}
+
+/// A new connection, logged in again with `resume`.
+async fn reconnect(
+    target: &Target,
+    token: &str,
+    app: &mut App,
+) -> anyhow::Result<(Sender, mpsc::UnboundedReceiver<Incoming>)> {
+    let (mut tx, mut rx) = conn::connect(target).await?;
+    let id = tx.send(json!({"type": "resume", "token": token})).await?;
+    loop {
+        match rx.recv().await {
+            Some(Incoming::Frame(v)) if v["re"] == json!(id) => {
+                if v["type"] != "ok" {
+                    app.stay_out = true;
+                    anyhow::bail!("cannot resume: {}", v["message"].as_str().unwrap_or("refused"));
+                }
+                for f in app.chat.logged_in(&v) {
+                    super::send(&mut tx, &mut app.chat, f).await?;
+                }
+                return Ok((tx, rx));
+            }
+            Some(Incoming::Frame(_)) => continue,
+            Some(Incoming::Closed(why)) => anyhow::bail!("{why}"),
+            None => anyhow::bail!("the connection is gone"),
+        }
+    }
+}
+
+/// Edits the input; returns a line to submit on Enter.
+fn on_key(app: &mut App, k: KeyEvent) -> Option<String> {
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    let inp = &mut app.input;
+    match k.code {
+        KeyCode::Char('c' | 'd') if ctrl => app.quit = true,
+        KeyCode::Char('u') if ctrl => {
+            inp.text.clear();
+            inp.cursor = 0;
+        }
+        KeyCode::Char(c) => inp.insert(c),
+        KeyCode::Enter => return Some(inp.take()),
+        KeyCode::Backspace => inp.backspace(),
+        KeyCode::Delete => inp.delete(),
+        KeyCode::Left => inp.cursor = inp.cursor.saturating_sub(1),
+        KeyCode::Right => inp.cursor = (inp.cursor + 1).min(inp.text.chars().count()),
+        KeyCode::Home => inp.cursor = 0,
+        KeyCode::End => inp.cursor = inp.text.chars().count(),
+        KeyCode::Up => inp.recall(true),
+        KeyCode::Down => inp.recall(false),
+        KeyCode::PageUp => app.scroll += 10,
+        KeyCode::PageDown => app.scroll = app.scroll.saturating_sub(10),
+        KeyCode::Tab => {
+            app.chat.next_room(1);
+            app.scroll = 0;
+        }
+        KeyCode::BackTab => {
+            app.chat.next_room(-1);
+            app.scroll = 0;
+        }
+        KeyCode::Esc => {
+            inp.text.clear();
+            inp.cursor = 0;
+        }
+        _ => {}
+    }
+    None
+}
+
+async fn submit(app: &mut App, tx: &mut Sender, line: String) {
+    let joined = app.chat.joined();
+    let cx = commands::Context {
+        room: app.chat.room_name(),
+        last_whisper_from: app.chat.last_whisper_from.as_deref(),
+        joined: &joined,
+    };
+    match commands::parse(&line, &cx) {
+        Ok(Action::Request(r)) if app.connected => {
+            if let Err(e) = super::send(tx, &mut app.chat, r).await {
+                app.chat.notice(Kind::Error, format!("{e:#}"));
+            }
+            app.scroll = 0;
+        }
+        Ok(Action::Request(_)) => {
+            app.chat.notice(Kind::Error, "not connected: your line is back in the input");
+            app.input.text = line;
+            app.input.cursor = app.input.text.chars().count();
+        }
+        Ok(Action::Switch(room)) => {
+            app.chat.switch(&room);
+            app.scroll = 0;
+        }
+        Ok(Action::Help) => {
+            app.chat.notice(Kind::Notice, "commands (anything else is said in the room; //text says /text):");
+            for (u, what) in commands::HELP {
+                app.chat.notice(Kind::Notice, format!("  {u} — {what}"));
+            }
+        }
+        Ok(Action::Quit) => app.quit = true,
+        Ok(Action::Nothing) => {}
+        Err(e) => app.chat.notice(Kind::Error, e),
+    }
+}
+
+// ---- Drawing ----------------------------------------------------------------
+
+fn draw(f: &mut Frame, app: &App) {
+    let [top, body, input] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(3),
+    ])
+    .areas(f.area());
+    draw_status(f, app, top);
+    let wide = body.width >= 80;
+    let (rooms_w, members_w) = if wide { (20, 22) } else { (0, 0) };
+    let [rooms, messages, members] = Layout::horizontal([
+        Constraint::Length(rooms_w),
+        Constraint::Min(20),
+        Constraint::Length(members_w),
+    ])
+    .areas(body);
+    if wide {
+        draw_rooms(f, app, rooms);
+        draw_members(f, app, members);
+    }
+    draw_lines(f, app, messages);
+    draw_input(f, app, input);
+}
+
+fn draw_status(f: &mut Frame, app: &App, area: Rect) {
+    let c = &app.chat;
+    let state = if app.connected {
+        Span::styled(" ● connected ", Style::new().fg(Color::Green))
+    } else {
+        Span::styled(" ● disconnected ", Style::new().fg(Color::Red))
+    };
+    let latency = c.latency_ms.map(|ms| format!(" {ms} ms ")).unwrap_or_default();
+    let room = c.room_name().map(|r| format!(" #{r} ")).unwrap_or_else(|| " no room ".into());
+    let line = TextLine::from(vec![
+        Span::styled(" modchat ", Style::new().fg(Color::Black).bg(Color::Cyan).add_modifier(Modifier::BOLD)),
+        Span::raw(format!(" {} ({}) @ {} ", c.me, c.role, app.server)),
+        Span::styled(room, Style::new().add_modifier(Modifier::BOLD)),
+        state,
+        Span::styled(latency, Style::new().fg(Color::DarkGray)),
+        Span::styled("  /help · Tab switches rooms · Ctrl-C quits", Style::new().fg(Color::DarkGray)),
+    ]);
+    f.render_widget(Paragraph::new(line).style(Style::new().bg(Color::Rgb(30, 30, 40))), area);
+}
+
+fn draw_rooms(f: &mut Frame, app: &App, area: Rect) {
+    let items: Vec<ListItem> = app
+        .chat
+        .rooms
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let current = Some(i) == app.chat.current;
+            let mut spans = vec![Span::raw(format!("#{}", r.name))];
+            if r.unread > 0 {
+                spans.push(Span::styled(format!(" ({})", r.unread), Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)));
+            }
+            let style = if current {
+                Style::new().bg(Color::Rgb(50, 60, 90)).add_modifier(Modifier::BOLD)
+            } else {
+                Style::new()
+            };
+            ListItem::new(TextLine::from(spans)).style(style)
+        })
+        .collect();
+    let block = Block::default().borders(Borders::RIGHT).title(" Rooms ");
+    f.render_widget(List::new(items).block(block), area);
+}
+
+fn draw_members(f: &mut Frame, app: &App, area: Rect) {
+    let members = app.chat.current.map(|i| &app.chat.rooms[i].members);
+    let mut list: Vec<_> = members.into_iter().flatten().collect();
+    list.sort_by_key(|m| (!m.online, m.name.to_lowercase()));
+    let online = list.iter().filter(|m| m.online).count();
+    let items: Vec<ListItem> = list
+        .iter()
+        .map(|m| {
+            let dot = if m.online {
+                Span::styled("● ", Style::new().fg(Color::Green))
+            } else {
+                Span::styled("○ ", Style::new().fg(Color::DarkGray))
+            };
+            let role = match m.role.as_str() {
+                "admin" => Span::styled(" admin", Style::new().fg(Color::Red)),
+                "moderator" => Span::styled(" mod", Style::new().fg(Color::Magenta)),
+                _ => Span::raw(""),
+            };
+            let name = if m.online {
+                Span::raw(m.name.clone())
+            } else {
+                Span::styled(m.name.clone(), Style::new().fg(Color::DarkGray))
+            };
+            ListItem::new(TextLine::from(vec![dot, name, role]))
+        })
+        .collect();
+    let title = format!(" Members {online}/{} ", list.len());
+    f.render_widget(List::new(items).block(Block::default().borders(Borders::LEFT).title(title)), area);
+}
+
+fn name_color(name: &str) -> Color {
+    const COLORS: [Color; 6] = [Color::Cyan, Color::Green, Color::Yellow, Color::Blue, Color::Magenta, Color::LightRed];
+    let h = name.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
+    COLORS[h % COLORS.len()]
+}
+
+fn render_line(l: &Line) -> TextLine<'static> {
+    let time = Span::styled(format!("{} ", l.time), Style::new().fg(Color::DarkGray));
+    let from = l.from.clone().unwrap_or_default();
+    let body = |st: Style| Span::styled(l.text.replace('\t', "    "), st);
+    let spans = match l.kind {
+        Kind::Message | Kind::Mine => vec![
+            time,
+            Span::styled(format!("{from} "), Style::new().fg(name_color(&from)).add_modifier(Modifier::BOLD)),
+            body(Style::new()),
+        ],
+        Kind::WhisperIn => vec![
+            time,
+            Span::styled(format!("⇠ {from} whispers: "), Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD)),
+            body(Style::new().fg(Color::Magenta)),
+        ],
+        Kind::WhisperOut => vec![
+            time,
+            Span::styled(format!("⇢ to {from}: "), Style::new().fg(Color::Magenta)),
+            body(Style::new().fg(Color::Magenta).add_modifier(Modifier::ITALIC)),
+        ],
+        Kind::Event => vec![time, body(Style::new().fg(Color::DarkGray))],
+        Kind::Notice => vec![time, body(Style::new().fg(Color::Yellow))],
+        Kind::Error => vec![time, body(Style::new().fg(Color::Red))],
+    };
+    TextLine::from(spans)
+}
+
+/// Rows a line takes when wrapped to `width`.
+fn rows(l: &Line, width: usize) -> usize {
+    let w = l.time.width() + 1 + l.from.as_deref().map_or(0, |f| f.width() + 14) + l.text.width();
+    let extra = l.text.matches('\n').count();
+    w.div_ceil(width.max(1)).max(1) + extra
+}
+
+fn draw_lines(f: &mut Frame, app: &App, area: Rect) {
+    let lines: Vec<&Line> = match app.chat.current {
+        Some(i) => app.chat.rooms[i].lines.iter().collect(),
+        None => app.chat.lobby.iter().collect(),
+    };
+    let width = area.width as usize;
+    let height = area.height as usize;
+    // from the bottom, skipping `scroll` rows, as many lines as fit
+    let mut budget = height + app.scroll;
+    let mut start = lines.len();
+    while start > 0 && budget > 0 {
+        let r = rows(lines[start - 1], width);
+        if r > budget {
+            break;
+        }
+        budget -= r;
+        start -= 1;
+    }
+    let shown: Vec<TextLine> = lines[start..].iter().map(|l| render_line(l)).collect();
+    let total: usize = lines[start..].iter().map(|l| rows(l, width)).sum();
+    let skip = total.saturating_sub(height + app.scroll.min(total));
+    // newest at the bottom, as in every chat: a short history sits low
+    let area = if total < height {
+        Rect {
+            y: area.y + (height - total) as u16,
+            height: total as u16,
+            ..area
+        }
+    } else {
+        area
+    };
+    let p = Paragraph::new(shown)
+        .wrap(Wrap { trim: false })
+        .scroll((skip.min(u16::MAX as usize) as u16, 0));
+    f.render_widget(p, area);
+}
+
+fn draw_input(f: &mut Frame, app: &App, area: Rect) {
+    let room = app.chat.room_name().map(|r| format!(" #{r} ")).unwrap_or_else(|| " type /join ROOM ".into());
+    let block = Block::default().borders(Borders::ALL).title(room);
+    let inner = block.inner(area);
+    let text: String = app.input.text.clone();
+    // keep the cursor in view on a long line
+    let before: String = app.input.text.chars().take(app.input.cursor).collect();
+    let cursor_x = before.width();
+    let offset = cursor_x.saturating_sub(inner.width.saturating_sub(1) as usize);
+    let p = Paragraph::new(text).block(block).scroll((0, offset as u16));
+    f.render_widget(p, area);
+    f.set_cursor_position(Position::new(inner.x + (cursor_x - offset) as u16, inner.y));
+}
