@@ -14,7 +14,10 @@ pub const HELP: &[(&str, &str)] = &[
     ("/who", "who is online"),
     ("/history", "load older messages of this room"),
     ("/kick NAME [REASON]", "moderators: disconnect a user"),
-    ("/mute NAME [DURATION] [REASON]", "moderators: mute (DURATION 90, 10m, 2h, 7d)"),
+    (
+        "/mute NAME [DURATION] [REASON]",
+        "moderators: mute (DURATION 90, 10m, 2h, 7d)",
+    ),
     ("/unmute NAME", "moderators: lift a mute"),
     ("/ban NAME [DURATION] [REASON]", "moderators: ban"),
     ("/unban NAME", "moderators: lift a ban"),
@@ -60,7 +63,9 @@ pub fn parse(line: &str, cx: &Context<'_>) -> Result<Action, String> {
     // `//text` sends a line starting with a slash
     if rest.starts_with('/') {
         let room = cx.room.ok_or("you are in no room")?;
-        return Ok(Action::Request(json!({"type": "say", "room": room, "text": rest})));
+        return Ok(Action::Request(
+            json!({"type": "say", "room": room, "text": rest}),
+        ));
     }
     let (cmd, args) = rest.split_once(' ').unwrap_or((rest, ""));
     let args = args.trim();
@@ -69,7 +74,7 @@ pub fn parse(line: &str, cx: &Context<'_>) -> Result<Action, String> {
     let a = match cmd.to_ascii_lowercase().as_str() {
         "join" | "j" => {
             let room = word(0).ok_or_else(|| need("/join"))?.to_ascii_lowercase();
-            if cx.joined.iter().any(|r| *r == room) {
+            if cx.joined.contains(&room) {
                 Action::Switch(room)
             } else {
                 Action::Request(json!({"type": "join", "room": room}))
@@ -176,25 +181,53 @@ mod tests {
             Ok(Action::Request(v)) => v,
             other => panic!("{l}: {other:?}"),
         };
-        assert_eq!(req("hello"), json!({"type": "say", "room": "lobby", "text": "hello"}));
-        assert_eq!(req("//etc"), json!({"type": "say", "room": "lobby", "text": "/etc"}));
-        assert_eq!(req("/w bob hi there"), json!({"type": "whisper", "to": "bob", "text": "hi there"}));
-        assert_eq!(req("/r ok"), json!({"type": "whisper", "to": "alice", "text": "ok"}));
+        assert_eq!(
+            req("hello"),
+            json!({"type": "say", "room": "lobby", "text": "hello"})
+        );
+        assert_eq!(
+            req("//etc"),
+            json!({"type": "say", "room": "lobby", "text": "/etc"})
+        );
+        assert_eq!(
+            req("/w bob hi there"),
+            json!({"type": "whisper", "to": "bob", "text": "hi there"})
+        );
+        assert_eq!(
+            req("/r ok"),
+            json!({"type": "whisper", "to": "alice", "text": "ok"})
+        );
         assert_eq!(
             req("/mute bob 10m too loud"),
             json!({"type": "mute", "user": "bob", "duration_s": 600, "reason": "too loud"})
         );
-        assert_eq!(req("/mute bob spam"), json!({"type": "mute", "user": "bob", "reason": "spam"}));
+        assert_eq!(
+            req("/mute bob spam"),
+            json!({"type": "mute", "user": "bob", "reason": "spam"})
+        );
         assert_eq!(req("/ban bob"), json!({"type": "ban", "user": "bob"}));
-        assert_eq!(req("/kick bob go away"), json!({"type": "kick", "user": "bob", "reason": "go away"}));
-        assert_eq!(req("/join Lobby2"), json!({"type": "join", "room": "lobby2"}));
+        assert_eq!(
+            req("/kick bob go away"),
+            json!({"type": "kick", "user": "bob", "reason": "go away"})
+        );
+        assert_eq!(
+            req("/join Lobby2"),
+            json!({"type": "join", "room": "lobby2"})
+        );
         assert_eq!(req("/leave"), json!({"type": "leave", "room": "lobby"}));
-        assert_eq!(req("/create r 5"), json!({"type": "create_room", "room": "r", "capacity": 5}));
+        assert_eq!(
+            req("/create r 5"),
+            json!({"type": "create_room", "room": "r", "capacity": 5})
+        );
         assert_eq!(parse("/quit", &cx()), Ok(Action::Quit));
         assert_eq!(parse("   ", &cx()), Ok(Action::Nothing));
         assert!(parse("/frob", &cx()).is_err());
         assert!(parse("/w bob", &cx()).is_err());
-        let nowhere = Context { room: None, last_whisper_from: None, joined: &[] };
+        let nowhere = Context {
+            room: None,
+            last_whisper_from: None,
+            joined: &[],
+        };
         assert!(parse("hello", &nowhere).is_err());
         assert!(parse("/r hi", &nowhere).is_err());
     }

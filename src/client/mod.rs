@@ -49,7 +49,16 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
         rt.block_on(async {
             let (mut tx, mut rx) = conn::connect(&opts.target).await?;
             let mut chat = Chat::default();
-            let token = log_in(&mut tx, &mut rx, &mut chat, &user, &password, opts.register, true).await?;
+            let token = log_in(
+                &mut tx,
+                &mut rx,
+                &mut chat,
+                &user,
+                &password,
+                opts.register,
+                true,
+            )
+            .await?;
             tui::run(opts.target.clone(), tx, rx, chat, token).await
         })
     } else {
@@ -69,9 +78,17 @@ pub(crate) async fn log_in(
     may_ask: bool,
 ) -> anyhow::Result<String> {
     if register {
-        let r = call(tx, rx, json!({"type": "register", "username": user, "password": password})).await?;
+        let r = call(
+            tx,
+            rx,
+            json!({"type": "register", "username": user, "password": password}),
+        )
+        .await?;
         if r["type"] != "ok" && r["code"] != "username_taken" {
-            anyhow::bail!("cannot register {user}: {}", r["message"].as_str().unwrap_or("refused"));
+            anyhow::bail!(
+                "cannot register {user}: {}",
+                r["message"].as_str().unwrap_or("refused")
+            );
         }
     }
     let login = json!({"type": "login", "username": user, "password": password});
@@ -81,9 +98,17 @@ pub(crate) async fn log_in(
             "No account {user}, or a wrong password. Register {user} with this password? [y/N] "
         ))?;
         if answer.trim().eq_ignore_ascii_case("y") {
-            let reg = call(tx, rx, json!({"type": "register", "username": user, "password": password})).await?;
+            let reg = call(
+                tx,
+                rx,
+                json!({"type": "register", "username": user, "password": password}),
+            )
+            .await?;
             if reg["type"] != "ok" {
-                anyhow::bail!("cannot register {user}: {}", reg["message"].as_str().unwrap_or("refused"));
+                anyhow::bail!(
+                    "cannot register {user}: {}",
+                    reg["message"].as_str().unwrap_or("refused")
+                );
             }
             r = call(tx, rx, login).await?;
         }

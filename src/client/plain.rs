@@ -26,7 +26,16 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
     };
     let (mut tx, mut rx) = conn::connect(&opts.target).await?;
     let mut chat = Chat::default();
-    super::log_in(&mut tx, &mut rx, &mut chat, &user, &password, opts.register, false).await?;
+    super::log_in(
+        &mut tx,
+        &mut rx,
+        &mut chat,
+        &user,
+        &password,
+        opts.register,
+        false,
+    )
+    .await?;
     print_new(&mut chat);
     let mut stdin_open = true;
     let mut quit = false;

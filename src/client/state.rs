@@ -127,7 +127,9 @@ impl Chat {
             return;
         }
         let n = self.rooms.len() as isize;
-        let i = self.current.map_or(0, |c| (c as isize + step).rem_euclid(n)) as usize;
+        let i = self
+            .current
+            .map_or(0, |c| (c as isize + step).rem_euclid(n)) as usize;
         self.current = Some(i);
         self.rooms[i].unread = 0;
     }
@@ -223,7 +225,8 @@ impl Chat {
                 self.me,
                 self.role,
                 if rooms.is_empty() {
-                    ". You are in no room yet: /rooms lists them, /join ROOM or /create ROOM".to_owned()
+                    ". You are in no room yet: /rooms lists them, /join ROOM or /create ROOM"
+                        .to_owned()
                 } else {
                     format!("; your rooms: {rooms}")
                 }
@@ -336,7 +339,10 @@ impl Chat {
                     .as_str()
                     .map(|_| format!(" until {}", local_hm(&v["until"])))
                     .unwrap_or_default();
-                self.notice(Kind::Notice, format!("{what} {}: done{until}", s(req, "user")));
+                self.notice(
+                    Kind::Notice,
+                    format!("{what} {}: done{until}", s(req, "user")),
+                );
             }
             _ => {}
         }
@@ -369,7 +375,11 @@ impl Chat {
                 let from = s(m, "from");
                 Line {
                     time: local_hm(&m["at"]),
-                    kind: if from == me { Kind::Mine } else { Kind::Message },
+                    kind: if from == me {
+                        Kind::Mine
+                    } else {
+                        Kind::Message
+                    },
                     text: if m["deleted"].as_bool() == Some(true) {
                         "(message deleted)".into()
                     } else {
@@ -401,7 +411,11 @@ impl Chat {
         match ty {
             "message" => {
                 let from = s(v, "from");
-                let kind = if from == self.me { Kind::Mine } else { Kind::Message };
+                let kind = if from == self.me {
+                    Kind::Mine
+                } else {
+                    Kind::Message
+                };
                 self.push(
                     Some(&room),
                     Line {
@@ -514,10 +528,16 @@ impl Chat {
                     "unmuted" => "you may talk again",
                     _ => "you are banned",
                 };
-                self.notice(Kind::Notice, format!("{what}{in_room} by {by}{until}{reason}"));
+                self.notice(
+                    Kind::Notice,
+                    format!("{what}{in_room} by {by}{until}{reason}"),
+                );
             }
             "announcement" => {
-                self.notice(Kind::Notice, format!("announcement from {}: {}", s(v, "from"), s(v, "text")));
+                self.notice(
+                    Kind::Notice,
+                    format!("announcement from {}: {}", s(v, "from"), s(v, "text")),
+                );
             }
             "shutdown" => self.notice(Kind::Notice, format!("server: {}", s(v, "reason"))),
             _ => {}

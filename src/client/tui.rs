@@ -77,7 +77,10 @@ impl Input {
             (Some(i), false) if i + 1 < n => Some(i + 1),
             (_, false) => None,
         };
-        self.text = self.recall.map(|i| self.history[i].clone()).unwrap_or_default();
+        self.text = self
+            .recall
+            .map(|i| self.history[i].clone())
+            .unwrap_or_default();
         self.cursor = self.text.chars().count();
     }
 }
@@ -217,7 +220,10 @@ async fn reconnect(
             Some(Incoming::Frame(v)) if v["re"] == json!(id) => {
                 if v["type"] != "ok" {
                     app.stay_out = true;
-                    anyhow::bail!("cannot resume: {}", v["message"].as_str().unwrap_or("refused"));
+                    anyhow::bail!(
+                        "cannot resume: {}",
+                        v["message"].as_str().unwrap_or("refused")
+                    );
                 }
                 for f in app.chat.logged_in(&v) {
                     super::send(&mut tx, &mut app.chat, f).await?;
@@ -285,7 +291,8 @@ async fn submit(app: &mut App, tx: &mut Sender, line: String) {
             app.scroll = 0;
         }
         Ok(Action::Request(_)) => {
-            app.chat.notice(Kind::Error, "not connected: your line is back in the input");
+            app.chat
+                .notice(Kind::Error, "not connected: your line is back in the input");
             app.input.text = line;
             app.input.cursor = app.input.text.chars().count();
         }
@@ -294,7 +301,10 @@ async fn submit(app: &mut App, tx: &mut Sender, line: String) {
             app.scroll = 0;
         }
         Ok(Action::Help) => {
-            app.chat.notice(Kind::Notice, "commands (anything else is said in the room; //text says /text):");
+            app.chat.notice(
+                Kind::Notice,
+                "commands (anything else is said in the room; //text says /text):",
+            );
             for (u, what) in commands::HELP {
                 app.chat.notice(Kind::Notice, format!("  {u} — {what}"));
             }
@@ -338,17 +348,35 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
     } else {
         Span::styled(" ● disconnected ", Style::new().fg(Color::Red))
     };
-    let latency = c.latency_ms.map(|ms| format!(" {ms} ms ")).unwrap_or_default();
-    let room = c.room_name().map(|r| format!(" #{r} ")).unwrap_or_else(|| " no room ".into());
+    let latency = c
+        .latency_ms
+        .map(|ms| format!(" {ms} ms "))
+        .unwrap_or_default();
+    let room = c
+        .room_name()
+        .map(|r| format!(" #{r} "))
+        .unwrap_or_else(|| " no room ".into());
     let line = TextLine::from(vec![
-        Span::styled(" modchat ", Style::new().fg(Color::Black).bg(Color::Cyan).add_modifier(Modifier::BOLD)),
+        Span::styled(
+            " modchat ",
+            Style::new()
+                .fg(Color::Black)
+                .bg(Color::Cyan)
+                .add_modifier(Modifier::BOLD),
+        ),
         Span::raw(format!(" {} ({}) @ {} ", c.me, c.role, app.server)),
         Span::styled(room, Style::new().add_modifier(Modifier::BOLD)),
         state,
         Span::styled(latency, Style::new().fg(Color::DarkGray)),
-        Span::styled("  /help · Tab switches rooms · Ctrl-C quits", Style::new().fg(Color::DarkGray)),
+        Span::styled(
+            "  /help · Tab switches rooms · Ctrl-C quits",
+            Style::new().fg(Color::DarkGray),
+        ),
     ]);
-    f.render_widget(Paragraph::new(line).style(Style::new().bg(Color::Rgb(30, 30, 40))), area);
+    f.render_widget(
+        Paragraph::new(line).style(Style::new().bg(Color::Rgb(30, 30, 40))),
+        area,
+    );
 }
 
 fn draw_rooms(f: &mut Frame, app: &App, area: Rect) {
@@ -361,10 +389,15 @@ fn draw_rooms(f: &mut Frame, app: &App, area: Rect) {
             let current = Some(i) == app.chat.current;
             let mut spans = vec![Span::raw(format!("#{}", r.name))];
             if r.unread > 0 {
-                spans.push(Span::styled(format!(" ({})", r.unread), Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)));
+                spans.push(Span::styled(
+                    format!(" ({})", r.unread),
+                    Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+                ));
             }
             let style = if current {
-                Style::new().bg(Color::Rgb(50, 60, 90)).add_modifier(Modifier::BOLD)
+                Style::new()
+                    .bg(Color::Rgb(50, 60, 90))
+                    .add_modifier(Modifier::BOLD)
             } else {
                 Style::new()
             };
@@ -402,12 +435,24 @@ fn draw_members(f: &mut Frame, app: &App, area: Rect) {
         })
         .collect();
     let title = format!(" Members {online}/{} ", list.len());
-    f.render_widget(List::new(items).block(Block::default().borders(Borders::LEFT).title(title)), area);
+    f.render_widget(
+        List::new(items).block(Block::default().borders(Borders::LEFT).title(title)),
+        area,
+    );
 }
 
 fn name_color(name: &str) -> Color {
-    const COLORS: [Color; 6] = [Color::Cyan, Color::Green, Color::Yellow, Color::Blue, Color::Magenta, Color::LightRed];
-    let h = name.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
+    const COLORS: [Color; 6] = [
+        Color::Cyan,
+        Color::Green,
+        Color::Yellow,
+        Color::Blue,
+        Color::Magenta,
+        Color::LightRed,
+    ];
+    let h = name
+        .bytes()
+        .fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
     COLORS[h % COLORS.len()]
 }
 
@@ -418,18 +463,30 @@ fn render_line(l: &Line) -> TextLine<'static> {
     let spans = match l.kind {
         Kind::Message | Kind::Mine => vec![
             time,
-            Span::styled(format!("{from} "), Style::new().fg(name_color(&from)).add_modifier(Modifier::BOLD)),
+            Span::styled(
+                format!("{from} "),
+                Style::new()
+                    .fg(name_color(&from))
+                    .add_modifier(Modifier::BOLD),
+            ),
             body(Style::new()),
         ],
         Kind::WhisperIn => vec![
             time,
-            Span::styled(format!("⇠ {from} whispers: "), Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD)),
+            Span::styled(
+                format!("⇠ {from} whispers: "),
+                Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
+            ),
             body(Style::new().fg(Color::Magenta)),
         ],
         Kind::WhisperOut => vec![
             time,
             Span::styled(format!("⇢ to {from}: "), Style::new().fg(Color::Magenta)),
-            body(Style::new().fg(Color::Magenta).add_modifier(Modifier::ITALIC)),
+            body(
+                Style::new()
+                    .fg(Color::Magenta)
+                    .add_modifier(Modifier::ITALIC),
+            ),
         ],
         Kind::Event => vec![time, body(Style::new().fg(Color::DarkGray))],
         Kind::Notice => vec![time, body(Style::new().fg(Color::Yellow))],
@@ -483,7 +540,11 @@ fn draw_lines(f: &mut Frame, app: &App, area: Rect) {
 }
 
 fn draw_input(f: &mut Frame, app: &App, area: Rect) {
-    let room = app.chat.room_name().map(|r| format!(" #{r} ")).unwrap_or_else(|| " type /join ROOM ".into());
+    let room = app
+        .chat
+        .room_name()
+        .map(|r| format!(" #{r} "))
+        .unwrap_or_else(|| " type /join ROOM ".into());
     let block = Block::default().borders(Borders::ALL).title(room);
     let inner = block.inner(area);
     let text: String = app.input.text.clone();

@@ -14,9 +14,18 @@ const APP_CSS: &str = include_str!("../../web/app.css");
 const CSP: &str = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(|| async { asset(INDEX, "text/html; charset=utf-8") }))
-        .route("/app.js", web::get().to(|| async { asset(APP_JS, "text/javascript; charset=utf-8") }))
-        .route("/app.css", web::get().to(|| async { asset(APP_CSS, "text/css; charset=utf-8") }));
+    cfg.route(
+        "/",
+        web::get().to(|| async { asset(INDEX, "text/html; charset=utf-8") }),
+    )
+    .route(
+        "/app.js",
+        web::get().to(|| async { asset(APP_JS, "text/javascript; charset=utf-8") }),
+    )
+    .route(
+        "/app.css",
+        web::get().to(|| async { asset(APP_CSS, "text/css; charset=utf-8") }),
+    );
 }
 
 fn asset(body: &'static str, content_type: &str) -> HttpResponse {

@@ -1,0 +1,207 @@
+//! README "Chat from a terminal": `modchat chat` as a person uses it, in
+//! tmux (send-keys, capture-pane): log in with a password that is not
+//! echoed, join, send, receive, whisper and reply; and the plain line mode
+//! from a pipe, for scripts.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::server::PASSWORD;
+use common::{Backend, TestServer};
+use serde_json::json;
+
+/// A tmux server of the test's own (its own socket), killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(cmd: &str, width: u16, height: u16) -> Tmux {
+        let socket = format!("modchat-test-{}-{}", std::process::id(), height);
+        let t = Tmux { socket };
+        let ok = Command::new("tmux")
+            .args([
+                "-L",
+                &t.socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "chat",
+            ])
+            .args(["-x", &width.to_string(), "-y", &height.to_string()])
+            .arg(cmd)
+            .status()
+            .expect("tmux must be installed: scripts/test installs it");
+        assert!(ok.success(), "tmux new-session failed");
+        t
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let ok = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "chat"])
+            .args(keys)
+            .status()
+            .expect("tmux send-keys");
+        assert!(ok.success());
+    }
+
+    /// Types `text` literally, then Enter.
+    fn line(&self, text: &str) {
+        self.keys(&["-l", text]);
+        self.keys(&["Enter"]);
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "chat"])
+            .output()
+            .expect("capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen shows `what`; returns the screen.
+    fn wait_for(&self, what: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let s = self.screen();
+            if s.contains(what) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the screen never showed {what:?}:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+#[test]
+fn full_screen_in_tmux() {
+    let s = TestServer::start(Backend::Sqlite);
+    let mut alice = s.user("alice");
+    alice.ok(json!({"type": "create_room", "room": "lobby"}));
+    alice.ok(json!({"type": "say", "room": "lobby", "text": "earlier message"}));
+    let bin = env!("CARGO_BIN_EXE_modchat");
+    let cmd = format!("{bin} chat --server {} --register; sleep 60", s.addr);
+    let t = Tmux::start(&cmd, 110, 30);
+
+    t.wait_for("username:");
+    t.line("bob");
+    t.wait_for("password:");
+    t.line(PASSWORD);
+    let screen = t.wait_for("logged in as bob");
+    assert!(
+        !screen.contains(PASSWORD),
+        "the password was echoed:\n{screen}"
+    );
+
+    t.line("/join lobby");
+    let screen = t.wait_for("earlier message");
+    assert!(screen.contains("Members"), "{screen}");
+    assert_eq!(alice.event("joined")["user"], "bob");
+
+    t.line("hello from the terminal");
+    assert_eq!(alice.event("message")["text"], "hello from the terminal");
+    alice.ok(json!({"type": "say", "room": "lobby", "text": "hi bob, welcome"}));
+    t.wait_for("alice hi bob, welcome");
+
+    alice.ok(json!({"type": "whisper", "to": "bob", "text": "psst"}));
+    t.wait_for("alice whispers: psst");
+    t.line("/r got it");
+    let w = alice.event("whisper");
+    assert_eq!(
+        (w["from"].as_str(), w["text"].as_str()),
+        (Some("bob"), Some("got it"))
+    );
+    t.line("/w alice one more");
+    assert_eq!(alice.event("whisper")["text"], "one more");
+
+    t.line("/frobnicate");
+    t.wait_for("unknown command /frobnicate");
+    let screen = t.screen();
+    // what a person sees, in the test log
+    eprintln!("--- the terminal client ---\n{screen}");
+    let log = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("terminal-client.txt");
+    let _ = std::fs::write(log, &screen);
+    assert!(screen.contains("#lobby"), "{screen}");
+    assert!(screen.contains("● connected"), "{screen}");
+
+    t.line("/quit");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !alice.sync().iter().any(|v| v["type"] == "offline") {
+        assert!(
+            Instant::now() < deadline,
+            "bob never went offline after /quit"
+        );
+    }
+}
+
+#[test]
+fn plain_mode_from_a_pipe() {
+    let s = TestServer::start(Backend::Sqlite);
+    let mut alice = s.user("alice");
+    alice.ok(json!({"type": "create_room", "room": "lobby"}));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_modchat"))
+        .args(["chat", "--server", &s.addr.to_string(), "--register"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("modchat chat");
+    let script = format!(
+        "carol\n{PASSWORD}\n/join lobby\nhello from a script\n/w alice psst\n/rooms\n/nonsense\n"
+    );
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(script.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(alice.event("message")["text"], "hello from a script");
+    assert_eq!(alice.event("whisper")["text"], "psst");
+    for expected in [
+        "logged in as carol (user)",
+        "[lobby]",
+        "you joined lobby",
+        "carol: hello from a script",
+        "(whisper to alice) psst",
+        "rooms: lobby (2 members, 2 online)",
+        "! unknown command /nonsense",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "{expected:?} missing from:\n{stdout}"
+        );
+    }
+
+    // a wrong password: a clear error and a failing exit
+    let out = Command::new(env!("CARGO_BIN_EXE_modchat"))
+        .args(["chat", "--server", &s.addr.to_string(), "--user", "carol"])
+        .env("MODCHAT_PASSWORD", "not the password")
+        .stdin(Stdio::null())
+        .output()
+        .expect("modchat chat");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad_credentials"));
+}
