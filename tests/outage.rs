@@ -6,75 +6,11 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::proxy::Proxy;
 use common::{Backend, TestServer};
 use serde_json::json;
-
-struct Proxy {
-    addr: SocketAddr,
-    up: Arc<AtomicBool>,
-    conns: Arc<Mutex<Vec<TcpStream>>>,
-}
-
-impl Proxy {
-    fn start(target: String) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
-        let addr = listener.local_addr().expect("addr");
-        let up = Arc::new(AtomicBool::new(true));
-        let conns = Arc::new(Mutex::new(Vec::new()));
-        let (up2, conns2) = (up.clone(), conns.clone());
-        std::thread::spawn(move || {
-            for client in listener.incoming().flatten() {
-                if !up2.load(Ordering::SeqCst) {
-                    let _ = client.shutdown(Shutdown::Both);
-                    continue;
-                }
-                let Ok(server) = TcpStream::connect(&target) else {
-                    continue;
-                };
-                let mut list = conns2.lock().expect("lock");
-                for s in [&client, &server] {
-                    list.push(s.try_clone().expect("clone"));
-                }
-                pipe(
-                    client.try_clone().expect("clone"),
-                    server.try_clone().expect("clone"),
-                );
-                pipe(server, client);
-            }
-        });
-        Proxy { addr, up, conns }
-    }
-
-    /// Cuts every connection and refuses new ones.
-    fn down(&self) {
-        self.up.store(false, Ordering::SeqCst);
-        for c in self.conns.lock().expect("lock").drain(..) {
-            let _ = c.shutdown(Shutdown::Both);
-        }
-    }
-
-    fn restore(&self) {
-        self.up.store(true, Ordering::SeqCst);
-    }
-}
-
-fn pipe(mut from: TcpStream, mut to: TcpStream) {
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 16384];
-        while let Ok(n) = from.read(&mut buf) {
-            if n == 0 || to.write_all(&buf[..n]).is_err() {
-                break;
-            }
-        }
-        let _ = to.shutdown(Shutdown::Both);
-    });
-}
 
 #[test]
 fn unavailable_while_the_database_is_down_then_recovers() {

@@ -456,10 +456,32 @@ fn name_color(name: &str) -> Color {
     COLORS[h % COLORS.len()]
 }
 
-fn render_line(l: &Line) -> TextLine<'static> {
+/// A line as shown: the first row with time and author, further rows of a
+/// multi-line text indented under it.
+fn render_line(l: &Line) -> Vec<TextLine<'static>> {
+    let text = l.text.replace('\t', "    ");
+    let mut parts = text.split('\n');
+    let first = parts.next().unwrap_or_default().to_owned();
+    let rest: Vec<String> = parts.map(|p| format!("      {p}")).collect();
+    let style = match l.kind {
+        Kind::WhisperIn | Kind::WhisperOut => Style::new().fg(Color::Magenta),
+        Kind::Event => Style::new().fg(Color::DarkGray),
+        Kind::Notice => Style::new().fg(Color::Yellow),
+        Kind::Error => Style::new().fg(Color::Red),
+        Kind::Message | Kind::Mine => Style::new(),
+    };
+    let mut out = vec![first_row(l, first)];
+    out.extend(
+        rest.into_iter()
+            .map(|r| TextLine::from(Span::styled(r, style))),
+    );
+    out
+}
+
+fn first_row(l: &Line, text: String) -> TextLine<'static> {
     let time = Span::styled(format!("{} ", l.time), Style::new().fg(Color::DarkGray));
     let from = l.from.clone().unwrap_or_default();
-    let body = |st: Style| Span::styled(l.text.replace('\t', "    "), st);
+    let body = |st: Style| Span::styled(text.clone(), st);
     let spans = match l.kind {
         Kind::Message | Kind::Mine => vec![
             time,
@@ -495,11 +517,12 @@ fn render_line(l: &Line) -> TextLine<'static> {
     TextLine::from(spans)
 }
 
-/// Rows a line takes when wrapped to `width`.
+/// Rows a line takes when wrapped to `width`, as ratatui wraps it.
 fn rows(l: &Line, width: usize) -> usize {
-    let w = l.time.width() + 1 + l.from.as_deref().map_or(0, |f| f.width() + 14) + l.text.width();
-    let extra = l.text.matches('\n').count();
-    w.div_ceil(width.max(1)).max(1) + extra
+    Paragraph::new(render_line(l))
+        .wrap(Wrap { trim: false })
+        .line_count(width.min(u16::MAX as usize) as u16)
+        .max(1)
 }
 
 fn draw_lines(f: &mut Frame, app: &App, area: Rect) {
@@ -520,7 +543,7 @@ fn draw_lines(f: &mut Frame, app: &App, area: Rect) {
         budget -= r;
         start -= 1;
     }
-    let shown: Vec<TextLine> = lines[start..].iter().map(|l| render_line(l)).collect();
+    let shown: Vec<TextLine> = lines[start..].iter().flat_map(|l| render_line(l)).collect();
     let total: usize = lines[start..].iter().map(|l| rows(l, width)).sum();
     let skip = total.saturating_sub(height + app.scroll.min(total));
     // newest at the bottom, as in every chat: a short history sits low

@@ -2,7 +2,9 @@
 
 pub mod client;
 pub mod db;
+pub mod proxy;
 pub mod server;
+pub mod webdriver;
 pub mod ws;
 
 #[allow(unused_imports)]
