@@ -369,7 +369,7 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         state,
         Span::styled(latency, Style::new().fg(Color::DarkGray)),
         Span::styled(
-            "  /help · Tab switches rooms · Ctrl-C quits",
+            " /help · Tab: next room · Ctrl-C: quit",
             Style::new().fg(Color::DarkGray),
         ),
     ]);
