@@ -231,3 +231,58 @@ fn a_bad_certificate_stops_the_server_at_start() {
         .expect("refused");
     assert!(format!("{e:#}").contains("tls.cert"), "{e:#}");
 }
+
+/// `modchat chat --tls --ca FILE` verifies the server and talks over TLS
+/// (the plain line mode, from a pipe); without the CA it refuses.
+#[test]
+fn terminal_client_over_tls() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = tls_server(dir.path());
+    let ca = dir.path().join("cert.pem");
+    let run = |ca: Option<&Path>, script: &str| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_modchat"));
+        cmd.args([
+            "chat",
+            "--tls",
+            "--server",
+            &s.addr.to_string(),
+            "--register",
+        ]);
+        if let Some(ca) = ca {
+            cmd.arg("--ca").arg(ca);
+        }
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("modchat chat");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(script.as_bytes())
+            .expect("write");
+        child.wait_with_output().expect("wait")
+    };
+    let out = run(
+        Some(&ca),
+        &format!("tina\n{PASSWORD}\n/create vault\nsecret hello\n"),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("[vault]") && stdout.contains("tina: secret hello"),
+        "{stdout}"
+    );
+
+    let out = run(None, &format!("tom\n{PASSWORD}\n"));
+    assert!(!out.status.success(), "an unknown issuer must be refused");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("TLS"), "{err}");
+}

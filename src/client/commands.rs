@@ -44,6 +44,8 @@ pub struct Context<'a> {
     pub last_whisper_from: Option<&'a str>,
     /// Rooms joined, to switch rather than join again.
     pub joined: &'a [String],
+    /// The oldest message shown in this room, for `/history` to page back.
+    pub oldest: Option<i64>,
 }
 
 /// Reads one input line. `Err` is a message for the user.
@@ -109,7 +111,11 @@ pub fn parse(line: &str, cx: &Context<'_>) -> Result<Action, String> {
         "who" => Action::Request(json!({"type": "who"})),
         "history" => {
             let room = cx.room.ok_or("you are in no room")?;
-            Action::Request(json!({"type": "history", "room": room}))
+            let mut r = json!({"type": "history", "room": room, "limit": 50});
+            if let Some(before) = cx.oldest {
+                r["before"] = json!(before);
+            }
+            Action::Request(r)
         }
         "kick" => {
             let user = word(0).ok_or_else(|| need("/kick"))?;
@@ -172,6 +178,7 @@ mod tests {
             room: Some("lobby"),
             last_whisper_from: Some("alice"),
             joined: &[],
+            oldest: None,
         }
     }
 
@@ -227,6 +234,7 @@ mod tests {
             room: None,
             last_whisper_from: None,
             joined: &[],
+            oldest: None,
         };
         assert!(parse("hello", &nowhere).is_err());
         assert!(parse("/r hi", &nowhere).is_err());

@@ -54,6 +54,7 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
                         room: chat.room_name(),
                         last_whisper_from: chat.last_whisper_from.as_deref(),
                         joined: &chat.joined(),
+                        oldest: chat.oldest_id(),
                     };
                     match commands::parse(&l, &cx) {
                         Ok(Action::Request(r)) => super::send(&mut tx, &mut chat, r).await?,

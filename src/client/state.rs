@@ -95,6 +95,12 @@ impl Chat {
         self.current.map(|i| self.rooms[i].name.as_str())
     }
 
+    /// The oldest message id shown in the current room.
+    pub fn oldest_id(&self) -> Option<i64> {
+        self.current
+            .and_then(|i| self.rooms[i].lines.iter().find_map(|l| l.id))
+    }
+
     pub fn joined(&self) -> Vec<String> {
         self.rooms.iter().map(|r| r.name.clone()).collect()
     }
@@ -141,10 +147,15 @@ impl Chat {
             None => self.current,
         };
         let label = idx.map(|i| self.rooms[i].name.clone());
-        self.new.push((label, line.clone()));
         match idx {
             Some(i) => {
                 let r = &mut self.rooms[i];
+                // a message may come both as an event and in a history page
+                // fetched around the same time: show it once
+                if line.id.is_some() && r.lines.iter().rev().take(500).any(|l| l.id == line.id) {
+                    return;
+                }
+                self.new.push((label, line.clone()));
                 if r.lines.len() >= KEEP {
                     r.lines.pop_front();
                 }
@@ -155,6 +166,7 @@ impl Chat {
                 }
             }
             None => {
+                self.new.push((label, line.clone()));
                 if self.lobby.len() >= KEEP {
                     self.lobby.pop_front();
                 }

@@ -282,6 +282,7 @@ async fn submit(app: &mut App, tx: &mut Sender, line: String) {
         room: app.chat.room_name(),
         last_whisper_from: app.chat.last_whisper_from.as_deref(),
         joined: &joined,
+        oldest: app.chat.oldest_id(),
     };
     match commands::parse(&line, &cx) {
         Ok(Action::Request(r)) if app.connected => {

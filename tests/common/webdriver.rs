@@ -242,16 +242,43 @@ fn http(addr: SocketAddr, method: &str, path: &str, body: Option<&Value>) -> Res
     s.set_read_timeout(Some(Duration::from_secs(60)))
         .map_err(|e| e.to_string())?;
     let body = body.map(|b| b.to_string()).unwrap_or_default();
+    // chromedriver speaks HTTP/1.1 only, and keeps the socket open after
+    // the answer: read the head, then exactly Content-Length bytes
     let req = format!(
-        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     s.write_all(req.as_bytes()).map_err(|e| e.to_string())?;
     let mut raw = Vec::new();
-    s.read_to_end(&mut raw).map_err(|e| e.to_string())?;
-    let raw = String::from_utf8_lossy(&raw);
-    let json = raw.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    serde_json::from_str(json).map_err(|e| format!("{e}: {raw}"))
+    let mut buf = [0u8; 16 * 1024];
+    let (head_end, length) = loop {
+        let n = s.read(&mut buf).map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err(format!(
+                "chromedriver closed the connection: {}",
+                String::from_utf8_lossy(&raw)
+            ));
+        }
+        raw.extend_from_slice(&buf[..n]);
+        if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            break (end + 4, length);
+        }
+    };
+    while raw.len() < head_end + length {
+        let n = s.read(&mut buf).map_err(|e| e.to_string())?;
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&buf[..n]);
+    }
+    let body = &raw[head_end..(head_end + length).min(raw.len())];
+    serde_json::from_slice(body).map_err(|e| format!("{e}: {}", String::from_utf8_lossy(&raw)))
 }
 
 fn base64_decode(s: &str) -> Vec<u8> {
