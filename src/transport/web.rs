@@ -5,27 +5,35 @@
 
 use actix_web::{web, HttpResponse};
 
-const INDEX: &str = include_str!("../../web/index.html");
-const APP_JS: &str = include_str!("../../web/app.js");
-const APP_CSS: &str = include_str!("../../web/app.css");
+const HTML: &str = "text/html; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+
+/// Every file of the web client: its path, its text, its type. The scripts
+/// share one global scope and `index.html` loads them in order.
+const ASSETS: &[(&str, &str, &str)] = &[
+    ("/", include_str!("../../web/index.html"), HTML),
+    ("/app.css", include_str!("../../web/app.css"), CSS),
+    ("/base.js", include_str!("../../web/base.js"), JS),
+    ("/net.js", include_str!("../../web/net.js"), JS),
+    ("/rooms.js", include_str!("../../web/rooms.js"), JS),
+    ("/timeline.js", include_str!("../../web/timeline.js"), JS),
+    ("/events.js", include_str!("../../web/events.js"), JS),
+    ("/dialogs.js", include_str!("../../web/dialogs.js"), JS),
+    ("/app.js", include_str!("../../web/app.js"), JS),
+];
 
 /// Scripts and styles from this server only; the WebSocket anywhere (the
 /// client may be pointed at another server with `?server=HOST:PORT`).
 const CSP: &str = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/",
-        web::get().to(|| async { asset(INDEX, "text/html; charset=utf-8") }),
-    )
-    .route(
-        "/app.js",
-        web::get().to(|| async { asset(APP_JS, "text/javascript; charset=utf-8") }),
-    )
-    .route(
-        "/app.css",
-        web::get().to(|| async { asset(APP_CSS, "text/css; charset=utf-8") }),
-    );
+    for &(path, body, content_type) in ASSETS {
+        cfg.route(
+            path,
+            web::get().to(move || async move { asset(body, content_type) }),
+        );
+    }
 }
 
 fn asset(body: &'static str, content_type: &str) -> HttpResponse {
