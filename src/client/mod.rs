@@ -47,23 +47,38 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
             Err(_) => read_password("password: ")?,
         };
         rt.block_on(async {
-            let (mut tx, mut rx) = conn::connect(&opts.target).await?;
-            let mut chat = Chat::default();
-            let token = log_in(
-                &mut tx,
-                &mut rx,
-                &mut chat,
-                &user,
-                &password,
-                opts.register,
-                true,
-            )
-            .await?;
+            let (tx, rx, chat, token) = start(&opts, &user, &password, true).await?;
             tui::run(opts.target.clone(), tx, rx, chat, token).await
         })
     } else {
         rt.block_on(plain::run(opts))
     }
+}
+
+/// A connection and its session: the sender, the frames, the model after
+/// login, the token.
+type Started = (Sender, mpsc::UnboundedReceiver<Incoming>, Chat, String);
+
+/// Connects and logs in; `may_ask`: at a terminal, offer to register.
+pub(crate) async fn start(
+    opts: &Options,
+    user: &str,
+    password: &str,
+    may_ask: bool,
+) -> anyhow::Result<Started> {
+    let (mut tx, mut rx) = conn::connect(&opts.target).await?;
+    let mut chat = Chat::default();
+    let token = log_in(
+        &mut tx,
+        &mut rx,
+        &mut chat,
+        user,
+        password,
+        opts.register,
+        may_ask,
+    )
+    .await?;
+    Ok((tx, rx, chat, token))
 }
 
 /// Logs in (registering first when asked, or when the user agrees after

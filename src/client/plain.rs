@@ -10,7 +10,7 @@ use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::commands::{self, Action};
-use super::conn::{self, Incoming};
+use super::conn::Incoming;
 use super::state::{Chat, Kind, Line};
 use super::Options;
 
@@ -24,18 +24,7 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
         Ok(p) => p,
         Err(_) => input.next_line().await?.unwrap_or_default(),
     };
-    let (mut tx, mut rx) = conn::connect(&opts.target).await?;
-    let mut chat = Chat::default();
-    super::log_in(
-        &mut tx,
-        &mut rx,
-        &mut chat,
-        &user,
-        &password,
-        opts.register,
-        false,
-    )
-    .await?;
+    let (mut tx, mut rx, mut chat, _token) = super::start(&opts, &user, &password, false).await?;
     print_new(&mut chat);
     let mut stdin_open = true;
     let mut quit = false;
