@@ -286,3 +286,53 @@ fn terminal_client_over_tls() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("TLS"), "{err}");
 }
+
+/// `modchat gen-cert` writes a certificate and a key only its owner may
+/// read, never overwrites, and a server starts with what it wrote.
+#[test]
+fn gen_cert_writes_a_pair_a_server_can_use() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::process::Command;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (cert, key) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_modchat"))
+            .args([
+                "gen-cert",
+                "--host",
+                "localhost",
+                "--host",
+                "127.0.0.1",
+                "--cert",
+            ])
+            .arg(&cert)
+            .arg("--key")
+            .arg(&key)
+            .output()
+            .expect("modchat gen-cert")
+    };
+    let out = run();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("MODCHAT_TLS__CERT="));
+    let mode = std::fs::metadata(&key).expect("key").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the key is for its owner only");
+    let again = run();
+    assert!(
+        !again.status.success(),
+        "an existing file is never overwritten"
+    );
+
+    let s = TestServer::start_with(Backend::Sqlite, |cfg| {
+        cfg.tls.cert = cert.display().to_string();
+        cfg.tls.key = key.display().to_string();
+    });
+    let mut c = LineClient {
+        r: BufReader::new(connect_tls(s.addr, &cert).expect("TLS with the generated pair")),
+        next: 0,
+    };
+    assert_eq!(c.request(json!({"type": "version"}))["protocol"], 1);
+}
