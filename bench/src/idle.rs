@@ -1,0 +1,84 @@
+//! `idle`: C logged-in connections in rooms of N, then the server's memory
+//! per connection. Connections come from several 127.0.0.x addresses, so
+//! more than one address's ephemeral ports can be used.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::{client, procfs};
+
+#[derive(Debug, Clone)]
+pub struct Idle {
+    pub server: SocketAddr,
+    pub connections: usize,
+    pub room_size: usize,
+    /// Source addresses 127.0.0.1 .. 127.0.0.N.
+    pub source_ips: u8,
+    pub password: String,
+    pub prefix: String,
+    pub server_pid: Option<u32>,
+}
+
+pub async fn run(cfg: Idle) -> anyhow::Result<Value> {
+    anyhow::ensure!(cfg.room_size >= 1 && cfg.source_ips >= 1);
+    let pid = cfg.server_pid.map(|p| p.to_string());
+    let before = pid.as_deref().and_then(procfs::rss_bytes);
+    let start = Instant::now();
+    let limit = Arc::new(tokio::sync::Semaphore::new(32));
+    let mut tasks = Vec::new();
+    for c in 0..cfg.connections {
+        let (cfg, limit) = (cfg.clone(), limit.clone());
+        tasks.push(tokio::spawn(async move {
+            let _p = limit.acquire().await?;
+            let from = IpAddr::V4(Ipv4Addr::new(
+                127,
+                0,
+                0,
+                1 + (c % cfg.source_ips as usize) as u8,
+            ));
+            let name = format!("{}i{c}", cfg.prefix);
+            let room = format!("{}i{}", cfg.prefix, c / cfg.room_size);
+            let (mut r, mut w) =
+                client::login(cfg.server, Some(from), &name, &cfg.password).await?;
+            let v = client::call(&mut r, &mut w, json!({"type": "join", "room": room})).await?;
+            if v["code"] == "no_such_room" {
+                let v = client::call(&mut r, &mut w, json!({"type": "create_room", "room": room}))
+                    .await?;
+                if v["type"] != "ok" {
+                    let j =
+                        client::call(&mut r, &mut w, json!({"type": "join", "room": room})).await?;
+                    anyhow::ensure!(j["type"] == "ok", "join {room}: {j}");
+                }
+            }
+            anyhow::Ok((r, w))
+        }));
+    }
+    let mut conns = Vec::new();
+    for (i, t) in tasks.into_iter().enumerate() {
+        conns.push(t.await??);
+        if (i + 1) % 1000 == 0 {
+            eprintln!("idle: {} of {} connected", i + 1, cfg.connections);
+        }
+    }
+    let setup = start.elapsed().as_secs_f64();
+    // let the server settle (joins, presence events) before measuring
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after = pid.as_deref().and_then(procfs::rss_bytes);
+    let per = before
+        .zip(after)
+        .map(|(b, a)| a.saturating_sub(b) as f64 / cfg.connections.max(1) as f64);
+    drop(conns);
+    Ok(json!({
+        "scenario": "idle",
+        "connections": cfg.connections,
+        "room_size": cfg.room_size,
+        "source_ips": cfg.source_ips,
+        "setup_s": setup,
+        "server_rss_before": before,
+        "server_rss_after": after,
+        "server_bytes_per_connection": per,
+    }))
+}
