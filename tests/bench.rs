@@ -1,11 +1,11 @@
-//! The load tool's smoke test (docs/performance.md): a tiny fan-out and
-//! idle run against an in-process server. It checks the report's shape,
+//! The load tool's smoke test (docs/performance.md): a tiny fan-out,
+//! saturate and idle run against an in-process server. It checks the report's shape,
 //! zero loss and that the run stops by itself. Speed is never asserted.
 
 mod common;
 
 use common::{Backend, TestServer};
-use modchat_bench::{fanout, idle};
+use modchat_bench::{fanout, idle, saturate};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -65,6 +65,35 @@ fn tiny_fanout_and_idle_runs() {
     // the JSON line parses back
     let line = report.to_string();
     assert!(serde_json::from_str::<serde_json::Value>(&line).is_ok());
+
+    let report = runtime()
+        .block_on(saturate::run(saturate::Saturate {
+            base: fanout::Fanout {
+                server: s.addr,
+                rooms: 1,
+                members: 3,
+                senders: 1,
+                rate: 20.0,
+                seconds: 0.5,
+                password: common::server::PASSWORD.into(),
+                prefix: "sat".into(),
+                server_pid: pid,
+            },
+            p99_limit_ms: 10_000.0,
+            max_steps: 2,
+        }))
+        .expect("saturate");
+    let steps = report["steps"].as_array().expect("steps");
+    assert_eq!(
+        steps.len(),
+        2,
+        "both steps held with a 10 s limit: {report}"
+    );
+    assert!((steps[1]["rate_per_sender"].as_f64().unwrap_or(0.0) - 30.0).abs() < 1e-9);
+    assert!(
+        report["max_sustained_deliveries_per_s"].as_f64().is_some(),
+        "{report}"
+    );
 
     let report = runtime()
         .block_on(idle::run(idle::Idle {

@@ -16,6 +16,11 @@ pub struct Writer {
 }
 
 impl Reader {
+    /// The next line as it came, unparsed (the receivers' fast path).
+    pub async fn next_line(&mut self) -> anyhow::Result<Option<String>> {
+        Ok(self.0.next_line().await?)
+    }
+
     /// The next frame; `None` when the server closed the connection.
     pub async fn next(&mut self) -> anyhow::Result<Option<Value>> {
         loop {

@@ -12,6 +12,7 @@ pub mod client;
 pub mod fanout;
 pub mod idle;
 pub mod procfs;
+pub mod saturate;
 
 /// A readable table of a report's top-level numbers.
 pub fn table(report: &serde_json::Value) -> String {

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use clap::{Parser, Subcommand};
-use modchat_bench::{fanout, idle};
+use modchat_bench::{fanout, idle, saturate};
 
 #[derive(Parser)]
 #[command(
@@ -47,6 +47,26 @@ enum Scenario {
         #[arg(long, default_value_t = 10.0)]
         seconds: f64,
     },
+    /// Fan-out at a rate rising x1.5 a step until p99 passes the limit or
+    /// deliveries fall behind; the highest sustained deliveries/s.
+    Saturate {
+        #[arg(long, default_value_t = 10)]
+        rooms: usize,
+        #[arg(long, default_value_t = 50)]
+        members: usize,
+        #[arg(long, default_value_t = 1)]
+        senders: usize,
+        /// The first step's messages per second per sender.
+        #[arg(long, default_value_t = 50.0)]
+        rate: f64,
+        /// Seconds per step.
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        #[arg(long, default_value_t = 100.0)]
+        p99_limit_ms: f64,
+        #[arg(long, default_value_t = 12)]
+        max_steps: usize,
+    },
     /// C logged-in connections in rooms of N; server memory per connection.
     Idle {
         #[arg(long, default_value_t = 1000)]
@@ -88,6 +108,32 @@ fn main() -> anyhow::Result<()> {
                     password: cli.password,
                     prefix: cli.prefix,
                     server_pid: cli.server_pid,
+                })
+                .await
+            }
+            Scenario::Saturate {
+                rooms,
+                members,
+                senders,
+                rate,
+                seconds,
+                p99_limit_ms,
+                max_steps,
+            } => {
+                saturate::run(saturate::Saturate {
+                    base: fanout::Fanout {
+                        server: cli.server,
+                        rooms,
+                        members,
+                        senders,
+                        rate,
+                        seconds,
+                        password: cli.password,
+                        prefix: cli.prefix,
+                        server_pid: cli.server_pid,
+                    },
+                    p99_limit_ms,
+                    max_steps,
                 })
                 .await
             }
