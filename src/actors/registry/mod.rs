@@ -304,7 +304,11 @@ impl Handler<GetRoom> for Registry {
 impl Handler<RoomCreated> for Registry {
     type Result = ();
     fn handle(&mut self, msg: RoomCreated, _ctx: &mut Context<Self>) {
-        let addr = self.start_room(&msg.room);
+        // a join racing the creation may have started the room already
+        let addr = match self.rooms.get(&msg.room.name) {
+            Some(e) => e.addr.clone(),
+            None => self.start_room(&msg.room),
+        };
         let sessions = self.sessions_of(msg.creator.id);
         if let Some(u) = self.users.get_mut(&msg.creator.id) {
             u.rooms.insert(msg.room.name.clone());
@@ -321,6 +325,34 @@ impl Handler<RoomCreated> for Registry {
 impl Handler<Join> for Registry {
     type Result = ResponseActFuture<Self, Result<JoinInfo, Failure>>;
     fn handle(&mut self, msg: Join, _ctx: &mut Context<Self>) -> Self::Result {
+        if self.rooms.contains_key(&msg.room) {
+            return self.join_known(msg);
+        }
+        // Not known here, but perhaps just created: its row is committed
+        // before its actor starts, so a `join` right after `room_exists`
+        // (two users creating the same room at once) looks in the store.
+        let name = msg.room.clone();
+        let lookup = self.env.db.run(move |c| rooms::find(c, &name));
+        Box::pin(
+            lookup
+                .into_actor(self)
+                .then(move |found, act, _ctx| match found {
+                    Ok(Some(room)) => {
+                        if !act.rooms.contains_key(&room.name) {
+                            act.start_room(&room);
+                        }
+                        act.join_known(msg)
+                    }
+                    Ok(None) => Box::pin(fut::ready(Err(Failure::new(ErrorCode::NoSuchRoom)))),
+                    Err(e) => Box::pin(fut::ready(Err(Failure::from(e)))),
+                }),
+        )
+    }
+}
+
+impl Registry {
+    /// `Join` of a room this registry has started.
+    fn join_known(&mut self, msg: Join) -> ResponseActFuture<Self, Result<JoinInfo, Failure>> {
         let Some(entry) = self.rooms.get(&msg.room) else {
             return Box::pin(fut::ready(Err(Failure::new(ErrorCode::NoSuchRoom))));
         };
