@@ -46,7 +46,7 @@ fn log_in(b: &Browser, base: &str, name: &str) {
         &b.wait("[data-test=login-password]"),
         common::server::PASSWORD,
     );
-    b.click(&b.wait("[data-test=register-submit]"));
+    b.click_on("[data-test=register-submit]");
     b.wait_until("the chat view", || {
         b.find("[data-test=me-name]").filter(|e| b.text(e) == name)
     });
@@ -68,14 +68,14 @@ fn message(b: &Browser, kind: &str, from: &str, text: &str) {
 }
 
 fn open_room(b: &Browser, room: &str, create: bool) {
-    b.click(&b.wait("[data-test=open-rooms]"));
+    b.click_on("[data-test=open-rooms]");
     let input = b.wait("[data-test=room-name-input]");
     b.type_into(&input, room);
-    b.click(&b.wait(if create {
+    b.click_on(if create {
         "[data-test=create-room]"
     } else {
         "[data-test=join-room]"
-    }));
+    });
     b.wait(&format!("[data-test=room][data-room={room}]"));
 }
 
@@ -109,17 +109,17 @@ fn two_users_chat_whisper_get_muted_and_reconnect() {
     );
 
     // bob whispers from alice's entry in the member list; alice replies with one click
-    bob.click(&bob.wait("[data-test=member][data-name=alice]"));
-    bob.click(&bob.wait("[data-test=menu-whisper]"));
+    bob.click_on("[data-test=member][data-name=alice]");
+    bob.click_on("[data-test=menu-whisper]");
     say(&bob, "psst");
-    alice.click(&alice.wait("#whispers-entry"));
+    alice.click_on("#whispers-entry");
     message(&alice, "whisper-in", "bob", "psst");
-    alice.click(&alice.wait("[data-test=message][data-kind=whisper-in] [data-test=reply]"));
+    alice.click_on("[data-test=message][data-kind=whisper-in] [data-test=reply]");
     say(&alice, "psst back");
-    bob.click(&bob.wait("#whispers-entry"));
+    bob.click_on("#whispers-entry");
     message(&bob, "whisper-in", "alice", "psst back");
-    bob.click(&bob.wait("[data-test=room][data-room=lobby]"));
-    alice.click(&alice.wait("[data-test=room][data-room=lobby]"));
+    bob.click_on("[data-test=room][data-room=lobby]");
+    alice.click_on("[data-test=room][data-room=lobby]");
 
     // a moderator mutes bob: he sees it and cannot send
     let mut moderator = s.account("mo", Role::Moderator);

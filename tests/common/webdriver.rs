@@ -175,6 +175,22 @@ impl Browser {
             .expect("click");
     }
 
+    /// Clicks what matches `css` once it shows, finding it again when the
+    /// page re-rendered it meanwhile (a member list refreshed by an event)
+    /// or something covered it for a moment (a toast).
+    pub fn click_on(&self, css: &str) {
+        self.wait_until(&format!("{css} to be clickable"), || {
+            let e = self.find(css).filter(|e| self.displayed(e))?;
+            match self.call("POST", &format!("/element/{}/click", e.0), Some(json!({}))) {
+                Ok(_) => Some(()),
+                Err(err) if err.contains("stale element") || err.contains("click intercepted") => {
+                    None
+                }
+                Err(err) => panic!("click {css}: {err}"),
+            }
+        });
+    }
+
     /// Types text into an element (`\u{E007}` is Enter).
     pub fn type_into(&self, e: &El, text: &str) {
         self.call(
