@@ -89,6 +89,24 @@ fn main() -> anyhow::Result<()> {
         .worker_threads(cli.threads.max(1))
         .enable_all()
         .build()?;
+    // one fan-out shape, for `fanout` and each step of `saturate`
+    let (server, password, prefix, server_pid) = (
+        cli.server,
+        cli.password.clone(),
+        cli.prefix.clone(),
+        cli.server_pid,
+    );
+    let shape = |rooms, members, senders, rate, seconds| fanout::Fanout {
+        server,
+        rooms,
+        members,
+        senders,
+        rate,
+        seconds,
+        password: password.clone(),
+        prefix: prefix.clone(),
+        server_pid,
+    };
     let report = rt.block_on(async {
         match cli.scenario {
             Scenario::Fanout {
@@ -97,20 +115,7 @@ fn main() -> anyhow::Result<()> {
                 senders,
                 rate,
                 seconds,
-            } => {
-                fanout::run(fanout::Fanout {
-                    server: cli.server,
-                    rooms,
-                    members,
-                    senders,
-                    rate,
-                    seconds,
-                    password: cli.password,
-                    prefix: cli.prefix,
-                    server_pid: cli.server_pid,
-                })
-                .await
-            }
+            } => fanout::run(shape(rooms, members, senders, rate, seconds)).await,
             Scenario::Saturate {
                 rooms,
                 members,
@@ -121,17 +126,7 @@ fn main() -> anyhow::Result<()> {
                 max_steps,
             } => {
                 saturate::run(saturate::Saturate {
-                    base: fanout::Fanout {
-                        server: cli.server,
-                        rooms,
-                        members,
-                        senders,
-                        rate,
-                        seconds,
-                        password: cli.password,
-                        prefix: cli.prefix,
-                        server_pid: cli.server_pid,
-                    },
+                    base: shape(rooms, members, senders, rate, seconds),
                     p99_limit_ms,
                     max_steps,
                 })
