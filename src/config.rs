@@ -68,6 +68,9 @@ pub struct ServerConfig {
     pub room_creation: String,
     /// How long a graceful stop waits for connections to drain, in seconds.
     pub shutdown_grace_s: u64,
+    /// Threads that run connections (their sessions, reads and writes);
+    /// 0: one per core.
+    pub io_threads: usize,
 }
 
 impl Default for ServerConfig {
@@ -77,6 +80,7 @@ impl Default for ServerConfig {
             http_listen: "127.0.0.1:8080".into(),
             room_creation: "anyone".into(),
             shutdown_grace_s: 5,
+            io_threads: 0,
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::store::{rooms, Db};
 use crate::transport;
+use crate::transport::workers::Workers;
 
 /// The sockets, bound before the server runs (tests bind port 0 and read the
 /// addresses; `serve` prints them).
@@ -115,11 +116,13 @@ pub async fn run(
     let tcp = tokio::net::TcpListener::from_std(listeners.tcp)?;
     let live = Arc::new(());
     let tls = listeners.tls.clone();
+    let workers = Arc::new(Workers::start(config.server.io_threads));
     let accept = actix_rt::spawn(transport::tcp::accept_loop(
         tcp,
         env.clone(),
         live.clone(),
         tls.clone().map(tokio_rustls::TlsAcceptor::from),
+        workers.clone(),
     ));
     let http = match listeners.http {
         Some(l) => Some(transport::http::start(
@@ -130,10 +133,14 @@ pub async fn run(
                 ws_transport: if tls.is_some() { "wss" } else { "ws" },
             },
             tls,
+            workers.len(),
         )?),
         None => None,
     };
-    tracing::info!("modchat is accepting connections");
+    tracing::info!(
+        io_threads = workers.len(),
+        "modchat is accepting connections"
+    );
 
     shutdown.await;
     tracing::info!("shutting down");
@@ -165,6 +172,11 @@ pub async fn run(
     }
     if let Some(h) = http {
         h.stop(true).await;
+    }
+    let _ = accept.await; // aborted above: resolves once its clone of `workers` is dropped
+    if let Ok(w) = Arc::try_unwrap(workers) {
+        // joins threads: off the event loop
+        let _ = tokio::task::spawn_blocking(move || w.stop()).await;
     }
     tracing::info!(sessions = sessions.len(), "stopped");
     Ok(())

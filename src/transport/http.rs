@@ -29,6 +29,7 @@ pub fn start(
     listener: std::net::TcpListener,
     state: HttpState,
     tls: Option<Arc<rustls::ServerConfig>>,
+    workers: usize,
 ) -> std::io::Result<actix_web::dev::ServerHandle> {
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
@@ -43,7 +44,7 @@ pub fn start(
                 web::get().to(|| async { HttpResponse::Ok().body("ok\n") }),
             )
     })
-    .workers(1)
+    .workers(workers.max(1))
     .disable_signals()
     .shutdown_timeout(1);
     let server = match tls {

@@ -8,40 +8,59 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix::Addr;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 use crate::actors::session::outbound::{self, Next, OutboundRx};
 use crate::actors::session::{Close, Inbound, Session};
 use crate::actors::{ConnInfo, Env};
+use super::lazy_read::LazyBufReader;
+use super::workers::Workers;
 use crate::protocol::framing::LineReader;
 use crate::store;
 
 /// How long a TLS client may take over its handshake.
 const HANDSHAKE: Duration = Duration::from_secs(10);
 
-/// Accepts until the task is aborted. `live` is held by every connection's
-/// writer, so the server can wait for them to finish at shutdown. With
-/// `tls`, each connection's handshake runs in its own task first.
+/// Accepts until the task is aborted, handing each connection to the next
+/// of `workers` (plain TCP is moved there as a std socket; TLS does its
+/// handshake there too). `live` is held by every connection's writer, so the
+/// server can wait for them to finish at shutdown.
 pub async fn accept_loop(
     listener: TcpListener,
     env: Arc<Env>,
     live: Arc<()>,
     tls: Option<TlsAcceptor>,
+    workers: Arc<Workers>,
 ) {
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {
                 let _ = stream.set_nodelay(true);
-                match &tls {
-                    None => {
-                        let (rd, wr) = stream.into_split();
-                        start_connection(&env, rd, wr, peer, "tcp", live.clone());
+                // a tokio socket belongs to the reactor that accepted it
+                let stream = match stream.into_std() {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::warn!(%peer, error = %e, "cannot hand over a connection");
+                        continue;
                     }
-                    Some(acceptor) => {
-                        let (acceptor, env, live) = (acceptor.clone(), env.clone(), live.clone());
-                        actix_rt::spawn(async move {
+                };
+                let (env, live, tls) = (env.clone(), live.clone(), tls.clone());
+                let started = workers.pick().spawn(async move {
+                    let stream = match tokio::net::TcpStream::from_std(stream) {
+                        Ok(s) => s,
+                        Err(e) => {
+                            tracing::warn!(%peer, error = %e, "cannot register a connection");
+                            return;
+                        }
+                    };
+                    match tls {
+                        None => {
+                            let (rd, wr) = stream.into_split();
+                            start_connection(&env, rd, wr, peer, "tcp", live);
+                        }
+                        Some(acceptor) => {
                             match tokio::time::timeout(HANDSHAKE, acceptor.accept(stream)).await {
                                 Ok(Ok(tls)) => {
                                     let (rd, wr) = tokio::io::split(tls);
@@ -52,8 +71,11 @@ pub async fn accept_loop(
                                 }
                                 Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
                             }
-                        });
+                        }
                     }
+                });
+                if !started {
+                    tracing::warn!(%peer, "connection dropped: its worker has stopped");
                 }
             }
             Err(e) => {
@@ -98,8 +120,8 @@ async fn read_loop<R: AsyncRead + Unpin>(
     max_line: usize,
     idle: Duration,
 ) {
-    // 4 KiB: idle connections must stay small; longer lines still assemble.
-    let mut lines = LineReader::new(BufReader::with_capacity(4096, rd), max_line);
+    // no buffer held between lines: idle connections must stay small
+    let mut lines = LineReader::new(LazyBufReader::new(rd), max_line);
     let why = loop {
         match tokio::time::timeout(idle, lines.next()).await {
             Err(_) => break "idle timeout",
@@ -123,8 +145,6 @@ async fn write_loop<W: AsyncWrite + Unpin>(
     _live: Arc<()>,
 ) {
     let overflow = rx.overflow_signal();
-    // grown on first use and shrunk after bursts: idle connections hold none
-    let mut buf = Vec::new();
     loop {
         let next = tokio::select! {
             biased;
@@ -135,7 +155,9 @@ async fn write_loop<W: AsyncWrite + Unpin>(
             Next::Close => break,
             Next::Frames(f) => f,
         };
-        buf.clear();
+        // one write for the whole batch; allocated per batch, so an idle
+        // connection holds no buffer
+        let mut buf = Vec::with_capacity(frames.iter().map(|f| f.len() + 1).sum());
         for f in &frames {
             buf.extend_from_slice(f);
             buf.push(b'\n');
@@ -150,9 +172,6 @@ async fn write_loop<W: AsyncWrite + Unpin>(
             return;
         }
         rx.written(&frames);
-        if buf.capacity() > 64 * 1024 {
-            buf = Vec::new();
-        }
     }
     let _ = wr.shutdown().await;
 }
