@@ -68,7 +68,7 @@ pub struct ServerConfig {
     pub room_creation: String,
     /// How long a graceful stop waits for connections to drain, in seconds.
     pub shutdown_grace_s: u64,
-    /// Threads that run connections (their sessions, reads and writes);
+    /// Threads that write to connections (fan-out is mostly writes);
     /// 0: one per core.
     pub io_threads: usize,
 }
@@ -290,6 +290,7 @@ impl Config {
             connection_timeout: Duration::from_secs(self.database.connect_timeout_s.max(1)),
             sqlite_synchronous: self.database.sqlite_synchronous.to_ascii_uppercase(),
             migrate: true,
+            sqlite_checkpointer: true,
         }
     }
 }

@@ -77,6 +77,9 @@ pub struct PoolOptions {
     /// Create or migrate the schema first. Off for readers that may lack
     /// the right to (an auditor's read-only database user).
     pub migrate: bool,
+    /// SQLite: checkpoint the WAL from a thread of its own instead of inside
+    /// commits (the server's pool; see `checkpoint.rs`).
+    pub sqlite_checkpointer: bool,
 }
 
 impl Default for PoolOptions {
@@ -86,6 +89,7 @@ impl Default for PoolOptions {
             connection_timeout: Duration::from_secs(5),
             sqlite_synchronous: "FULL".into(),
             migrate: true,
+            sqlite_checkpointer: false,
         }
     }
 }
@@ -97,6 +101,8 @@ impl Default for PoolOptions {
 pub struct Manager {
     url: DatabaseUrl,
     sqlite_synchronous: String,
+    /// SQLite: leave checkpoints to the checkpointer thread.
+    no_autocheckpoint: bool,
 }
 
 impl Manager {
@@ -105,9 +111,16 @@ impl Manager {
             #[cfg(feature = "sqlite")]
             DatabaseUrl::Sqlite { path } => {
                 let mut c = diesel::SqliteConnection::establish(path)?;
+                // temp_store: the statement journal of each multi-row insert
+                // was a file created and unlinked per chat-log batch
                 c.batch_execute(&format!(
-                    "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = {};",
-                    self.sqlite_synchronous
+                    "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = {}; PRAGMA temp_store = MEMORY;{}",
+                    self.sqlite_synchronous,
+                    if self.no_autocheckpoint {
+                        " PRAGMA wal_autocheckpoint = 0;"
+                    } else {
+                        ""
+                    }
                 ))
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConn::Sqlite(c))
@@ -153,6 +166,7 @@ pub(super) fn build_pool(
     let manager = Manager {
         url: url.clone(),
         sqlite_synchronous: opts.sqlite_synchronous.clone(),
+        no_autocheckpoint: opts.sqlite_checkpointer,
     };
     let mut first = manager
         .establish()

@@ -13,6 +13,8 @@
 pub mod accounts;
 pub mod audit;
 pub mod chat_log;
+#[cfg(feature = "sqlite")]
+mod checkpoint;
 mod connect;
 pub mod logins;
 pub mod moderation;
@@ -114,6 +116,9 @@ pub struct Db {
     /// How long a request waits for a worker before `unavailable`.
     wait: std::time::Duration,
     permits: Arc<tokio::sync::Semaphore>,
+    /// SQLite's WAL checkpointer, stopped with the last clone.
+    #[cfg(feature = "sqlite")]
+    _checkpointer: Option<Arc<checkpoint::Checkpointer>>,
 }
 
 impl Db {
@@ -121,7 +126,18 @@ impl Db {
     /// Blocking: call it before the actors start, or from a blocking thread.
     pub fn open(url: &DatabaseUrl, opts: &PoolOptions) -> StoreResult<Db> {
         let (pool, mysql_ids) = connect::build_pool(url, opts)?;
+        #[cfg(feature = "sqlite")]
+        let checkpointer = match url {
+            DatabaseUrl::Sqlite { path } if opts.sqlite_checkpointer => {
+                Some(Arc::new(checkpoint::Checkpointer::start(path).map_err(
+                    |e| StoreError::Other(format!("cannot start the checkpointer: {e}")),
+                )?))
+            }
+            _ => None,
+        };
         Ok(Db {
+            #[cfg(feature = "sqlite")]
+            _checkpointer: checkpointer,
             pool,
             backend: url.backend(),
             mysql_ids,

@@ -12,21 +12,20 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
+use super::lazy_read::LazyBufReader;
+use super::workers::Workers;
 use crate::actors::session::outbound::{self, Next, OutboundRx};
 use crate::actors::session::{Close, Inbound, Session};
 use crate::actors::{ConnInfo, Env};
-use super::lazy_read::LazyBufReader;
-use super::workers::Workers;
 use crate::protocol::framing::LineReader;
 use crate::store;
 
 /// How long a TLS client may take over its handshake.
 const HANDSHAKE: Duration = Duration::from_secs(10);
 
-/// Accepts until the task is aborted, handing each connection to the next
-/// of `workers` (plain TCP is moved there as a std socket; TLS does its
-/// handshake there too). `live` is held by every connection's writer, so the
-/// server can wait for them to finish at shutdown.
+/// Accepts until the task is aborted. `live` is held by every connection's
+/// writer, so the server can wait for them to finish at shutdown. With
+/// `tls`, each connection's handshake runs in its own task first.
 pub async fn accept_loop(
     listener: TcpListener,
     env: Arc<Env>,
@@ -38,44 +37,27 @@ pub async fn accept_loop(
         match listener.accept().await {
             Ok((stream, peer)) => {
                 let _ = stream.set_nodelay(true);
-                // a tokio socket belongs to the reactor that accepted it
-                let stream = match stream.into_std() {
-                    Ok(s) => s,
-                    Err(e) => {
-                        tracing::warn!(%peer, error = %e, "cannot hand over a connection");
-                        continue;
+                match &tls {
+                    None => {
+                        let (rd, wr) = stream.into_split();
+                        start_connection(&env, rd, wr, peer, "tcp", live.clone(), &workers);
                     }
-                };
-                let (env, live, tls) = (env.clone(), live.clone(), tls.clone());
-                let started = workers.pick().spawn(async move {
-                    let stream = match tokio::net::TcpStream::from_std(stream) {
-                        Ok(s) => s,
-                        Err(e) => {
-                            tracing::warn!(%peer, error = %e, "cannot register a connection");
-                            return;
-                        }
-                    };
-                    match tls {
-                        None => {
-                            let (rd, wr) = stream.into_split();
-                            start_connection(&env, rd, wr, peer, "tcp", live);
-                        }
-                        Some(acceptor) => {
+                    Some(acceptor) => {
+                        let (acceptor, env, live, workers) =
+                            (acceptor.clone(), env.clone(), live.clone(), workers.clone());
+                        actix_rt::spawn(async move {
                             match tokio::time::timeout(HANDSHAKE, acceptor.accept(stream)).await {
                                 Ok(Ok(tls)) => {
                                     let (rd, wr) = tokio::io::split(tls);
-                                    start_connection(&env, rd, wr, peer, "tls", live);
+                                    start_connection(&env, rd, wr, peer, "tls", live, &workers);
                                 }
                                 Ok(Err(e)) => {
                                     tracing::debug!(%peer, error = %e, "TLS handshake failed")
                                 }
                                 Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
                             }
-                        }
+                        });
                     }
-                });
-                if !started {
-                    tracing::warn!(%peer, "connection dropped: its worker has stopped");
                 }
             }
             Err(e) => {
@@ -87,6 +69,8 @@ pub async fn accept_loop(
     }
 }
 
+/// The session and its reader run here, beside the actors they talk to on
+/// every request; the writer runs on one of `workers` (see workers.rs).
 fn start_connection<R, W>(
     env: &Arc<Env>,
     rd: R,
@@ -94,9 +78,10 @@ fn start_connection<R, W>(
     peer: SocketAddr,
     transport: &'static str,
     live: Arc<()>,
+    workers: &Workers,
 ) where
     R: AsyncRead + Unpin + 'static,
-    W: AsyncWrite + Unpin + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
 {
     let limits = &env.config.limits;
     let (out, rx) = outbound::channel(limits.max_outbound_bytes);
@@ -108,8 +93,13 @@ fn start_connection<R, W>(
         since: store::now(),
     };
     tracing::debug!(%peer, "connection opened");
+    let writer = workers.pick();
     Session::start(env.clone(), info, out, move |addr| {
-        actix_rt::spawn(write_loop(wr, rx, addr.clone(), peer, live));
+        let session = addr.clone();
+        if !writer.spawn(write_loop(wr, rx, addr.clone(), peer, live)) {
+            // the workers are stopping: so is the server
+            session.do_send(Close::because("server stopping"));
+        }
         actix_rt::spawn(read_loop(rd, addr, max_line, idle)).abort_handle()
     });
 }
@@ -144,15 +134,10 @@ async fn write_loop<W: AsyncWrite + Unpin>(
     peer: SocketAddr,
     _live: Arc<()>,
 ) {
-    let overflow = rx.overflow_signal();
     loop {
-        let next = tokio::select! {
-            biased;
-            _ = overflow.wait() => break slow_consumer(&session, peer),
-            n = rx.next() => n,
-        };
-        let frames = match next {
+        let frames = match rx.next().await {
             Next::Close => break,
+            Next::Overflow => break slow_consumer(&session, peer),
             Next::Frames(f) => f,
         };
         // one write for the whole batch; allocated per batch, so an idle
@@ -163,15 +148,14 @@ async fn write_loop<W: AsyncWrite + Unpin>(
             buf.push(b'\n');
         }
         let written = tokio::select! {
-            biased;
-            _ = overflow.wait() => break slow_consumer(&session, peer),
             r = wr.write_all(&buf) => r,
+            _ = rx.overflowed() => break slow_consumer(&session, peer),
         };
         if written.is_err() {
             session.do_send(Close::because("write error"));
             return;
         }
-        rx.written(&frames);
+        rx.written(frames);
     }
     let _ = wr.shutdown().await;
 }

@@ -132,15 +132,10 @@ async fn write_loop(
     peer: String,
     _live: Arc<()>,
 ) {
-    let overflow = rx.overflow_signal();
     loop {
-        let next = tokio::select! {
-            biased;
-            _ = overflow.wait() => break slow_consumer(&session, &peer),
-            n = rx.next() => n,
-        };
-        let frames = match next {
+        let frames = match rx.next().await {
             Next::Close => break,
+            Next::Overflow => break slow_consumer(&session, &peer),
             Next::Frames(f) => f,
         };
         for f in &frames {
@@ -149,16 +144,15 @@ async fn write_loop(
                 continue;
             };
             let sent = tokio::select! {
-                biased;
-                _ = overflow.wait() => return slow_consumer(&session, &peer),
                 r = ws.text(text) => r,
+                _ = rx.overflowed() => return slow_consumer(&session, &peer),
             };
             if sent.is_err() {
                 session.do_send(Close::because("write error"));
                 return;
             }
         }
-        rx.written(&frames);
+        rx.written(frames);
     }
     let _ = ws.close(None).await;
 }

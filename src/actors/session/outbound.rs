@@ -7,11 +7,11 @@
 //! connection's queue holds no allocation (a channel keeps a block of slots
 //! for each).
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::cell::{Cell, RefCell};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::task::{Poll, Waker};
 
 use bytes::Bytes;
-use tokio::sync::Notify;
 
 struct State {
     frames: Vec<Bytes>,
@@ -22,12 +22,17 @@ struct State {
     overflowed: bool,
     /// The writer, parked on an empty queue.
     waker: Option<Waker>,
+    /// The writer, waiting for a write while watching for overflow.
+    kill_waker: Option<Waker>,
 }
 
 struct Shared {
     state: Mutex<State>,
     cap: usize,
-    kill: Notify,
+    /// The writer's thread, to wake it from others in batches; learnt on
+    /// the writer's first wait (it may run on another thread than the one
+    /// that made the queue).
+    home: OnceLock<Option<Arc<Flusher>>>,
 }
 
 impl Shared {
@@ -46,6 +51,9 @@ pub struct Outbound {
 /// The writer's side, owned by the transport's writer task.
 pub struct OutboundRx {
     shared: Arc<Shared>,
+    /// The last batch's vector, emptied, for the next swap (no allocation
+    /// per batch).
+    spare: Vec<Bytes>,
 }
 
 /// What the writer should do next.
@@ -54,6 +62,8 @@ pub enum Next {
     Frames(Vec<Bytes>),
     /// Everything queued before `close` was handed out: finish the stream.
     Close,
+    /// The client stopped reading and the queue passed its cap: drop it.
+    Overflow,
 }
 
 pub fn channel(cap: usize) -> (Outbound, OutboundRx) {
@@ -64,15 +74,19 @@ pub fn channel(cap: usize) -> (Outbound, OutboundRx) {
             closed: false,
             overflowed: false,
             waker: None,
+            kill_waker: None,
         }),
         cap,
-        kill: Notify::new(),
+        home: OnceLock::new(),
     });
     (
         Outbound {
             shared: shared.clone(),
         },
-        OutboundRx { shared },
+        OutboundRx {
+            shared,
+            spare: Vec::new(),
+        },
     )
 }
 
@@ -87,8 +101,9 @@ impl Outbound {
         }
         if s.queued + n > self.shared.cap {
             s.overflowed = true;
+            let wakers = [s.waker.take(), s.kill_waker.take()];
             drop(s);
-            self.shared.kill.notify_one();
+            wakers.into_iter().flatten().for_each(Waker::wake);
             return false;
         }
         s.queued += n;
@@ -96,7 +111,10 @@ impl Outbound {
         let waker = s.waker.take();
         drop(s);
         if let Some(w) = waker {
-            w.wake();
+            match self.shared.home.get() {
+                Some(Some(home)) if !home.is_current() => home.defer(w),
+                _ => w.wake(),
+            }
         }
         true
     }
@@ -128,10 +146,17 @@ impl OutboundRx {
     /// Waits for frames, then takes all that are queued, so the transport
     /// writes them in one call.
     pub async fn next(&mut self) -> Next {
+        self.shared.home.get_or_init(Flusher::current);
+        let spare = &mut self.spare;
         std::future::poll_fn(|cx| {
             let mut s = self.shared.lock();
+            if s.overflowed {
+                return Poll::Ready(Next::Overflow);
+            }
             if !s.frames.is_empty() {
-                return Poll::Ready(Next::Frames(std::mem::take(&mut s.frames)));
+                let mut batch = std::mem::take(spare);
+                std::mem::swap(&mut s.frames, &mut batch);
+                return Poll::Ready(Next::Frames(batch));
             }
             if s.closed {
                 return Poll::Ready(Next::Close);
@@ -145,17 +170,35 @@ impl OutboundRx {
         .await
     }
 
-    /// The frames were written: they no longer count against the cap.
-    pub fn written(&self, frames: &[Bytes]) {
-        let n: usize = frames.iter().map(|f| f.len() + 1).sum();
-        let mut s = self.shared.lock();
-        s.queued = s.queued.saturating_sub(n);
+    /// Resolves when the queue passes its cap: the writer, blocked on a
+    /// client that does not read, must then drop it.
+    pub async fn overflowed(&self) {
+        std::future::poll_fn(|cx| {
+            let mut s = self.shared.lock();
+            if s.overflowed {
+                return Poll::Ready(());
+            }
+            match &s.kill_waker {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                _ => s.kill_waker = Some(cx.waker().clone()),
+            }
+            Poll::Pending
+        })
+        .await
     }
 
-    /// A handle that resolves when the cap is passed: the writer must then
-    /// drop the client.
-    pub fn overflow_signal(&self) -> OverflowSignal {
-        OverflowSignal(self.shared.clone())
+    /// The frames were written: they no longer count against the cap, and
+    /// their vector serves the next batch (unless a burst made it large).
+    pub fn written(&mut self, mut frames: Vec<Bytes>) {
+        let n: usize = frames.iter().map(|f| f.len() + 1).sum();
+        {
+            let mut s = self.shared.lock();
+            s.queued = s.queued.saturating_sub(n);
+        }
+        frames.clear();
+        if frames.capacity() <= 64 {
+            self.spare = frames;
+        }
     }
 }
 
@@ -169,11 +212,104 @@ impl Drop for OutboundRx {
     }
 }
 
-pub struct OverflowSignal(Arc<Shared>);
+/// Wakes one thread's writers on behalf of other threads.
+///
+/// A room fans a message out to sessions that live on other threads; waking
+/// each writer from there costs a cross-thread wake-up (a system call when
+/// that thread sleeps) per delivery. Instead the wakers are queued here and
+/// this thread's flusher task, woken once per burst, wakes them locally.
+struct Flusher {
+    state: Mutex<FlushState>,
+}
 
-impl OverflowSignal {
-    pub async fn wait(&self) {
-        self.0.kill.notified().await
+struct FlushState {
+    dirty: Vec<Waker>,
+    /// The flusher task, parked on an empty list.
+    task: Option<Waker>,
+    /// The task runs; when its thread's runtime has stopped, wake directly.
+    alive: bool,
+}
+
+thread_local! {
+    static FLUSHER: RefCell<Option<Arc<Flusher>>> = const { RefCell::new(None) };
+    static FLUSHER_PTR: Cell<usize> = const { Cell::new(0) };
+}
+
+impl Flusher {
+    fn lock(&self) -> MutexGuard<'_, FlushState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// This thread's flusher, started on first use; `None` off an arbiter
+    /// (nowhere to run its task: writers are then woken directly).
+    fn current() -> Option<Arc<Flusher>> {
+        actix_rt::Arbiter::try_current()?;
+        FLUSHER.with(|slot| {
+            let mut slot = slot.borrow_mut();
+            if let Some(f) = slot.as_ref().filter(|f| f.lock().alive) {
+                return Some(f.clone());
+            }
+            let f = Arc::new(Flusher {
+                state: Mutex::new(FlushState {
+                    dirty: Vec::new(),
+                    task: None,
+                    alive: true,
+                }),
+            });
+            FLUSHER_PTR.with(|p| p.set(Arc::as_ptr(&f) as usize));
+            actix_rt::spawn(flush_loop(f.clone()));
+            *slot = Some(f.clone());
+            Some(f)
+        })
+    }
+
+    fn is_current(self: &Arc<Self>) -> bool {
+        FLUSHER_PTR.with(|p| p.get() == Arc::as_ptr(self) as usize)
+    }
+
+    fn defer(&self, w: Waker) {
+        let mut s = self.lock();
+        if !s.alive {
+            drop(s);
+            return w.wake();
+        }
+        s.dirty.push(w);
+        let task = s.task.take();
+        drop(s);
+        if let Some(t) = task {
+            t.wake();
+        }
+    }
+}
+
+async fn flush_loop(f: Arc<Flusher>) {
+    struct Dead(Arc<Flusher>);
+    impl Drop for Dead {
+        fn drop(&mut self) {
+            let mut s = self.0.lock();
+            s.alive = false;
+            for w in s.dirty.drain(..) {
+                w.wake();
+            }
+        }
+    }
+    let _dead = Dead(f.clone());
+    let mut batch = Vec::new();
+    loop {
+        std::future::poll_fn(|cx| {
+            let mut s = f.lock();
+            if s.dirty.is_empty() {
+                s.task = Some(cx.waker().clone());
+                Poll::Pending
+            } else {
+                std::mem::swap(&mut s.dirty, &mut batch);
+                Poll::Ready(())
+            }
+        })
+        .await;
+        for w in batch.drain(..) {
+            w.wake();
+        }
     }
 }
 
@@ -191,9 +327,9 @@ mod tests {
         match rx.next().await {
             Next::Frames(f) => {
                 assert_eq!(f, vec![Bytes::from_static(b"a"), Bytes::from_static(b"bb")]);
-                rx.written(&f);
+                rx.written(f);
             }
-            Next::Close => panic!("frames first"),
+            _ => panic!("frames first"),
         }
         assert_eq!(tx.queued_bytes(), 0);
         assert!(matches!(rx.next().await, Next::Close));
@@ -201,12 +337,12 @@ mod tests {
 
     #[actix_rt::test]
     async fn over_the_cap_is_overflowed_and_signalled() {
-        let (tx, rx) = channel(10);
-        let signal = rx.overflow_signal();
+        let (tx, mut rx) = channel(10);
         assert!(tx.push(Bytes::from_static(b"12345678")));
         assert!(!tx.push(Bytes::from_static(b"xx")), "9 + 3 > 10");
         assert!(tx.is_overflowed());
-        signal.wait().await; // notify_one stored a permit
+        rx.overflowed().await;
+        assert!(matches!(rx.next().await, Next::Overflow));
     }
 
     #[actix_rt::test]
