@@ -18,6 +18,7 @@ both_backends!(
     huge_line_without_newline,
     crlf_and_empty_lines,
     pipelined_requests_answered_in_order,
+    pipelined_says_keep_their_order,
     idle_connections_are_closed,
     slow_consumer_is_dropped,
 );
@@ -239,6 +240,83 @@ fn pipelined_requests_answered_in_order(b: Backend) {
 }
 
 /// docs/protocol.md: transports and framing (idle_timeout_s)
+/// A burst of `say`s is taken several at a time (they share commits), yet
+/// every reply comes in request order, ids follow request order, listeners
+/// get the texts in that order, and a request after the burst sees it all.
+fn pipelined_says_keep_their_order(b: Backend) {
+    let srv = TestServer::start(b);
+    let mut a = srv.user("alice");
+    let mut l = srv.user("lena");
+    a.ok(json!({"type": "create_room", "room": "den"}));
+    l.ok(json!({"type": "join", "room": "den"}));
+    a.clear();
+    let mut batch = String::new();
+    let mut want = Vec::new();
+    for i in 1..=120u64 {
+        let line = match i {
+            // refusals in the middle of the burst keep their place
+            40 => json!({"type": "say", "id": i, "room": "nowhere", "text": "x"}),
+            41 => json!({"type": "say", "id": i, "room": "den", "text": " "}),
+            42 => json!({"type": "ping", "id": i}),
+            _ => json!({"type": "say", "id": i, "room": "den", "text": format!("line {i}")}),
+        };
+        want.push((i, line["type"] == "say" && i != 40 && i != 41));
+        batch.push_str(&line.to_string());
+        batch.push('\n');
+    }
+    batch.push_str("{\"type\":\"history\",\"id\":121,\"room\":\"den\",\"limit\":100}\n");
+    a.send_raw(batch.as_bytes());
+    let mut last_id = 0;
+    let mut texts = Vec::new();
+    for (i, said) in &want {
+        let r = a.next_frame();
+        assert_eq!(r["re"], json!(i), "replies in request order: {r}");
+        if *said {
+            assert_eq!(r["type"], "ok", "{r}");
+            let id = r["id"].as_i64().expect("id");
+            assert!(
+                id > last_id,
+                "ids follow request order: {id} after {last_id}"
+            );
+            last_id = id;
+            texts.push(format!("line {i}"));
+        } else {
+            assert_eq!(r["type"], if *i == 42 { "ok" } else { "error" }, "{r}");
+        }
+    }
+    let h = a.next_frame();
+    assert_eq!(h["re"], 121, "{h}");
+    let history: Vec<String> = h["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| m["text"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        history,
+        texts[texts.len() - 100..],
+        "the history after the burst has it all"
+    );
+    for t in &texts {
+        let m = l.event("message");
+        assert_eq!(m["text"], json!(t), "listeners get request order");
+    }
+    // they were taken several at a time: some commit held more than one
+    // (one at a time, every batch would hold exactly one row)
+    let (_, metrics) = common::ws::http_get(srv.http.expect("http"), "/metrics");
+    let value = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} in {metrics}"))
+    };
+    let (rows, batches) = (
+        value("modchat_chat_log_batch_rows_sum "),
+        value("modchat_chat_log_batch_rows_count "),
+    );
+    assert!(rows > batches, "{rows} rows in {batches} commits");
+}
+
 fn idle_connections_are_closed(b: Backend) {
     let srv = TestServer::start_with(b, |c| c.limits.idle_timeout_s = 1);
     let mut silent = srv.connect();

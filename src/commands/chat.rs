@@ -57,6 +57,7 @@ pub async fn say(ctx: Ctx, args: Args) -> Outcome {
             user,
             session: ctx.session,
             text,
+            queued: Some(ctx.queued.clone()),
         })
         .await
         .map_err(internal)??;

@@ -73,6 +73,9 @@ pub struct Ctx {
     pub ip: String,
     pub user: Option<UserRef>,
     pub token_hash: Option<String>,
+    /// Fire once the request may let the connection's next one start
+    /// (`say`, when its text is queued for the chat log).
+    pub queued: crate::actors::session::Release,
 }
 
 impl Ctx {

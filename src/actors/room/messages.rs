@@ -5,6 +5,7 @@ use bytes::Bytes;
 use serde_json::json;
 
 use crate::actors::chat_log::Committed;
+use crate::actors::session::Release;
 use crate::actors::{SessionHandle, UserRef};
 use crate::error::Failure;
 use crate::model::{AccountId, Role, SessionId};
@@ -77,6 +78,9 @@ pub struct PostMessage {
     pub user: UserRef,
     pub session: SessionId,
     pub text: String,
+    /// Fired once the text is queued for the chat log: the sender's next
+    /// `say` may start (it will get a later id).
+    pub queued: Option<Release>,
 }
 
 /// The members with their role and whether they are online.

@@ -342,18 +342,19 @@ impl Handler<PostMessage> for Room {
             at: store::now(),
         };
         let room = ctx.address().recipient();
-        Box::pin(log_then(
-            &self.env.chat_log,
-            row,
-            room,
-            move |result, reply| MessageCommitted {
+        let committed = log_then(&self.env.chat_log, row, room, move |result, reply| {
+            MessageCommitted {
                 from,
                 session,
                 text,
                 result,
                 reply,
-            },
-        ))
+            }
+        });
+        if let Some(q) = msg.queued {
+            q.fire();
+        }
+        Box::pin(committed)
     }
 }
 

@@ -9,7 +9,8 @@
 
 pub mod outbound;
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 
 use actix::prelude::*;
 use bytes::Bytes;
@@ -87,10 +88,70 @@ pub struct Session {
     token_hash: Option<String>,
     /// The transport's reader task, stopped with the session.
     reader: Option<tokio::task::AbortHandle>,
-    /// A request is being answered.
-    busy: bool,
-    /// Waiting for the request in flight to be answered (shutdown).
+    /// Requests started and not answered yet: one, or several consecutive
+    /// `say`s (see [`PIPELINED`]).
+    in_flight: usize,
+    says_in_flight: usize,
+    /// The unanswered requests' replies in request order, filled as they
+    /// come; sent from the front.
+    replies: VecDeque<Option<Bytes>>,
+    /// The sequence number of the next request.
+    next_slot: u64,
+    /// Waiting for every request in flight to be answered (the next
+    /// request that cannot overlap them, or shutdown).
     drained: Vec<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// The one command a connection may have several of in flight. A chat
+/// client or bot sends lines in bursts; answering one `say` at a time made
+/// each wait for the previous one's commit, so a connection topped out at a
+/// few hundred lines a second. Consecutive `say`s now share commits, their
+/// ids follow request order (each is queued for the chat log before the
+/// next is read), and replies still come one per request, in order. Any
+/// other request waits until everything before it is answered, so it sees
+/// their effects (a `history` after a `say` includes it).
+const PIPELINED: &str = "say";
+/// At most this many `say`s of one connection in flight; past it the
+/// reader waits, and TCP slows the client down.
+const MAX_PIPELINED: usize = 32;
+
+/// Lets the connection's reader go on to the next request: fired when the
+/// request is answered, or earlier by `say` once its text is queued for the
+/// chat log (see [`PIPELINED`]). Only the first firing counts.
+#[derive(Clone)]
+pub struct Release(Arc<Mutex<Option<tokio::sync::oneshot::Sender<()>>>>);
+
+impl Release {
+    pub fn fire(&self) {
+        let tx = self.0.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(tx) = tx {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A frame, read.
+enum Parsed {
+    Run(&'static Command, protocol::Request),
+    Refuse(Bytes),
+}
+
+/// A started request: its place in the reply order, and the signal that
+/// lets the reader go on.
+struct Slot {
+    seq: u64,
+    is_say: bool,
+    release: Release,
+}
+
+impl Slot {
+    fn new(seq: u64, is_say: bool, release: Release) -> Slot {
+        Slot {
+            seq,
+            is_say,
+            release,
+        }
+    }
 }
 
 static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -114,13 +175,21 @@ impl Session {
                 user: None,
                 token_hash: None,
                 reader: Some(reader),
-                busy: false,
+                in_flight: 0,
+                says_in_flight: 0,
+                replies: VecDeque::new(),
+                next_slot: 0,
                 drained: Vec::new(),
             }
         })
     }
 
-    fn handle_frame(&mut self, frame: Frame) -> ResponseActFuture<Self, ()> {
+    /// A frame as a command to run, or the reply that refuses it.
+    fn parse(&self, frame: Frame) -> Parsed {
+        let refuse = |ty: Option<&str>, re: &Value, f: Failure| {
+            self.env.metrics.error(f.code);
+            Parsed::Refuse(protocol::error_reply(ty, re, &f))
+        };
         let line = match frame {
             Frame::TooLong => {
                 let f = Failure::msg(
@@ -130,66 +199,102 @@ impl Session {
                         self.env.config.limits.max_line_bytes
                     ),
                 );
-                self.refuse(None, &Value::Null, &f);
-                return Box::pin(fut::ready(()));
+                return refuse(None, &Value::Null, f);
             }
             Frame::Binary => {
                 let f = Failure::msg(
                     ErrorCode::BadJson,
                     "binary frames are not read: send each request as JSON in a text frame",
                 );
-                self.refuse(None, &Value::Null, &f);
-                return Box::pin(fut::ready(()));
+                return refuse(None, &Value::Null, f);
             }
             Frame::Line(l) => l,
         };
         let req = match protocol::parse_request(&line) {
             Ok(r) => r,
-            Err(u) => {
-                self.refuse(u.ty.as_deref(), &u.re, &u.failure);
+            Err(u) => return refuse(u.ty.as_deref(), &u.re, u.failure),
+        };
+        match commands::find(&req.ty) {
+            Some(cmd) => Parsed::Run(cmd, req),
+            None => {
+                let f = Failure::msg(
+                    ErrorCode::UnknownCommand,
+                    format!("unknown command {:?}", req.ty),
+                );
+                refuse(Some(&req.ty), &req.re, f)
+            }
+        }
+    }
+
+    /// Starts a request in the next reply slot. Resolves when the reader may
+    /// go on: when the request is answered, or for `say` as soon as its text
+    /// is queued for the chat log (so the next `say` gets a later id).
+    fn begin(&mut self, parsed: Parsed, ctx: &mut Context<Self>) -> ResponseActFuture<Self, ()> {
+        let slot = self.next_slot;
+        self.next_slot += 1;
+        self.replies.push_back(None);
+        self.in_flight += 1;
+        let (cmd, req) = match parsed {
+            Parsed::Refuse(reply) => {
+                self.finish(slot, false, reply);
                 return Box::pin(fut::ready(()));
             }
+            Parsed::Run(cmd, req) => (cmd, req),
         };
-        let Some(cmd) = commands::find(&req.ty) else {
-            let f = Failure::msg(
-                ErrorCode::UnknownCommand,
-                format!("unknown command {:?}", req.ty),
-            );
-            self.refuse(Some(&req.ty), &req.re, &f);
-            return Box::pin(fut::ready(()));
-        };
+        let is_say = cmd.name == PIPELINED;
+        if is_say {
+            self.says_in_flight += 1;
+        }
+        let (tx, released) = tokio::sync::oneshot::channel();
+        let release = Release(Arc::new(Mutex::new(Some(tx))));
+        ctx.spawn(self.execute(cmd, req, Slot::new(slot, is_say, release)));
+        Box::pin(fut::wrap_future(released).map(|_, _, _| ()))
+    }
+
+    /// Reads the stored role first when the command's access depends on
+    /// it, then runs it.
+    fn execute(
+        &mut self,
+        cmd: &'static Command,
+        req: Request,
+        slot: Slot,
+    ) -> ResponseActFuture<Self, ()> {
         if let (true, Some(u)) = (cmd.access.reads_stored_role(), &self.user) {
             let id = u.id;
             let lookup = self.env.db.run(move |c| accounts::find_by_id(c, id));
-            self.busy = true;
             return Box::pin(lookup.into_actor(self).then(move |stored, act, _ctx| {
                 match stored {
                     Ok(Some(a)) => {
                         if let Some(u) = &mut act.user {
                             u.role = a.role;
                         }
-                        act.run(cmd, req)
+                        act.run(cmd, req, slot)
                     }
                     // the account is gone: nothing it may do depends on a role
-                    Ok(None) => act.run(cmd, req),
+                    Ok(None) => act.run(cmd, req, slot),
                     Err(e) => {
                         let f: Failure = e.into();
                         act.env.metrics.error(f.code);
-                        act.finish(protocol::error_reply(Some(cmd.name), &req.re, &f));
+                        act.answer(slot, protocol::error_reply(Some(cmd.name), &req.re, &f));
                         Box::pin(fut::ready(()))
                     }
                 }
             }));
         }
-        self.run(cmd, req)
+        self.run(cmd, req, slot)
     }
 
     /// Checks access on the session's (fresh enough) role, runs the
     /// handler, and answers.
-    fn run(&mut self, cmd: &'static Command, req: Request) -> ResponseActFuture<Self, ()> {
+    fn run(
+        &mut self,
+        cmd: &'static Command,
+        req: Request,
+        slot: Slot,
+    ) -> ResponseActFuture<Self, ()> {
         if let Err(f) = cmd.access.check(self.user.as_ref()) {
             self.env.metrics.error(f.code);
-            self.finish(protocol::error_reply(Some(cmd.name), &req.re, &f));
+            self.answer(slot, protocol::error_reply(Some(cmd.name), &req.re, &f));
             return Box::pin(fut::ready(()));
         }
         let ctx = Ctx {
@@ -198,9 +303,9 @@ impl Session {
             ip: self.info.ip.clone(),
             user: self.user.clone(),
             token_hash: self.token_hash.clone(),
+            queued: slot.release.clone(),
         };
         let re = req.re;
-        self.busy = true;
         Box::pin(
             (cmd.run)(ctx, req.args)
                 .into_actor(self)
@@ -215,24 +320,37 @@ impl Session {
                             protocol::error_reply(Some(cmd.name), &re, &f)
                         }
                     };
-                    act.finish(frame);
+                    act.answer(slot, frame);
                 }),
         )
     }
 
-    /// Answers a frame that never reached a command (unreadable, unknown).
-    fn refuse(&mut self, ty: Option<&str>, re: &Value, f: &Failure) {
-        self.env.metrics.error(f.code);
-        self.out.push(protocol::error_reply(ty, re, f));
+    fn answer(&mut self, slot: Slot, reply: Bytes) {
+        slot.release.fire();
+        self.finish(slot.seq, slot.is_say, reply);
     }
 
-    /// Queues a request's one reply; the session is free for the next.
-    fn finish(&mut self, reply: Bytes) {
-        self.busy = false;
-        for w in self.drained.drain(..) {
-            let _ = w.send(());
+    /// Files a request's one reply and sends every reply that is now next
+    /// in request order.
+    fn finish(&mut self, seq: u64, is_say: bool, reply: Bytes) {
+        let first = self.next_slot - self.replies.len() as u64;
+        if let Some(r) = self.replies.get_mut((seq - first) as usize) {
+            *r = Some(reply);
         }
-        self.out.push(reply);
+        while let Some(Some(_)) = self.replies.front() {
+            if let Some(Some(r)) = self.replies.pop_front() {
+                self.out.push(r);
+            }
+        }
+        self.in_flight -= 1;
+        if is_say {
+            self.says_in_flight -= 1;
+        }
+        if self.in_flight == 0 {
+            for w in self.drained.drain(..) {
+                let _ = w.send(());
+            }
+        }
     }
 
     fn connections(&self) -> prometheus_client::metrics::gauge::Gauge {
@@ -317,8 +435,17 @@ impl Actor for Session {
 
 impl Handler<Inbound> for Session {
     type Result = ResponseActFuture<Self, ()>;
-    fn handle(&mut self, msg: Inbound, _ctx: &mut Context<Self>) -> Self::Result {
-        self.handle_frame(msg.0)
+    fn handle(&mut self, msg: Inbound, ctx: &mut Context<Self>) -> Self::Result {
+        let parsed = self.parse(msg.0);
+        let pipelined = matches!(&parsed, Parsed::Run(cmd, _) if cmd.name == PIPELINED)
+            && self.in_flight == self.says_in_flight
+            && self.in_flight < MAX_PIPELINED;
+        if self.in_flight == 0 || pipelined {
+            return self.begin(parsed, ctx);
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.drained.push(tx);
+        Box::pin(fut::wrap_future(rx).then(move |_, act: &mut Session, ctx| act.begin(parsed, ctx)))
     }
 }
 
@@ -346,7 +473,7 @@ impl Handler<BeginShutdown> for Session {
 impl Handler<Drain> for Session {
     type Result = ResponseFuture<()>;
     fn handle(&mut self, _: Drain, _ctx: &mut Context<Self>) -> Self::Result {
-        if !self.busy {
+        if self.in_flight == 0 {
             return Box::pin(async {});
         }
         let (tx, rx) = tokio::sync::oneshot::channel();
