@@ -4,7 +4,7 @@
 //! knows an online account's rooms), delivers whispers, and stops everything
 //! at shutdown.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use actix::prelude::*;
@@ -19,7 +19,10 @@ use crate::model::{username_key, AccountId, RoomId, SessionId};
 use crate::protocol::events;
 use crate::store::{self, rooms};
 
+mod room_set;
 mod users;
+
+use room_set::RoomSet;
 
 pub use users::*;
 
@@ -134,7 +137,7 @@ struct OnlineUser {
     name: String,
     role: crate::model::Role,
     sessions: Vec<SessionId>,
-    rooms: BTreeSet<String>,
+    rooms: RoomSet,
 }
 
 struct RoomEntry {
