@@ -1,11 +1,14 @@
-//! The load tool's smoke test (docs/performance.md): a tiny fan-out,
-//! saturate and idle run against an in-process server. It checks the report's shape,
-//! zero loss and that the run stops by itself. Speed is never asserted.
+//! The load tool's smoke test (docs/performance.md): tiny fanout, saturate,
+//! idle, storm and log runs against an in-process server, and a fan-out
+//! over WebSocket. It checks the reports' shape, zero loss and failures,
+//! and that each run stops by itself. Speed is never asserted. (The IRC
+//! driver's test, against a stand-in IRC server, is bench/tests/irc.rs: the
+//! suite never needs ngircd.)
 
 mod common;
 
 use common::{Backend, TestServer};
-use modchat_bench::{fanout, idle, saturate};
+use modchat_bench::{fanout, idle, log, saturate, storm, Proto};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -22,6 +25,7 @@ fn tiny_fanout_and_idle_runs() {
     let t0 = std::time::Instant::now();
     let report = runtime()
         .block_on(fanout::run(fanout::Fanout {
+            proto: Proto::Modchat,
             server: s.addr,
             rooms: 2,
             members: 4,
@@ -69,6 +73,7 @@ fn tiny_fanout_and_idle_runs() {
     let report = runtime()
         .block_on(saturate::run(saturate::Saturate {
             base: fanout::Fanout {
+                proto: Proto::Modchat,
                 server: s.addr,
                 rooms: 1,
                 members: 3,
@@ -97,6 +102,7 @@ fn tiny_fanout_and_idle_runs() {
 
     let report = runtime()
         .block_on(idle::run(idle::Idle {
+            proto: Proto::Modchat,
             server: s.addr,
             connections: 20,
             room_size: 5,
@@ -111,4 +117,108 @@ fn tiny_fanout_and_idle_runs() {
         report["server_bytes_per_connection"].as_f64().is_some(),
         "{report}"
     );
+}
+
+#[test]
+fn tiny_fanout_over_websocket() {
+    let s = TestServer::start(Backend::Sqlite);
+    let report = runtime()
+        .block_on(fanout::run(fanout::Fanout {
+            proto: Proto::Ws,
+            server: s.http.expect("http listener"),
+            rooms: 1,
+            members: 3,
+            senders: 1,
+            rate: 50.0,
+            seconds: 0.5,
+            password: common::server::PASSWORD.into(),
+            prefix: "ws".into(),
+            server_pid: Some(std::process::id()),
+        }))
+        .expect("fanout over ws");
+    assert_eq!(report["proto"], "ws", "{report}");
+    let sent = report["sent"].as_u64().expect("sent");
+    assert!(sent >= 5, "{report}");
+    assert_eq!(report["acked"], sent, "{report}");
+    assert_eq!(report["expected_deliveries"], sent * 2, "{report}");
+    assert_eq!(report["lost"], 0, "{report}");
+}
+
+#[test]
+fn tiny_storm_run() {
+    let s = TestServer::start(Backend::Sqlite);
+    let t0 = std::time::Instant::now();
+    let report = runtime()
+        .block_on(storm::run(storm::Storm {
+            proto: Proto::Modchat,
+            server: s.addr,
+            accounts: 12,
+            in_flight: 4,
+            source_ips: 2,
+            password: common::server::PASSWORD.into(),
+            prefix: "storm".into(),
+            server_pid: Some(std::process::id()),
+        }))
+        .expect("storm");
+    assert!(t0.elapsed().as_secs() < 60, "the run stops by itself");
+    assert_eq!(report["failures"], 0, "{report}");
+    for phase in ["login", "resume"] {
+        let p = &report[phase];
+        assert_eq!(p["ok"], 12, "{phase}: {report}");
+        assert_eq!(p["failures"], 0, "{phase}: {report}");
+        assert!(p["ops_per_s"].as_f64().is_some(), "{report}");
+        for key in ["p50", "p99", "max"] {
+            assert!(p["latency_ms"][key].as_f64().is_some(), "{report}");
+        }
+        assert!(p["server_cpu_s"].as_f64().is_some(), "{report}");
+    }
+    assert!(report["logins_per_s"].as_f64().is_some(), "{report}");
+    assert!(report["resumes_per_s"].as_f64().is_some(), "{report}");
+}
+
+#[test]
+fn tiny_log_run() {
+    let mut s = TestServer::start(Backend::Sqlite);
+    let t0 = std::time::Instant::now();
+    let report = runtime()
+        .block_on(log::run(log::Log {
+            proto: Proto::Modchat,
+            server: s.addr,
+            connections: 3,
+            depth: 2,
+            seconds: 0.5,
+            database_url: Some(s.db.url.clone()),
+            batches: vec![1, 10],
+            raw_seconds: 0.2,
+            password: common::server::PASSWORD.into(),
+            prefix: "log".into(),
+            server_pid: Some(std::process::id()),
+        }))
+        .expect("log");
+    assert!(t0.elapsed().as_secs() < 60, "the run stops by itself");
+    assert_eq!(report["errors"], 0, "{report}");
+    let acked = report["acked"].as_u64().expect("acked");
+    assert!(acked >= 3, "{report}");
+    assert!(report["commits_per_s"].as_f64().is_some(), "{report}");
+    for key in ["p50", "p99", "max"] {
+        assert!(report["latency_ms"][key].as_f64().is_some(), "{report}");
+    }
+    let runs = report["raw"]["runs"].as_array().expect("raw runs");
+    assert_eq!(runs.len(), 2, "{report}");
+    assert_eq!(runs[1]["batch"], 10, "{report}");
+    let raw_rows: u64 = runs
+        .iter()
+        .map(|r| r["rows"].as_u64().unwrap_or(0))
+        .sum::<u64>()
+        + report["raw"]["warm_up_rows"]
+            .as_u64()
+            .expect("warm-up rows");
+    assert!(raw_rows >= 11, "{report}");
+    // every acknowledged say and every raw row is in the chat log
+    use diesel::prelude::*;
+    use modchat::store::schema::chat_logs;
+    let db = s.store();
+    let mut c = db.conn().expect("conn");
+    let rows: i64 = chat_logs::table.count().get_result(&mut c).expect("count");
+    assert_eq!(rows as u64, acked + raw_rows, "{report}");
 }

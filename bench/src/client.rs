@@ -1,24 +1,30 @@
-//! A minimal protocol client for load: newline JSON over TCP, split into a
-//! reading and a writing half so one connection can send and receive at once.
+//! A minimal modchat protocol client for load: JSON requests with ids over
+//! [`crate::lines`] (TCP or WebSocket), split into a reading and a writing
+//! half so one connection can send and receive at once.
 
 use std::net::{IpAddr, SocketAddr};
 
-use anyhow::{bail, Context as _};
+use anyhow::bail;
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::TcpSocket;
 
-pub struct Reader(Lines<BufReader<OwnedReadHalf>>);
+use crate::lines::{self, LineReader, LineWriter};
+use crate::Proto;
+
+pub struct Reader(LineReader);
 pub struct Writer {
-    wr: OwnedWriteHalf,
+    lines: LineWriter,
     next: u64,
 }
 
 impl Reader {
     /// The next line as it came, unparsed (the receivers' fast path).
     pub async fn next_line(&mut self) -> anyhow::Result<Option<String>> {
-        Ok(self.0.next_line().await?)
+        self.0.next_line().await
+    }
+
+    /// The raw line reader, for receivers that never parse JSON.
+    pub fn into_lines(self) -> LineReader {
+        self.0
     }
 
     /// The next frame; `None` when the server closed the connection.
@@ -51,57 +57,82 @@ impl Writer {
     pub async fn send(&mut self, mut req: Value) -> anyhow::Result<u64> {
         self.next += 1;
         req["id"] = json!(self.next);
-        let mut line = serde_json::to_vec(&req)?;
-        line.push(b'\n');
-        self.wr.write_all(&line).await?;
+        self.lines.send_line(&req.to_string()).await?;
         Ok(self.next)
     }
 }
 
-/// Connects from `from` (a 127.0.0.x address, to spread connections past
-/// one source address's ephemeral ports) or any address.
-pub async fn connect(server: SocketAddr, from: Option<IpAddr>) -> anyhow::Result<(Reader, Writer)> {
-    let sock = if server.is_ipv4() {
-        TcpSocket::new_v4()?
-    } else {
-        TcpSocket::new_v6()?
+/// Connects over TCP (`Proto::Modchat`) or WebSocket (`Proto::Ws`, with
+/// `server` the HTTP listener), from `from` or any address.
+pub async fn connect(
+    proto: Proto,
+    server: SocketAddr,
+    from: Option<IpAddr>,
+) -> anyhow::Result<(Reader, Writer)> {
+    let (r, w) = match proto {
+        Proto::Modchat => lines::tcp(server, from, b"\n").await?,
+        Proto::Ws => lines::ws(server, from).await?,
+        Proto::Irc => bail!("the modchat client does not speak IRC (see irc.rs)"),
     };
-    if let Some(ip) = from {
-        sock.bind(SocketAddr::new(ip, 0))
-            .with_context(|| format!("cannot bind {ip}"))?;
-    }
-    let s = sock
-        .connect(server)
-        .await
-        .with_context(|| format!("cannot connect to {server}"))?;
-    let _ = s.set_nodelay(true);
-    let (rd, wr) = s.into_split();
-    Ok((Reader(BufReader::new(rd).lines()), Writer { wr, next: 0 }))
+    Ok((Reader(r), Writer { lines: w, next: 0 }))
 }
 
 /// Connects and logs in as `name`, registering it first when it is new.
 pub async fn login(
+    proto: Proto,
     server: SocketAddr,
     from: Option<IpAddr>,
     name: &str,
     password: &str,
 ) -> anyhow::Result<(Reader, Writer)> {
-    let (mut r, mut w) = connect(server, from).await?;
-    let id = w
-        .send(json!({"type": "register", "username": name, "password": password}))
-        .await?;
-    let reg = r.reply(id).await?;
-    if reg["type"] != "ok" && reg["code"] != "username_taken" {
-        bail!("register {name}: {reg}");
-    }
-    let id = w
-        .send(json!({"type": "login", "username": name, "password": password}))
-        .await?;
-    let v = r.reply(id).await?;
+    let (mut r, mut w) = connect(proto, server, from).await?;
+    register(&mut r, &mut w, name, password).await?;
+    let v = call(
+        &mut r,
+        &mut w,
+        json!({"type": "login", "username": name, "password": password}),
+    )
+    .await?;
     if v["type"] != "ok" {
         bail!("login {name}: {v}");
     }
     Ok((r, w))
+}
+
+/// Registers `name`; an account left by an earlier run (`username_taken`)
+/// is fine, since runs with the same prefix share their accounts.
+pub async fn register(
+    r: &mut Reader,
+    w: &mut Writer,
+    name: &str,
+    password: &str,
+) -> anyhow::Result<()> {
+    let v = call(
+        r,
+        w,
+        json!({"type": "register", "username": name, "password": password}),
+    )
+    .await?;
+    if v["type"] != "ok" && v["code"] != "username_taken" {
+        bail!("register {name}: {v}");
+    }
+    Ok(())
+}
+
+/// Joins `room`, creating it when there is none yet (another member may
+/// create it meanwhile: then joins it).
+pub async fn enter(r: &mut Reader, w: &mut Writer, room: &str) -> anyhow::Result<()> {
+    let v = call(r, w, json!({"type": "join", "room": room})).await?;
+    if v["type"] == "ok" {
+        return Ok(());
+    }
+    anyhow::ensure!(v["code"] == "no_such_room", "join {room}: {v}");
+    let v = call(r, w, json!({"type": "create_room", "room": room})).await?;
+    if v["type"] != "ok" {
+        let j = call(r, w, json!({"type": "join", "room": room})).await?;
+        anyhow::ensure!(j["type"] == "ok", "join {room}: {j}");
+    }
+    Ok(())
 }
 
 /// Sends a request and waits for its reply.

@@ -1,20 +1,31 @@
-//! `fanout`: R rooms of M members, S senders per room at a fixed rate. Each
-//! text carries its sender, a sequence number and the send time, so every
-//! receiver measures latency and notices loss, duplicates and reordering.
+//! `fanout`: R rooms of M members, S senders per room at a fixed rate, on
+//! modchat (TCP or WebSocket) or IRC. Each text carries its sender, a
+//! sequence number and the send time, so every receiver measures latency
+//! and notices loss, duplicates and reordering.
+//!
+//! Deliveries are counted the same way on both protocols: the sender's own
+//! connection gets no copy (modchat sends it the `ok`, IRC nothing), so a
+//! message is expected M − 1 times. modchat's `ok`s count as acknowledged;
+//! IRC has no acknowledgement, so what was sent counts as acknowledged.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::client::{self, Reader, Writer};
-use crate::procfs;
+use crate::driver::{self, Line, Member, Sayer};
+use crate::irc;
+use crate::lines::LineReader;
+use crate::progress::Progress;
+use crate::stats::{self, Cpu};
+use crate::Proto;
 
 #[derive(Debug, Clone)]
 pub struct Fanout {
+    pub proto: Proto,
     pub server: SocketAddr,
     pub rooms: usize,
     pub members: usize,
@@ -30,7 +41,7 @@ pub struct Fanout {
     pub server_pid: Option<u32>,
 }
 
-/// What the receivers saw, merged at the end.
+/// What a receiver saw; merged at the end.
 #[derive(Default)]
 struct Seen {
     latencies_us: Vec<u64>,
@@ -39,12 +50,20 @@ struct Seen {
     reordered: u64,
 }
 
+/// Counters shared by the senders, the receivers and the progress line.
+#[derive(Default)]
+struct Counters {
+    sent: AtomicU64,
+    acked: AtomicU64,
+    delivered: AtomicU64,
+}
+
 pub async fn run(cfg: Fanout) -> anyhow::Result<Value> {
     anyhow::ensure!(cfg.members >= 2 && cfg.senders >= 1 && cfg.senders <= cfg.members);
     let start = Instant::now();
-    let logins = Arc::new(tokio::sync::Semaphore::new(16));
+    let logins = Arc::new(tokio::sync::Semaphore::new(cfg.proto.setup_limit(16)));
     // connect everyone, room by room (the first member creates the room)
-    let mut conns: Vec<Vec<(Reader, Writer)>> = Vec::new();
+    let mut conns: Vec<Vec<Member>> = Vec::new();
     for r in 0..cfg.rooms {
         let room = format!("{}r{r}", cfg.prefix);
         let mut tasks = Vec::new();
@@ -53,20 +72,7 @@ pub async fn run(cfg: Fanout) -> anyhow::Result<Value> {
             tasks.push(tokio::spawn(async move {
                 let _permit = logins.acquire().await?;
                 let name = format!("{}r{r}m{m}", cfg.prefix);
-                let (mut rd, mut wr) =
-                    client::login(cfg.server, None, &name, &cfg.password).await?;
-                let v = client::call(
-                    &mut rd,
-                    &mut wr,
-                    json!({"type": "create_room", "room": room}),
-                )
-                .await?;
-                if v["type"] != "ok" {
-                    let j = client::call(&mut rd, &mut wr, json!({"type": "join", "room": room}))
-                        .await?;
-                    anyhow::ensure!(j["type"] == "ok", "join {room}: {j}");
-                }
-                anyhow::Ok((rd, wr))
+                driver::member(cfg.proto, cfg.server, None, &name, &cfg.password, &room).await
             }));
         }
         let mut room_conns = Vec::new();
@@ -74,33 +80,36 @@ pub async fn run(cfg: Fanout) -> anyhow::Result<Value> {
             room_conns.push(t.await??);
         }
         conns.push(room_conns);
-        eprintln!("fanout: {} of {} rooms ready", r + 1, cfg.rooms);
+        if (r + 1) % 5 == 0 || r + 1 == cfg.rooms {
+            eprintln!("fanout: {} of {} rooms ready", r + 1, cfg.rooms);
+        }
     }
     eprintln!(
-        "fanout: {} connections in {:.1} s",
+        "fanout: {} connections ({}) in {:.1} s",
         cfg.rooms * cfg.members,
+        cfg.proto.name(),
         start.elapsed().as_secs_f64()
     );
 
+    let waited = stats::settle(cfg.server_pid, Duration::from_secs(10)).await;
+    if waited > 0.5 {
+        eprintln!("fanout: waited {waited:.1} s for the server to settle");
+    }
     let epoch = Instant::now();
-    let seen = Arc::new(Mutex::new(Seen::default()));
-    let acked = Arc::new(AtomicU64::new(0));
+    let counters = Arc::new(Counters::default());
     let stop = Arc::new(tokio::sync::Notify::new());
-    let pid = cfg.server_pid.map(|p| p.to_string());
-    let (cpu0, client0) = (
-        pid.as_deref().and_then(procfs::cpu_seconds),
-        procfs::cpu_seconds("self"),
-    );
+    let cpu = Cpu::start(cfg.server_pid);
     let (done_tx, done_rx) = tokio::sync::watch::channel(false);
     let mut readers = Vec::new();
     let mut senders = Vec::new();
     let mut quiet = Vec::new();
     for (r, room) in conns.into_iter().enumerate() {
-        for (m, (rd, wr)) in room.into_iter().enumerate() {
+        for (m, member) in room.into_iter().enumerate() {
             readers.push(tokio::spawn(receive(
-                rd,
-                seen.clone(),
-                acked.clone(),
+                cfg.proto,
+                member.lines,
+                member.writer.pong(),
+                counters.clone(),
                 epoch,
                 done_rx.clone(),
             )));
@@ -108,20 +117,34 @@ pub async fn run(cfg: Fanout) -> anyhow::Result<Value> {
                 let id = r * cfg.senders + m;
                 let room = format!("{}r{r}", cfg.prefix);
                 senders.push(tokio::spawn(send(
-                    wr,
+                    cfg.proto,
+                    member.writer,
                     room,
                     id,
                     cfg.rate,
                     stop.clone(),
+                    counters.clone(),
                     epoch,
                 )));
             } else {
-                quiet.push(wr);
+                quiet.push(member.writer);
             }
         }
     }
+    let progress = {
+        let (c, seconds) = (counters.clone(), cfg.seconds);
+        Progress::start(Duration::from_secs(2), move || {
+            format!(
+                "fanout: {:.0} of {seconds:.0} s: {} sent, {} delivered",
+                epoch.elapsed().as_secs_f64(),
+                c.sent.load(Ordering::Relaxed),
+                c.delivered.load(Ordering::Relaxed)
+            )
+        })
+    };
     tokio::time::sleep(Duration::from_secs_f64(cfg.seconds)).await;
     stop.notify_waiters();
+    drop(progress);
     let window = epoch.elapsed().as_secs_f64();
     let mut sent = 0;
     for s in senders {
@@ -135,39 +158,30 @@ pub async fn run(cfg: Fanout) -> anyhow::Result<Value> {
     let expected = |acked: u64| acked * (cfg.members as u64 - 1);
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let a = acked.load(Ordering::Relaxed);
-        let done = seen.lock().map(|s| s.delivered).unwrap_or(0);
+        let a = counters.acked.load(Ordering::Relaxed);
+        let done = counters.delivered.load(Ordering::Relaxed);
         if (a == sent && done >= expected(a)) || Instant::now() > deadline {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let _ = done_tx.send(true);
+    let mut s = Seen::default();
     for r in readers {
-        let _ = r.await;
+        let mut seen = r.await?;
+        s.delivered += seen.delivered;
+        s.duplicates += seen.duplicates;
+        s.reordered += seen.reordered;
+        s.latencies_us.append(&mut seen.latencies_us);
     }
     drop(quiet);
-    let acked = acked.load(Ordering::Relaxed);
-    let cpu = pid
-        .as_deref()
-        .and_then(procfs::cpu_seconds)
-        .zip(cpu0)
-        .map(|(b, a)| b - a);
-    let client_cpu = procfs::cpu_seconds("self").zip(client0).map(|(b, a)| b - a);
-    let rss = pid.as_deref().and_then(procfs::rss_bytes);
-    let mut s = std::mem::take(&mut *seen.lock().map_err(|_| anyhow::anyhow!("poisoned"))?);
-    s.latencies_us.sort_unstable();
-    let pct = |p: f64| -> f64 {
-        if s.latencies_us.is_empty() {
-            return 0.0;
-        }
-        let i = ((s.latencies_us.len() as f64 - 1.0) * p).round() as usize;
-        s.latencies_us[i] as f64 / 1000.0
-    };
+    let acked = counters.acked.load(Ordering::Relaxed);
+    let (server_cpu, client_cpu, rss) = (cpu.server(), cpu.client(), cpu.server_rss());
     let exp = expected(acked);
     let per_s = s.delivered as f64 / window;
     Ok(json!({
         "scenario": "fanout",
+        "proto": cfg.proto.name(),
         "rooms": cfg.rooms, "members": cfg.members, "senders": cfg.senders,
         "rate_per_sender": cfg.rate, "seconds": window,
         "sent": sent, "acked": acked,
@@ -175,9 +189,9 @@ pub async fn run(cfg: Fanout) -> anyhow::Result<Value> {
         "lost": exp.saturating_sub(s.delivered),
         "duplicates": s.duplicates, "reordered": s.reordered,
         "deliveries_per_s": per_s,
-        "latency_ms": {"p50": pct(0.5), "p99": pct(0.99), "max": pct(1.0)},
-        "server_cpu_s": cpu,
-        "server_cpu_us_per_delivery": cpu.map(|c| c * 1e6 / (s.delivered.max(1) as f64)),
+        "latency_ms": stats::percentiles_ms(s.latencies_us),
+        "server_cpu_s": server_cpu,
+        "server_cpu_us_per_delivery": server_cpu.map(|c| c * 1e6 / (s.delivered.max(1) as f64)),
         "server_rss_bytes": rss,
         "client_cpu_s": client_cpu,
     }))
@@ -185,14 +199,17 @@ pub async fn run(cfg: Fanout) -> anyhow::Result<Value> {
 
 /// Sends `b ID SEQ MICROS` at `rate` until told to stop; returns the writer
 /// and how many it sent.
+#[allow(clippy::too_many_arguments)]
 async fn send(
-    mut w: Writer,
+    proto: Proto,
+    mut w: Sayer,
     room: String,
     id: usize,
     rate: f64,
     stop: Arc<tokio::sync::Notify>,
+    counters: Arc<Counters>,
     epoch: Instant,
-) -> anyhow::Result<(Writer, u64)> {
+) -> anyhow::Result<(Sayer, u64)> {
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let stopped = stop.notified();
@@ -203,64 +220,58 @@ async fn send(
             _ = &mut stopped => return Ok((w, seq)),
             _ = tick.tick() => {
                 let us = epoch.elapsed().as_micros();
-                w.send(json!({"type": "say", "room": room, "text": format!("b {id} {seq} {us}")})).await?;
+                w.say(&room, &format!("b {id} {seq} {us}")).await?;
                 seq += 1;
+                counters.sent.fetch_add(1, Ordering::Relaxed);
+                if !proto.acks() {
+                    counters.acked.fetch_add(1, Ordering::Relaxed);
+                }
             }
         }
     }
 }
 
 /// Counts what arrives: `ok` replies to `say` (acknowledged messages) and
-/// `message` events from the benchmark's senders.
+/// the benchmark's texts; answers IRC PINGs. Its latencies and counts are
+/// its own until the end (returned, not shared); only the two totals the
+/// drain check watches are shared atomics, so a delivery costs no lock, no
+/// timer and no allocation here.
 async fn receive(
-    mut r: Reader,
-    seen: Arc<Mutex<Seen>>,
-    acked: Arc<AtomicU64>,
+    proto: Proto,
+    mut r: LineReader,
+    pong: Option<irc::Writer>,
+    counters: Arc<Counters>,
     epoch: Instant,
     mut done: tokio::sync::watch::Receiver<bool>,
-) {
+) -> Seen {
     let mut last: HashMap<u64, u64> = HashMap::new();
     let mut local = Seen::default();
-    let flush = |local: &mut Seen| {
-        if let Ok(mut s) = seen.lock() {
-            s.delivered += local.delivered;
-            s.duplicates += local.duplicates;
-            s.reordered += local.reordered;
-            s.latencies_us.append(&mut local.latencies_us);
-        }
-        local.delivered = 0;
-        local.duplicates = 0;
-        local.reordered = 0;
-    };
+    let mut line = String::new();
+    let stopped = done.changed();
+    tokio::pin!(stopped);
     loop {
-        let pending = local.delivered > 0;
-        let line = tokio::select! {
-            _ = done.changed() => break,
-            _ = tokio::time::sleep(Duration::from_millis(10)), if pending => {
-                flush(&mut local);
-                continue;
-            }
-            l = r.next_line() => match l {
-                Ok(Some(l)) => l,
+        tokio::select! {
+            _ = &mut stopped => break,
+            l = r.read_line(&mut line) => match l {
+                Ok(true) => {}
                 _ => break,
             },
-        };
-        // no JSON parsing per delivery: the server writes `type` first, and
-        // the benchmark's texts are plain `b ID SEQ MICROS`
-        if line.starts_with(r#"{"type":"ok","for":"say""#) {
-            acked.fetch_add(1, Ordering::Relaxed);
-            continue;
         }
-        if !line.starts_with(r#"{"type":"message""#) {
-            continue;
-        }
-        let Some(at) = line.find(r#""text":"b "#) else {
-            continue;
+        let text = match driver::classify(proto, &line) {
+            Line::Text(t) => t,
+            Line::Ack => {
+                counters.acked.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+            Line::Ping => {
+                if let Some(w) = &pong {
+                    let _ = w.pong(&line).await;
+                }
+                continue;
+            }
+            Line::Other => continue,
         };
-        let rest = &line[at + 10..];
-        let text = rest.split('"').next().unwrap_or_default();
-        let mut f = text.split(' ').filter_map(|x| x.parse::<u64>().ok());
-        let (Some(id), Some(seq), Some(us)) = (f.next(), f.next(), f.next()) else {
+        let Some((id, seq, us)) = driver::parse_text(text) else {
             continue;
         };
         let now = epoch.elapsed().as_micros() as u64;
@@ -273,10 +284,7 @@ async fn receive(
             }
         }
         local.delivered += 1;
-        // often enough for the drain check, rarely enough to stay cheap
-        if local.delivered >= 32 {
-            flush(&mut local);
-        }
+        counters.delivered.fetch_add(1, Ordering::Relaxed);
     }
-    flush(&mut local);
+    local
 }

@@ -1,6 +1,7 @@
 //! `idle`: C logged-in connections in rooms of N, then the server's memory
-//! per connection. Connections come from several 127.0.0.x addresses, so
-//! more than one address's ephemeral ports can be used.
+//! per connection (its RSS growth over C), on modchat or IRC alike.
+//! Connections come from several 127.0.0.x addresses, so more than one
+//! address's ephemeral ports can be used.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -8,10 +9,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::{client, procfs};
+use crate::{driver, procfs, stats, Proto};
 
 #[derive(Debug, Clone)]
 pub struct Idle {
+    pub proto: Proto,
     pub server: SocketAddr,
     pub connections: usize,
     pub room_size: usize,
@@ -27,7 +29,7 @@ pub async fn run(cfg: Idle) -> anyhow::Result<Value> {
     let pid = cfg.server_pid.map(|p| p.to_string());
     let before = pid.as_deref().and_then(procfs::rss_bytes);
     let start = Instant::now();
-    let limit = Arc::new(tokio::sync::Semaphore::new(32));
+    let limit = Arc::new(tokio::sync::Semaphore::new(cfg.proto.setup_limit(32)));
     let mut tasks = Vec::new();
     for c in 0..cfg.connections {
         let (cfg, limit) = (cfg.clone(), limit.clone());
@@ -41,19 +43,15 @@ pub async fn run(cfg: Idle) -> anyhow::Result<Value> {
             ));
             let name = format!("{}i{c}", cfg.prefix);
             let room = format!("{}i{}", cfg.prefix, c / cfg.room_size);
-            let (mut r, mut w) =
-                client::login(cfg.server, Some(from), &name, &cfg.password).await?;
-            let v = client::call(&mut r, &mut w, json!({"type": "join", "room": room})).await?;
-            if v["code"] == "no_such_room" {
-                let v = client::call(&mut r, &mut w, json!({"type": "create_room", "room": room}))
-                    .await?;
-                if v["type"] != "ok" {
-                    let j =
-                        client::call(&mut r, &mut w, json!({"type": "join", "room": room})).await?;
-                    anyhow::ensure!(j["type"] == "ok", "join {room}: {j}");
-                }
-            }
-            anyhow::Ok((r, w))
+            driver::member(
+                cfg.proto,
+                cfg.server,
+                Some(from),
+                &name,
+                &cfg.password,
+                &room,
+            )
+            .await
         }));
     }
     let mut conns = Vec::new();
@@ -71,8 +69,15 @@ pub async fn run(cfg: Idle) -> anyhow::Result<Value> {
         .zip(after)
         .map(|(b, a)| a.saturating_sub(b) as f64 / cfg.connections.max(1) as f64);
     drop(conns);
+    // leave the server as it was found: closing C connections is work
+    // (presence events) the next scenario should not be measured with
+    let waited = stats::settle(cfg.server_pid, Duration::from_secs(30)).await;
+    if waited > 0.5 {
+        eprintln!("idle: the server took {waited:.1} s to close the connections");
+    }
     Ok(json!({
         "scenario": "idle",
+        "proto": cfg.proto.name(),
         "connections": cfg.connections,
         "room_size": cfg.room_size,
         "source_ips": cfg.source_ips,

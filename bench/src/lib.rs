@@ -1,7 +1,18 @@
 //! `modchat-bench`: a loopback load generator speaking the modchat protocol
-//! over TCP. Scenarios return one JSON object (the binary prints a table and
-//! that object as one line); the smoke test in the server's tests calls them
-//! directly.
+//! (over TCP, or WebSocket with `--proto ws`) and, for comparison, IRC
+//! (`--proto irc`, against ngircd). Scenarios return one JSON object (the
+//! binary prints a table and that object as one line); the smoke test in
+//! the server's tests calls them directly.
+//!
+//! - `fanout`, `saturate`, `idle`: rooms and deliveries, on any protocol;
+//! - `storm`: logins and resumes, each on a fresh connection;
+//! - `log`: chat-log commits through the server, beside raw inserts into
+//!   the same database with the server's own store code;
+//! - `summary`: the table `scripts/bench` prints, with ratios to ngircd.
+//!
+//! Receivers read raw lines and never parse JSON per delivery, on a
+//! multi-threaded runtime: the tool must never be the bottleneck, and it
+//! reports its own CPU beside the server's to show it is not.
 //!
 //! Run the server for a benchmark with a low bcrypt cost and the flood
 //! limits raised through the environment, e.g.
@@ -9,25 +20,59 @@
 //! MODCHAT_LIMITS__SAY_PER_S=1000000 modchat serve`.
 
 pub mod client;
+pub mod driver;
 pub mod fanout;
 pub mod idle;
+pub mod irc;
+pub mod lines;
+pub mod log;
 pub mod procfs;
+pub mod progress;
 pub mod saturate;
+pub mod stats;
+pub mod storm;
+pub mod summary;
+mod table;
 
-/// A readable table of a report's top-level numbers.
-pub fn table(report: &serde_json::Value) -> String {
-    let mut out = String::new();
-    if let Some(o) = report.as_object() {
-        for (k, v) in o {
-            let v = match v {
-                serde_json::Value::Number(n) => match n.as_f64() {
-                    Some(f) if f.fract() != 0.0 => format!("{f:.3}"),
-                    _ => n.to_string(),
-                },
-                other => other.to_string(),
-            };
-            out.push_str(&format!("{k:<32} {v}\n"));
+pub use table::table;
+
+/// The protocol a run speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Proto {
+    /// modchat's newline-delimited JSON over TCP (`--server` is the TCP
+    /// listener).
+    #[default]
+    Modchat,
+    /// modchat's JSON over WebSocket (`--server` is the HTTP listener; the
+    /// path is `/ws`).
+    Ws,
+    /// IRC (`--server` is an IRC server, e.g. ngircd): fanout, saturate and
+    /// idle only.
+    Irc,
+}
+
+impl Proto {
+    pub fn name(self) -> &'static str {
+        match self {
+            Proto::Modchat => "modchat",
+            Proto::Ws => "ws",
+            Proto::Irc => "irc",
         }
     }
-    out
+
+    /// How many connections to set up at once, `modchat` being the number
+    /// for modchat. ngircd listens with a backlog of 10: past it the kernel
+    /// drops the SYN and the client retries a second later, which made a
+    /// 500-member setup take 10 s instead of a fraction of one.
+    pub fn setup_limit(self, modchat: usize) -> usize {
+        match self {
+            Proto::Irc => modchat.min(8),
+            _ => modchat,
+        }
+    }
+
+    /// Does the server acknowledge each message? (IRC does not.)
+    pub fn acks(self) -> bool {
+        !matches!(self, Proto::Irc)
+    }
 }

@@ -1,27 +1,32 @@
-//! `modchat-bench fanout|idle`: see the library's docs.
+//! `modchat-bench [--proto modchat|ws|irc] SCENARIO`: see the library's docs.
 
 use std::net::SocketAddr;
 
 use clap::{Parser, Subcommand};
-use modchat_bench::{fanout, idle, saturate};
+use modchat_bench::{fanout, idle, log, saturate, storm, summary, Proto};
 
 #[derive(Parser)]
 #[command(
     name = "modchat-bench",
     version,
-    about = "Load generator for modchat (loopback only)"
+    about = "Load generator for modchat, and IRC for comparison (loopback only)"
 )]
 struct Cli {
-    /// The server's TCP address (a loopback address).
+    /// The server's address (a loopback address): modchat's TCP listener,
+    /// its HTTP listener with `--proto ws`, or an IRC server's port with
+    /// `--proto irc`.
     #[arg(long, default_value = "127.0.0.1:6001", global = true)]
     server: SocketAddr,
+    /// The protocol to speak.
+    #[arg(long, value_enum, default_value_t = Proto::Modchat, global = true)]
+    proto: Proto,
     /// The server's pid, to report its CPU time and memory.
     #[arg(long, global = true)]
     server_pid: Option<u32>,
     /// Password of the benchmark's accounts.
     #[arg(long, default_value = "bench-password", global = true)]
     password: String,
-    /// Prefix of account and room names.
+    /// Prefix of account and room names (IRC nicks: keep it short, letters).
     #[arg(long, default_value = "b", global = true)]
     prefix: String,
     /// Worker threads of the load generator.
@@ -77,10 +82,74 @@ enum Scenario {
         #[arg(long, default_value_t = 4)]
         source_ips: u8,
     },
+    /// N accounts registered (untimed), then N logins and N resumes, K in
+    /// flight, each on a fresh connection (modchat only).
+    Storm {
+        #[arg(long, default_value_t = 1000)]
+        accounts: usize,
+        #[arg(long, default_value_t = 32)]
+        in_flight: usize,
+        /// Spread connections over 127.0.0.1 .. 127.0.0.N.
+        #[arg(long, default_value_t = 4)]
+        source_ips: u8,
+    },
+    /// Chat-log commits/s: C connections alone in their rooms, D says in
+    /// flight each; then raw batched inserts into the same database
+    /// (modchat only).
+    Log {
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+        /// Says in flight per connection.
+        #[arg(long, default_value_t = 1)]
+        depth: usize,
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// The server's database URL, for the raw insert ceiling (omit it
+        /// to skip that part). Its rows land in the benchmark's room, so it
+        /// is never read from the environment: name it on purpose.
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Rows per transaction of the raw inserts, one run each.
+        #[arg(long, value_delimiter = ',', default_value = "1,10,100")]
+        batches: Vec<usize>,
+        /// Seconds per batch size.
+        #[arg(long, default_value_t = 3.0)]
+        raw_seconds: f64,
+    },
+    /// Reads the `{"target": NAME, "run": REPORT}` lines `scripts/bench`
+    /// collects (a file, or stdin) and prints one table with ratios of
+    /// each target to the baseline.
+    Summary {
+        /// The JSON lines; stdin when absent.
+        file: Option<std::path::PathBuf>,
+        #[arg(long, default_value = "ngircd")]
+        baseline: String,
+        /// Print the summary as one JSON line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let Scenario::Summary {
+        file,
+        baseline,
+        json,
+    } = &cli.scenario
+    {
+        let text = match file {
+            Some(f) => std::fs::read_to_string(f)?,
+            None => std::io::read_to_string(std::io::stdin())?,
+        };
+        let s = summary::Summary::from_lines(&text, baseline);
+        if *json {
+            println!("{}", s.to_json());
+        } else {
+            print!("{}", s.table());
+        }
+        return Ok(());
+    }
     anyhow::ensure!(
         cli.server.ip().is_loopback(),
         "modchat-bench sends load to loopback addresses only"
@@ -90,13 +159,15 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     // one fan-out shape, for `fanout` and each step of `saturate`
-    let (server, password, prefix, server_pid) = (
+    let (proto, server, password, prefix, server_pid) = (
+        cli.proto,
         cli.server,
         cli.password.clone(),
         cli.prefix.clone(),
         cli.server_pid,
     );
     let shape = |rooms, members, senders, rate, seconds| fanout::Fanout {
+        proto,
         server,
         rooms,
         members,
@@ -138,16 +209,58 @@ fn main() -> anyhow::Result<()> {
                 source_ips,
             } => {
                 idle::run(idle::Idle {
-                    server: cli.server,
+                    proto,
+                    server,
                     connections,
                     room_size,
                     source_ips,
                     password: cli.password,
                     prefix: cli.prefix,
-                    server_pid: cli.server_pid,
+                    server_pid,
                 })
                 .await
             }
+            Scenario::Storm {
+                accounts,
+                in_flight,
+                source_ips,
+            } => {
+                storm::run(storm::Storm {
+                    proto,
+                    server,
+                    accounts,
+                    in_flight,
+                    source_ips,
+                    password: cli.password,
+                    prefix: cli.prefix,
+                    server_pid,
+                })
+                .await
+            }
+            Scenario::Log {
+                connections,
+                depth,
+                seconds,
+                database_url,
+                batches,
+                raw_seconds,
+            } => {
+                log::run(log::Log {
+                    proto,
+                    server,
+                    connections,
+                    depth,
+                    seconds,
+                    database_url,
+                    batches,
+                    raw_seconds,
+                    password: cli.password,
+                    prefix: cli.prefix,
+                    server_pid,
+                })
+                .await
+            }
+            Scenario::Summary { .. } => unreachable!("handled above"),
         }
     })?;
     print!("{}", modchat_bench::table(&report));

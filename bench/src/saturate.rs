@@ -1,6 +1,7 @@
 //! `saturate`: fan-out runs at a rising rate (×1.5 a step) until the p99
 //! passes the limit, messages are lost, or deliveries fall behind what was
-//! offered; reports the highest step that held.
+//! offered; reports the highest step that held. Each step is a fresh
+//! fan-out run (new connections), on either protocol.
 
 use serde_json::{json, Value};
 
@@ -33,7 +34,12 @@ pub async fn run(cfg: Saturate) -> anyhow::Result<Value> {
             "saturate: step {step}: {rate:.0} msg/s per sender, {got:.0} deliveries/s of {offered:.0} offered, p99 {p99:.1} ms: {}",
             if held { "held" } else { "did not hold" }
         );
-        steps.push(json!({"rate_per_sender": rate, "offered_per_s": offered, "deliveries_per_s": got, "p99_ms": p99, "lost": r["lost"], "held": held}));
+        steps.push(json!({
+            "rate_per_sender": rate, "offered_per_s": offered, "deliveries_per_s": got,
+            "p99_ms": p99, "lost": r["lost"], "held": held,
+            // who was out of CPU: the server, or the tool on the same cores
+            "server_cpu_s": r["server_cpu_s"], "client_cpu_s": r["client_cpu_s"],
+        }));
         if !held {
             break;
         }
@@ -42,6 +48,7 @@ pub async fn run(cfg: Saturate) -> anyhow::Result<Value> {
     }
     Ok(json!({
         "scenario": "saturate",
+        "proto": cfg.base.proto.name(),
         "rooms": cfg.base.rooms, "members": cfg.base.members, "senders": cfg.base.senders,
         "p99_limit_ms": cfg.p99_limit_ms,
         "max_sustained_deliveries_per_s": best.as_ref().and_then(|b| b["deliveries_per_s"].as_f64()),
