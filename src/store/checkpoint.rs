@@ -104,3 +104,55 @@ fn run(path: &str, stop: &(Mutex<bool>, Condvar)) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Under a steady stream of commits, the WAL starts over now and then
+    /// and stays a fraction of what was written. With PASSIVE alone the
+    /// writer always has frames the last pass did not copy, the WAL never
+    /// starts over, and the file holds everything ever written.
+    #[test]
+    fn the_wal_stays_bounded_under_steady_writes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("c.db");
+        let path = path.to_str().expect("path").to_owned();
+        let open = |p: &str| {
+            let mut c = diesel::SqliteConnection::establish(p).expect("open");
+            c.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 0;")
+                .expect("pragmas");
+            c
+        };
+        let mut c = open(&path);
+        c.batch_execute(
+            "PRAGMA journal_mode = WAL; CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT);",
+        )
+        .expect("setup");
+        let writer_path = path.clone();
+        let writer = std::thread::spawn(move || {
+            let mut w = open(&writer_path);
+            for _ in 0..3000 {
+                w.batch_execute("INSERT INTO t (body) VALUES (hex(randomblob(1000)));")
+                    .expect("insert");
+                // the server's writer hands each batch back to its actor
+                // before the next: a gap, without which a RESTART that
+                // waits for the writer rarely gets in
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        });
+        while !writer.is_finished() {
+            checkpoint(&mut c).expect("checkpoint");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        writer.join().expect("writer");
+        // every commit appends at least one 4 KiB page
+        let written = 3000 * 4096;
+        let wal = std::fs::metadata(format!("{path}-wal")).map_or(0, |m| m.len());
+        // seen: 4.3 MB with the RESTART, 25 MB without it
+        assert!(
+            wal < written,
+            "the WAL ({wal} bytes) should hold less than the {written} bytes committed"
+        );
+    }
+}
