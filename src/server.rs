@@ -173,11 +173,9 @@ pub async fn run(
     if let Some(h) = http {
         h.stop(true).await;
     }
-    let _ = accept.await; // aborted above: resolves once its clone of `workers` is dropped
-    if let Ok(w) = Arc::try_unwrap(workers) {
-        // joins threads: off the event loop
-        let _ = tokio::task::spawn_blocking(move || w.stop()).await;
-    }
+    // every connection has ended (or the grace period has): the writers'
+    // threads may go (a TLS handshake still running holds a clone)
+    workers.stop();
     tracing::info!(sessions = sessions.len(), "stopped");
     Ok(())
 }

@@ -47,11 +47,11 @@ impl Workers {
         self.arbiters[i].handle()
     }
 
-    /// Stops the threads once their connections have ended.
-    pub fn stop(self) {
-        for a in self.arbiters {
+    /// Tells the threads to stop (without waiting for them: no blocking
+    /// on the event loop); writers still on them are dropped.
+    pub fn stop(&self) {
+        for a in &self.arbiters {
             a.stop();
-            let _ = a.join();
         }
     }
 }
