@@ -75,6 +75,44 @@ pub async fn member(
     }
 }
 
+/// One connection a scenario sets up: from where, as whom, into which room.
+pub struct Seat {
+    pub from: Option<IpAddr>,
+    pub name: String,
+    pub room: String,
+}
+
+/// [`member`] for every seat, at most `at_once` setting up together (see
+/// [`Proto::setup_limit`]); returned in seat order. `on_ready(n)` is called
+/// as the first `n` are ready, for progress lines.
+pub async fn members(
+    proto: Proto,
+    server: SocketAddr,
+    password: &str,
+    at_once: usize,
+    seats: Vec<Seat>,
+    mut on_ready: impl FnMut(usize),
+) -> anyhow::Result<Vec<Member>> {
+    let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(at_once.max(1)));
+    let password: std::sync::Arc<str> = password.into();
+    let tasks: Vec<_> = seats
+        .into_iter()
+        .map(|seat| {
+            let (limit, password) = (limit.clone(), password.clone());
+            tokio::spawn(async move {
+                let _permit = limit.acquire().await?;
+                member(proto, server, seat.from, &seat.name, &password, &seat.room).await
+            })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        out.push(t.await??);
+        on_ready(out.len());
+    }
+    Ok(out)
+}
+
 /// A line as a receiver sees it.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Line<'a> {

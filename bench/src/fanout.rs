@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::driver::{self, Line, Member, Sayer};
+use crate::driver::{self, Line, Member, Sayer, Seat};
 use crate::irc;
 use crate::lines::LineReader;
 use crate::progress::Progress;
@@ -61,24 +61,20 @@ struct Counters {
 pub async fn run(cfg: Fanout) -> anyhow::Result<Value> {
     anyhow::ensure!(cfg.members >= 2 && cfg.senders >= 1 && cfg.senders <= cfg.members);
     let start = Instant::now();
-    let logins = Arc::new(tokio::sync::Semaphore::new(cfg.proto.setup_limit(16)));
     // connect everyone, room by room (the first member creates the room)
     let mut conns: Vec<Vec<Member>> = Vec::new();
     for r in 0..cfg.rooms {
         let room = format!("{}r{r}", cfg.prefix);
-        let mut tasks = Vec::new();
-        for m in 0..cfg.members {
-            let (cfg, logins, room) = (cfg.clone(), logins.clone(), room.clone());
-            tasks.push(tokio::spawn(async move {
-                let _permit = logins.acquire().await?;
-                let name = format!("{}r{r}m{m}", cfg.prefix);
-                driver::member(cfg.proto, cfg.server, None, &name, &cfg.password, &room).await
-            }));
-        }
-        let mut room_conns = Vec::new();
-        for t in tasks {
-            room_conns.push(t.await??);
-        }
+        let seats = (0..cfg.members)
+            .map(|m| Seat {
+                from: None,
+                name: format!("{}r{r}m{m}", cfg.prefix),
+                room: room.clone(),
+            })
+            .collect();
+        let at_once = cfg.proto.setup_limit(16);
+        let room_conns =
+            driver::members(cfg.proto, cfg.server, &cfg.password, at_once, seats, |_| {}).await?;
         conns.push(room_conns);
         if (r + 1) % 5 == 0 || r + 1 == cfg.rooms {
             eprintln!("fanout: {} of {} rooms ready", r + 1, cfg.rooms);

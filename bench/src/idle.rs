@@ -4,12 +4,12 @@
 //! address's ephemeral ports can be used.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::{driver, procfs, stats, Proto};
+use crate::driver::{self, Seat};
+use crate::{procfs, stats, Proto};
 
 #[derive(Debug, Clone)]
 pub struct Idle {
@@ -29,38 +29,32 @@ pub async fn run(cfg: Idle) -> anyhow::Result<Value> {
     let pid = cfg.server_pid.map(|p| p.to_string());
     let before = pid.as_deref().and_then(procfs::rss_bytes);
     let start = Instant::now();
-    let limit = Arc::new(tokio::sync::Semaphore::new(cfg.proto.setup_limit(32)));
-    let mut tasks = Vec::new();
-    for c in 0..cfg.connections {
-        let (cfg, limit) = (cfg.clone(), limit.clone());
-        tasks.push(tokio::spawn(async move {
-            let _p = limit.acquire().await?;
-            let from = IpAddr::V4(Ipv4Addr::new(
+    let seats = (0..cfg.connections)
+        .map(|c| Seat {
+            from: Some(IpAddr::V4(Ipv4Addr::new(
                 127,
                 0,
                 0,
                 1 + (c % cfg.source_ips as usize) as u8,
-            ));
-            let name = format!("{}i{c}", cfg.prefix);
-            let room = format!("{}i{}", cfg.prefix, c / cfg.room_size);
-            driver::member(
-                cfg.proto,
-                cfg.server,
-                Some(from),
-                &name,
-                &cfg.password,
-                &room,
-            )
-            .await
-        }));
-    }
-    let mut conns = Vec::new();
-    for (i, t) in tasks.into_iter().enumerate() {
-        conns.push(t.await??);
-        if (i + 1) % 1000 == 0 {
-            eprintln!("idle: {} of {} connected", i + 1, cfg.connections);
-        }
-    }
+            ))),
+            name: format!("{}i{c}", cfg.prefix),
+            room: format!("{}i{}", cfg.prefix, c / cfg.room_size),
+        })
+        .collect();
+    let total = cfg.connections;
+    let conns = driver::members(
+        cfg.proto,
+        cfg.server,
+        &cfg.password,
+        cfg.proto.setup_limit(32),
+        seats,
+        |n| {
+            if n % 1000 == 0 {
+                eprintln!("idle: {n} of {total} connected");
+            }
+        },
+    )
+    .await?;
     let setup = start.elapsed().as_secs_f64();
     // let the server settle (joins, presence events) before measuring
     tokio::time::sleep(Duration::from_secs(2)).await;

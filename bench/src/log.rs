@@ -27,7 +27,7 @@ use modchat::store::{self, accounts, rooms, DatabaseUrl, Db, PoolOptions};
 use serde_json::{json, Value};
 
 use crate::client::Writer;
-use crate::driver::{self, Line, Sayer};
+use crate::driver::{self, Line, Sayer, Seat};
 use crate::lines::LineReader;
 use crate::progress::Progress;
 use crate::stats::{self, Cpu};
@@ -75,20 +75,17 @@ pub async fn run(cfg: Log) -> anyhow::Result<Value> {
     );
     // (a) one room per connection, created by it
     let start = Instant::now();
-    let logins = Arc::new(tokio::sync::Semaphore::new(16));
-    let mut tasks = Vec::new();
-    for c in 0..cfg.connections {
-        let (cfg, logins) = (cfg.clone(), logins.clone());
-        tasks.push(tokio::spawn(async move {
-            let _permit = logins.acquire().await?;
+    let seats = (0..cfg.connections)
+        .map(|c| {
             let name = format!("{}l{c}", cfg.prefix);
-            driver::member(cfg.proto, cfg.server, None, &name, &cfg.password, &name).await
-        }));
-    }
-    let mut members = Vec::new();
-    for t in tasks {
-        members.push(t.await??);
-    }
+            Seat {
+                from: None,
+                room: name.clone(),
+                name,
+            }
+        })
+        .collect();
+    let members = driver::members(cfg.proto, cfg.server, &cfg.password, 16, seats, |_| {}).await?;
     eprintln!(
         "log: {} connections in {:.1} s",
         cfg.connections,
