@@ -17,6 +17,34 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub moderation: ModerationConfig,
     pub tls: TlsConfig,
+    pub cluster: ClusterConfig,
+}
+
+/// `[cluster]`: with `nats_url` set, this node joins a cluster of nodes that
+/// share one MySQL/MariaDB database and one NATS (DEVELOPING.md, "A
+/// cluster"). Empty: a single server, no NATS needed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClusterConfig {
+    pub nats_url: String,
+    /// Unique per node; empty: the host name and the TCP port.
+    pub node: String,
+    /// Every subject starts with it, so several clusters can share a NATS.
+    pub subject_prefix: String,
+}
+
+impl ClusterConfig {
+    pub fn enabled(&self) -> bool {
+        !self.nats_url.is_empty()
+    }
+
+    pub fn prefix(&self) -> &str {
+        if self.subject_prefix.is_empty() {
+            "modchat"
+        } else {
+            &self.subject_prefix
+        }
+    }
 }
 
 /// TLS for both listeners: with `cert` and `key` set, the TCP listener
@@ -275,8 +303,30 @@ impl Config {
                 "must be FULL, NORMAL or EXTRA",
             );
         }
-        crate::store::DatabaseUrl::parse(&self.database.url)
+        let url = crate::store::DatabaseUrl::parse(&self.database.url)
             .map_err(|e| format!("bad configuration: database.url: {e}"))?;
+        if self.cluster.enabled() {
+            if !matches!(url, crate::store::DatabaseUrl::Mysql { .. }) {
+                return bad(
+                    "cluster.nats_url",
+                    "a cluster needs a MySQL/MariaDB database (database.url = \"mysql://...\"); SQLite is one node's file",
+                );
+            }
+            let token = |s: &str| {
+                !s.is_empty()
+                    && s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+            };
+            if !self.cluster.node.is_empty() && !token(&self.cluster.node) {
+                return bad("cluster.node", "must be letters, digits, _ or -");
+            }
+            if !self.cluster.prefix().split('.').all(token) {
+                return bad(
+                    "cluster.subject_prefix",
+                    "must be NATS tokens (letters, digits, _ or -) separated by dots",
+                );
+            }
+        }
         Ok(())
     }
 

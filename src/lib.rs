@@ -13,6 +13,7 @@
 //! - [`store`]: the only place SQL lives; both backends behind one connection.
 //! - [`auth`]: bcrypt off the event loop, hashed login tokens.
 //! - [`client`]: `modchat chat`, the terminal client.
+//! - [`cluster`]: the NATS link between the nodes of a cluster.
 //! - [`config`], [`error`], [`model`], [`validate`]: the shared vocabulary;
 //!   [`metrics`]: what `GET /metrics` shows.
 
@@ -22,6 +23,7 @@
 pub mod actors;
 pub mod auth;
 pub mod client;
+pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod error;

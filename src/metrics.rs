@@ -48,6 +48,15 @@ pub struct Metrics {
     pub filter_blocked: Counter,
     /// Error replies, by code.
     pub errors: Family<Code, Counter>,
+    /// In a cluster: this node's NATS link (1 up, 0 down), the other nodes
+    /// it hears, its traffic and how old what it receives is.
+    pub cluster_connected: Gauge,
+    pub cluster_nodes: Gauge,
+    pub cluster_out_messages: Counter,
+    pub cluster_out_bytes: Counter,
+    pub cluster_in_messages: Counter,
+    pub cluster_in_bytes: Counter,
+    pub cluster_lag_seconds: Histogram,
 }
 
 impl Default for Metrics {
@@ -71,6 +80,13 @@ impl Metrics {
             rate_limited: Counter::default(),
             filter_blocked: Counter::default(),
             errors: Family::default(),
+            cluster_connected: Gauge::default(),
+            cluster_nodes: Gauge::default(),
+            cluster_out_messages: Counter::default(),
+            cluster_out_bytes: Counter::default(),
+            cluster_in_messages: Counter::default(),
+            cluster_in_bytes: Counter::default(),
+            cluster_lag_seconds: Histogram::new(exponential_buckets(0.000_1, 2.0, 16)),
             registry: Registry::default(),
         };
         r.register(
@@ -108,6 +124,41 @@ impl Metrics {
             m.filter_blocked.clone(),
         );
         r.register("errors", "Error replies, by code", m.errors.clone());
+        r.register(
+            "cluster_connected",
+            "1 while this node's NATS link is up (cluster mode)",
+            m.cluster_connected.clone(),
+        );
+        r.register(
+            "cluster_nodes",
+            "Other nodes this node hears (cluster mode)",
+            m.cluster_nodes.clone(),
+        );
+        r.register(
+            "cluster_out_messages",
+            "Messages this node published to NATS",
+            m.cluster_out_messages.clone(),
+        );
+        r.register(
+            "cluster_out_bytes",
+            "Bytes this node published to NATS",
+            m.cluster_out_bytes.clone(),
+        );
+        r.register(
+            "cluster_in_messages",
+            "Messages this node received from other nodes",
+            m.cluster_in_messages.clone(),
+        );
+        r.register(
+            "cluster_in_bytes",
+            "Bytes this node received from other nodes",
+            m.cluster_in_bytes.clone(),
+        );
+        r.register(
+            "cluster_lag_seconds",
+            "From another node's publish to this node's receipt",
+            m.cluster_lag_seconds.clone(),
+        );
         r.register(
             "build",
             "The server's version",

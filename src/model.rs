@@ -12,7 +12,10 @@ pub type MessageId = i64;
 pub struct SessionId(pub u64);
 
 /// Rank: `User < Moderator < Admin` (the derived order is the rank).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Role {
     User,
     Moderator,

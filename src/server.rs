@@ -13,6 +13,7 @@ use crate::actors::registry::{Registry, Shutdown};
 use crate::actors::session::{Close, Drain};
 use crate::actors::Env;
 use crate::auth::Passwords;
+use crate::cluster::{default_node_name, Cluster};
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::store::{rooms, Db};
@@ -92,12 +93,29 @@ pub async fn run(
         db.clone(),
         config.database.chat_log_batch_rows,
         metrics.clone(),
+        config.cluster.enabled(),
     )
     .start();
+    let link = match config.cluster.enabled() {
+        true => {
+            let port = listeners.tcp_addr()?.port();
+            let (c, inbox) =
+                Cluster::connect(&config.cluster, default_node_name(port), metrics.clone()).await?;
+            Some((c, inbox))
+        }
+        false => None,
+    };
+    let cluster = link.as_ref().map(|(c, _)| c.clone());
     let mut env_slot = None;
     let registry = Registry::create(|ctx| {
-        let moderation =
-            Moderation::new(config.clone(), db.clone(), ctx.address(), initial_policy).start();
+        let moderation = Moderation::new(
+            config.clone(),
+            db.clone(),
+            ctx.address(),
+            initial_policy,
+            cluster.clone(),
+        )
+        .start();
         let env = Arc::new(Env {
             config: config.clone(),
             db: db.clone(),
@@ -106,11 +124,15 @@ pub async fn run(
             chat_log: writer.clone(),
             moderation,
             metrics: metrics.clone(),
+            cluster: cluster.clone(),
         });
         env_slot = Some(env.clone());
         Registry::new(env, initial_rooms)
     });
     let env = env_slot.context("registry did not start")?;
+    if let Some((c, inbox)) = link {
+        c.start(inbox, registry.clone());
+    }
 
     listeners.tcp.set_nonblocking(true)?;
     let tcp = tokio::net::TcpListener::from_std(listeners.tcp)?;
@@ -137,10 +159,20 @@ pub async fn run(
         )?),
         None => None,
     };
-    tracing::info!(
-        io_threads = workers.len(),
-        "modchat is accepting connections"
-    );
+    match &cluster {
+        Some(c) => tracing::info!(
+            io_threads = workers.len(),
+            node = %c.node,
+            nats = %config.cluster.nats_url,
+            subject_prefix = %config.cluster.prefix(),
+            "modchat is accepting connections, as node {} of the cluster",
+            c.node
+        ),
+        None => tracing::info!(
+            io_threads = workers.len(),
+            "modchat is accepting connections"
+        ),
+    }
 
     shutdown.await;
     tracing::info!("shutting down");

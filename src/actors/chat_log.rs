@@ -14,7 +14,7 @@ use chrono::NaiveDateTime;
 use crate::error::Failure;
 use crate::metrics::Metrics;
 use crate::model::MessageId;
-use crate::store::chat_log::{insert_batch, NewChatLog};
+use crate::store::chat_log::{insert_batch, insert_batch_sequenced, NewChatLog};
 use crate::store::Db;
 
 /// A committed text: its id and the time stamped on it.
@@ -22,6 +22,10 @@ use crate::store::Db;
 pub struct Committed {
     pub id: MessageId,
     pub at: NaiveDateTime,
+    /// In a cluster: the id of the same room's message before this one (0:
+    /// none, or not a room message). Always 0 on a single server, whose
+    /// writer alone gives a room's ids.
+    pub prev: MessageId,
 }
 
 pub type Completion = Box<dyn FnOnce(Result<Committed, Failure>) + Send>;
@@ -74,11 +78,15 @@ pub struct ChatLogWriter {
     pending: Vec<Append>,
     in_flight: bool,
     flushed: Vec<tokio::sync::oneshot::Sender<()>>,
+    /// In a cluster, batches lock their rooms and learn each message's
+    /// predecessor (`insert_batch_sequenced`).
+    sequenced: bool,
 }
 
 impl ChatLogWriter {
-    pub fn new(db: Db, max_batch: usize, metrics: Arc<Metrics>) -> Self {
+    pub fn new(db: Db, max_batch: usize, metrics: Arc<Metrics>, sequenced: bool) -> Self {
         ChatLogWriter {
+            sequenced,
             db,
             metrics,
             max_batch: max_batch.max(1),
@@ -116,7 +124,15 @@ impl ChatLogWriter {
             k
         });
         let started = std::time::Instant::now();
-        let write = self.db.run(move |c| insert_batch(c, &rows, ids_mode));
+        let sequenced = self.sequenced;
+        let write = self.db.run(move |c| {
+            if sequenced {
+                insert_batch_sequenced(c, &rows, ids_mode)
+            } else {
+                insert_batch(c, &rows, ids_mode)
+                    .map(|ids| ids.into_iter().map(|id| (id, 0)).collect())
+            }
+        });
         ctx.spawn(write.into_actor(self).map(move |result, act, ctx| {
             match result {
                 Ok(ids) if ids.len() == dones.len() => {
@@ -126,8 +142,8 @@ impl ChatLogWriter {
                     m.messages.inc_by(kinds[0]);
                     m.whispers.inc_by(kinds[1]);
                     m.announcements.inc_by(kinds[2]);
-                    for (done, id) in dones.into_iter().zip(ids) {
-                        done(Ok(Committed { id, at }));
+                    for (done, (id, prev)) in dones.into_iter().zip(ids) {
+                        done(Ok(Committed { id, at, prev }));
                     }
                 }
                 Ok(ids) => {

@@ -39,6 +39,8 @@ pub struct Env {
     pub chat_log: Addr<chat_log::ChatLogWriter>,
     pub moderation: Addr<moderation::Moderation>,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The NATS link, in a cluster (`[cluster] nats_url`).
+    pub cluster: Option<Arc<crate::cluster::Cluster>>,
 }
 
 /// A logged-in account as the actors pass it around.

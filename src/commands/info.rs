@@ -14,7 +14,7 @@ pub async fn who(ctx: Ctx, _args: Args) -> Outcome {
         .registry
         .send(Who { with_connections })
         .await
-        .map_err(super::internal)?;
+        .map_err(super::internal)??;
     Reply::fields(fields!("users" => users))
 }
 

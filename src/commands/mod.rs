@@ -269,6 +269,35 @@ pub static COMMANDS: &[Command] = &[
     ),
 ];
 
+/// In a cluster, the commands whose effect other nodes must see (or that
+/// ask them): while this node cannot reach NATS they get `unavailable`
+/// rather than a half-done result. Reads of the shared database (`rooms`,
+/// `members`, `history`, `modlog`, `filter_list`), logins and `ping` carry
+/// on.
+const REACH_OTHER_NODES: &[&str] = &[
+    "say",
+    "whisper",
+    "create_room",
+    "join",
+    "leave",
+    "rename",
+    "who",
+    "kick",
+    "mute",
+    "unmute",
+    "ban",
+    "unban",
+    "delete_message",
+    "set_role",
+    "announce",
+    "filter_add",
+    "filter_remove",
+];
+
+pub fn reaches_other_nodes(name: &str) -> bool {
+    REACH_OTHER_NODES.contains(&name)
+}
+
 pub fn find(name: &str) -> Option<&'static Command> {
     COMMANDS.iter().find(|c| c.name == name)
 }

@@ -71,25 +71,138 @@ pub fn insert_batch(
                 .get_results::<MessageId>(c)
         })?),
         #[cfg(feature = "mysql")]
-        DbConn::Mysql(c) => Ok(c.transaction(|c| match mysql_ids {
-            MysqlIds::Consecutive => {
+        DbConn::Mysql(c) => Ok(c.transaction(|c| mysql_insert(c, rows, mysql_ids))?),
+    }
+}
+
+/// The newest message id of each room of `rooms` that has one, on either
+/// backend's own connection.
+macro_rules! newest_per_room {
+    ($c:expr, $rooms:expr) => {{
+        let rows: Vec<(Option<RoomId>, Option<MessageId>)> = if $rooms.is_empty() {
+            Vec::new()
+        } else {
+            chat_logs::table
+                .filter(chat_logs::room_id.eq_any($rooms))
+                .group_by(chat_logs::room_id)
+                .select((chat_logs::room_id, diesel::dsl::max(chat_logs::id)))
+                .load($c)?
+        };
+        rows.into_iter()
+            .filter_map(|(r, m)| Some((r?, m?)))
+            .collect::<Vec<(RoomId, MessageId)>>()
+    }};
+}
+
+/// [`insert_batch`] for a cluster, where several nodes' writers commit
+/// into the same rooms: the transaction first locks the batch's rooms'
+/// rows (`SELECT ... FOR UPDATE`, in id order, so two writers never
+/// deadlock), reads each room's newest message id, then inserts. Within a
+/// room, ids are then given in commit order and every committed message's
+/// predecessor is committed too; each row comes back with the id of the
+/// room message before it (`prev`, 0 for a room's first message and for
+/// rows without a room), which lets every node deliver a room in id order.
+pub fn insert_batch_sequenced(
+    conn: &mut DbConn,
+    rows: &[NewChatLog],
+    mysql_ids: MysqlIds,
+) -> StoreResult<Vec<(MessageId, MessageId)>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rooms: Vec<RoomId> = rows.iter().filter_map(|r| r.room_id).collect();
+    rooms.sort_unstable();
+    rooms.dedup();
+    let _ = mysql_ids;
+    let (ids, last) = match conn {
+        #[cfg(feature = "sqlite")]
+        // one writer per file: a cluster runs on MySQL/MariaDB only
+        DbConn::Sqlite(c) => c.transaction(|c| {
+            let last = newest_per_room!(c, &rooms);
+            let ids = diesel::insert_into(chat_logs::table)
+                .values(rows)
+                .returning(chat_logs::id)
+                .get_results::<MessageId>(c)?;
+            Ok::<_, diesel::result::Error>((ids, last))
+        })?,
+        #[cfg(feature = "mysql")]
+        DbConn::Mysql(c) => c.transaction(|c| {
+            use super::schema::rooms as r;
+            if !rooms.is_empty() {
+                r::table
+                    .filter(r::id.eq_any(&rooms))
+                    .order(r::id)
+                    .select(r::id)
+                    .for_update()
+                    .load::<RoomId>(c)?;
+            }
+            let last = newest_per_room!(c, &rooms);
+            let ids = mysql_insert(c, rows, mysql_ids)?;
+            Ok::<_, diesel::result::Error>((ids, last))
+        })?,
+    };
+    let mut last: std::collections::HashMap<RoomId, MessageId> = last.into_iter().collect();
+    Ok(rows
+        .iter()
+        .zip(ids)
+        .map(|(row, id)| match row.room_id {
+            Some(room) => (id, last.insert(room, id).unwrap_or(0)),
+            None => (id, 0),
+        })
+        .collect())
+}
+
+/// A room's messages after `after`, oldest first: what a node missed (a
+/// gap in a room's sequence, or a NATS outage).
+pub fn room_after(
+    conn: &mut DbConn,
+    room_id: RoomId,
+    after: MessageId,
+    limit: i64,
+) -> StoreResult<Vec<ChatLogRow>> {
+    Ok(chat_logs::table
+        .filter(chat_logs::room_id.eq(room_id))
+        .filter(chat_logs::kind.eq(Kind::Message.as_str()))
+        .filter(chat_logs::id.gt(after))
+        .order(chat_logs::id)
+        .limit(limit)
+        .select(ChatLogRow::as_select())
+        .load(conn)?)
+}
+
+/// A room's newest message id (0: none).
+pub fn room_newest(conn: &mut DbConn, room_id: RoomId) -> StoreResult<MessageId> {
+    let m: Option<MessageId> = chat_logs::table
+        .filter(chat_logs::room_id.eq(room_id))
+        .select(diesel::dsl::max(chat_logs::id))
+        .first(conn)?;
+    Ok(m.unwrap_or(0))
+}
+
+#[cfg(feature = "mysql")]
+fn mysql_insert(
+    c: &mut diesel::MysqlConnection,
+    rows: &[NewChatLog],
+    mysql_ids: MysqlIds,
+) -> QueryResult<Vec<MessageId>> {
+    match mysql_ids {
+        MysqlIds::Consecutive => {
+            diesel::insert_into(chat_logs::table)
+                .values(rows)
+                .execute(c)?;
+            let first = last_insert_id(c)?;
+            Ok((0..rows.len() as i64).map(|i| first + i).collect())
+        }
+        MysqlIds::OneByOne => {
+            let mut ids = Vec::with_capacity(rows.len());
+            for row in rows {
                 diesel::insert_into(chat_logs::table)
-                    .values(rows)
+                    .values(row)
                     .execute(c)?;
-                let first = last_insert_id(c)?;
-                Ok::<_, diesel::result::Error>((0..rows.len() as i64).map(|i| first + i).collect())
+                ids.push(last_insert_id(c)?);
             }
-            MysqlIds::OneByOne => {
-                let mut ids = Vec::with_capacity(rows.len());
-                for row in rows {
-                    diesel::insert_into(chat_logs::table)
-                        .values(row)
-                        .execute(c)?;
-                    ids.push(last_insert_id(c)?);
-                }
-                Ok(ids)
-            }
-        })?),
+            Ok(ids)
+        }
     }
 }
 

@@ -154,3 +154,66 @@ pub fn names_of(
         .into_iter()
         .collect())
 }
+
+/// What [`add_member_within_capacity`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Added {
+    Added,
+    /// A member already.
+    Already,
+    /// The room holds `capacity` members.
+    Full,
+}
+
+/// Adds a member unless the room is full, counting the stored members
+/// under the room's row lock: in a cluster, joins racing on several nodes
+/// cannot together go past the capacity. `NotFound` when the room is gone.
+pub fn add_member_within_capacity(
+    conn: &mut DbConn,
+    room_id: RoomId,
+    account_id: AccountId,
+) -> StoreResult<Added> {
+    macro_rules! body {
+        ($conn:expr, $c:ident => $capacity:expr) => {
+            $conn.transaction(|$c| {
+                let capacity: i32 = $capacity;
+                let already: i64 = room_members::table
+                    .filter(room_members::room_id.eq(room_id))
+                    .filter(room_members::account_id.eq(account_id))
+                    .count()
+                    .get_result($c)?;
+                if already > 0 {
+                    return Ok(Added::Already);
+                }
+                let members: i64 = room_members::table
+                    .filter(room_members::room_id.eq(room_id))
+                    .count()
+                    .get_result($c)?;
+                if members >= i64::from(capacity) {
+                    return Ok(Added::Full);
+                }
+                diesel::insert_into(room_members::table)
+                    .values((
+                        room_members::room_id.eq(room_id),
+                        room_members::account_id.eq(account_id),
+                        room_members::joined_at.eq(super::now()),
+                    ))
+                    .execute($c)?;
+                Ok::<_, diesel::result::Error>(Added::Added)
+            })
+        };
+    }
+    Ok(match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(conn) => body!(conn, c => rooms::table
+            .find(room_id)
+            .select(rooms::capacity)
+            .first(c)?)?,
+        #[cfg(feature = "mysql")]
+        DbConn::Mysql(conn) => body!(conn, c => rooms::table
+            .find(room_id)
+            .select(rooms::capacity)
+            .for_update()
+            .first(c)?)?,
+    })
+}

@@ -57,7 +57,8 @@ pub fn start(
     Ok(handle)
 }
 
-/// 200 when the database answers, 503 otherwise; the body says which part.
+/// 200 when the database answers (and, in a cluster, NATS), 503
+/// otherwise; the body says which part.
 async fn healthz(state: web::Data<HttpState>) -> HttpResponse {
     let ping = state.env.db.run(crate::store::ping);
     let database = match tokio::time::timeout(HEALTH_WAIT, ping).await {
@@ -65,13 +66,28 @@ async fn healthz(state: web::Data<HttpState>) -> HttpResponse {
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err(format!("no answer within {} s", HEALTH_WAIT.as_secs())),
     };
-    match database {
-        Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ok", "database": "ok"})),
-        Err(why) => {
-            tracing::warn!(%why, "health check: the database does not answer");
-            HttpResponse::ServiceUnavailable()
-                .json(serde_json::json!({"status": "unavailable", "database": why}))
-        }
+    let nats = state.env.cluster.as_ref().map(|c| match c.connected() {
+        true => Ok(()),
+        false => Err("not connected (reconnecting)".to_owned()),
+    });
+    let part = |r: &Result<(), String>| match r {
+        Ok(()) => serde_json::Value::from("ok"),
+        Err(why) => serde_json::Value::from(why.as_str()),
+    };
+    let healthy = database.is_ok() && nats.as_ref().is_none_or(|n| n.is_ok());
+    let mut body = serde_json::json!({
+        "status": if healthy { "ok" } else { "unavailable" },
+        "database": part(&database),
+    });
+    if let (Some(n), Some(c)) = (&nats, &state.env.cluster) {
+        body["nats"] = part(n);
+        body["node"] = c.node.clone().into();
+    }
+    if healthy {
+        HttpResponse::Ok().json(body)
+    } else {
+        tracing::warn!(%body, "health check: a part is down");
+        HttpResponse::ServiceUnavailable().json(body)
     }
 }
 

@@ -1,6 +1,7 @@
 #![allow(dead_code)]
 
 pub mod client;
+pub mod cluster;
 pub mod db;
 pub mod proxy;
 pub mod server;

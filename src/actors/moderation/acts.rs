@@ -10,6 +10,7 @@ use super::{record, Moderation, Sanction, GLOBAL};
 use crate::actors::registry::{CloseUser, IsOnline, KickFromRoom, KickUser, RoleChanged};
 use crate::actors::room::{Broadcast, Room};
 use crate::actors::UserRef;
+use crate::cluster::wire::Event;
 use crate::error::{ErrorCode, Failure};
 use crate::fields;
 use crate::model::{MessageId, Role, RoomId};
@@ -231,6 +232,7 @@ impl Moderation {
             let s = Sanction { until, reason: reason.clone(), room: room_name.clone() };
             let until_json = s.until_json();
             act.mutes.insert((target.id, room_id), s);
+            act.policy_changed();
             if let Some(u) = until {
                 act.arm_mute_timer(ctx, (target.id, room_id), u);
             }
@@ -270,6 +272,7 @@ impl Moderation {
         Box::pin(write.map(move |res, act, _| {
             res?;
             act.mutes.remove(&(target.id, room_id));
+            act.policy_changed();
             act.tell(
                 target.id,
                 events::event(
@@ -322,6 +325,7 @@ impl Moderation {
             };
             let until_json = s.until_json();
             act.bans.insert(target.id, s);
+            act.policy_changed();
             if let Some(u) = until {
                 act.arm_ban_timer(ctx, target.id, u);
             }
@@ -363,6 +367,7 @@ impl Moderation {
         Box::pin(write.map(move |res, act, _| {
             res?;
             act.bans.remove(&target.id);
+            act.policy_changed();
             Ok(Map::new())
         }))
     }
@@ -393,12 +398,19 @@ impl Moderation {
             records::record(c, &rec)?;
             Ok(true)
         });
-        Box::pin(write.map(move |res, _act, _| {
+        Box::pin(write.map(move |res, act, _| {
             if res? {
-                room.addr.do_send(Broadcast(events::event(
+                let ev = events::event(
                     "message_deleted",
                     fields!("room" => &room.name, "id" => id, "by" => &by.name),
-                )));
+                );
+                if let Some(c) = &act.cluster {
+                    c.publish(Event::RoomFrame {
+                        room: room.id,
+                        frame: String::from_utf8_lossy(&ev).into_owned(),
+                    });
+                }
+                room.addr.do_send(Broadcast(ev));
             }
             Ok(Map::new())
         }))
@@ -414,6 +426,7 @@ impl Moderation {
                 name: target.username,
                 role,
                 by: Some(by.name),
+                everywhere: true,
             });
             Ok(Map::new())
         }))
@@ -463,6 +476,7 @@ impl Moderation {
             } else {
                 act.filter.remove(&canon);
             }
+            act.policy_changed();
             Ok(fields!("word" => canon))
         }))
     }

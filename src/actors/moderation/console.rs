@@ -43,6 +43,8 @@ impl Moderation {
                             name: ch.name,
                             role: ch.role,
                             by: None,
+                            // every node's watcher sees the record
+                            everywhere: false,
                         });
                     }
                 }

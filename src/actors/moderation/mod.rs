@@ -27,6 +27,8 @@ use self::filter::Filter;
 use self::limits::{Buckets, LoginFailures};
 use super::registry::{Registry, SendToUser};
 use super::UserRef;
+use crate::cluster::wire::Event;
+use crate::cluster::Cluster;
 use crate::config::Config;
 use crate::error::{ErrorCode, Failure};
 use crate::fields;
@@ -81,6 +83,12 @@ pub struct Perform {
 #[derive(Message)]
 #[rtype(result = "Vec<String>")]
 pub struct ListFilter;
+
+/// Reload mutes, bans and the filter from the database: another node of
+/// the cluster changed them, or this node's link to the others was down.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Reload;
 
 // ---- State -----------------------------------------------------------------
 
@@ -156,6 +164,7 @@ pub struct Moderation {
     buckets: Buckets,
     logins: LoginFailures,
     console: console::ConsoleWatch,
+    cluster: Option<Arc<Cluster>>,
 }
 
 impl Moderation {
@@ -164,6 +173,7 @@ impl Moderation {
         db: Db,
         registry: Addr<Registry>,
         initial: Initial,
+        cluster: Option<Arc<Cluster>>,
     ) -> Moderation {
         let l = &config.limits;
         let mut m = Moderation {
@@ -180,6 +190,7 @@ impl Moderation {
             config,
             db,
             registry,
+            cluster,
         };
         for row in initial.mutes {
             let room = initial.room_names.get(&row.room_id).cloned();
@@ -217,8 +228,65 @@ impl Moderation {
             .or_else(|| room.and_then(|r| self.mutes.get(&(account, r)).filter(|s| s.active(now))))
     }
 
+    /// An event for every session of an account, on every node.
     fn tell(&self, account: AccountId, frame: bytes::Bytes) {
-        self.registry.do_send(SendToUser { account, frame });
+        self.registry.do_send(SendToUser {
+            account,
+            frame,
+            everywhere: true,
+        });
+    }
+
+    /// An event for the account's sessions on this node only: for what
+    /// every node's actor does by itself (a timed mute running out).
+    fn tell_here(&self, account: AccountId, frame: bytes::Bytes) {
+        self.registry.do_send(SendToUser {
+            account,
+            frame,
+            everywhere: false,
+        });
+    }
+
+    /// Mutes, bans or the filter changed (stored already): the other
+    /// nodes reload them.
+    fn policy_changed(&self) {
+        if let Some(c) = &self.cluster {
+            c.publish(Event::PolicyChanged);
+        }
+    }
+
+    /// Takes mutes, bans and the filter as stored (another node changed
+    /// them), arming timers for what is new.
+    fn apply_policy(&mut self, ctx: &mut Context<Self>, initial: Initial) {
+        let mut mutes = HashMap::new();
+        for row in initial.mutes {
+            let room = initial.room_names.get(&row.room_id).cloned();
+            let s = Sanction {
+                until: row.until,
+                reason: row.reason,
+                room,
+            };
+            let key = (row.account_id, row.room_id);
+            if let (Some(u), false) = (s.until, self.mutes.get(&key) == Some(&s)) {
+                self.arm_mute_timer(ctx, key, u);
+            }
+            mutes.insert(key, s);
+        }
+        let mut bans = HashMap::new();
+        for row in initial.bans {
+            let s = Sanction {
+                until: row.until,
+                reason: row.reason,
+                room: None,
+            };
+            if let (Some(u), false) = (s.until, self.bans.get(&row.account_id) == Some(&s)) {
+                self.arm_ban_timer(ctx, row.account_id, u);
+            }
+            bans.insert(row.account_id, s);
+        }
+        self.mutes = mutes;
+        self.bans = bans;
+        self.filter = Filter::new(initial.words);
     }
 
     /// Ends a mute at its `until` (timers are capped at a day and re-armed,
@@ -243,7 +311,7 @@ impl Moderation {
             }
             let room = s.room.clone();
             act.mutes.remove(&key);
-            act.tell(
+            act.tell_here(
                 key.0,
                 events::event("unmuted", fields!("by" => Value::Null, "room" => room)),
             );
@@ -350,6 +418,7 @@ impl Moderation {
                 tracing::error!(error = %e, account = target, "could not record a word-filter hit");
             }
             if let Some(until) = auto {
+                act.policy_changed();
                 tracing::info!(account = target, "muted automatically after word-filter hits");
                 act.tell(
                     target,
@@ -477,6 +546,18 @@ impl Handler<ListFilter> for Moderation {
     type Result = Vec<String>;
     fn handle(&mut self, _: ListFilter, _ctx: &mut Context<Self>) -> Vec<String> {
         self.filter.list()
+    }
+}
+
+impl Handler<Reload> for Moderation {
+    type Result = ();
+    fn handle(&mut self, _: Reload, ctx: &mut Context<Self>) {
+        let load = self.db.run(Initial::load);
+        // in order with other reloads and with this node's own acts
+        ctx.wait(load.into_actor(self).map(|res, act, ctx| match res {
+            Ok(initial) => act.apply_policy(ctx, initial),
+            Err(e) => tracing::warn!(error = %e, "cannot reload mutes, bans and the filter"),
+        }));
     }
 }
 

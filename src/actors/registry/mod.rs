@@ -13,17 +13,20 @@ use serde_json::{json, Value};
 use super::room::{self, AddMember, AttachSession, DetachSession, JoinInfo, RemoveMember, Room};
 use super::session::{BeginShutdown, Session};
 use super::{ConnInfo, Env, SessionHandle, UserRef};
+use crate::cluster::wire::Event;
 use crate::error::{ErrorCode, Failure};
 use crate::fields;
 use crate::model::{username_key, AccountId, RoomId, SessionId};
 use crate::protocol::events;
 use crate::store::{self, rooms};
 
+mod cluster;
 mod room_set;
 mod users;
 
 use room_set::RoomSet;
 
+pub use cluster::{BusState, FromCluster, WhoLocal};
 pub use users::*;
 
 // ---- The Registry's API ---------------------------------------------------
@@ -109,10 +112,10 @@ pub struct RoomStats {
     pub online: usize,
 }
 
-/// `who`: every account with a logged-in session; with connections for
-/// moderators.
+/// `who`: every account with a logged-in session (on any node); with
+/// connections for moderators.
 #[derive(Message)]
-#[rtype(result = "Vec<Value>")]
+#[rtype(result = "Result<Vec<Value>, Failure>")]
 pub struct Who {
     pub with_connections: bool,
 }
@@ -154,7 +157,10 @@ pub struct Registry {
     users: HashMap<AccountId, OnlineUser>,
     names: HashMap<String, AccountId>,
     rooms: HashMap<String, RoomEntry>,
+    room_ids: HashMap<RoomId, String>,
     initial_rooms: Vec<rooms::Room>,
+    /// In a cluster: the other nodes and their online accounts.
+    peers: cluster::Peers,
 }
 
 impl Registry {
@@ -168,12 +174,22 @@ impl Registry {
             users: HashMap::new(),
             names: HashMap::new(),
             rooms: HashMap::new(),
+            room_ids: HashMap::new(),
             initial_rooms,
+            peers: cluster::Peers::default(),
         }
     }
 
     fn start_room(&mut self, room: &rooms::Room) -> Addr<Room> {
         let addr = Room::new(self.env.clone(), room).start();
+        self.room_ids.insert(room.id, room.name.clone());
+        // members with sessions on other nodes (none at start-up)
+        for account in self.peers.accounts() {
+            addr.do_send(room::RemotePresence {
+                account,
+                online: true,
+            });
+        }
         self.rooms.insert(
             room.name.clone(),
             RoomEntry {
@@ -185,6 +201,45 @@ impl Registry {
             },
         );
         addr
+    }
+
+    fn room_by_id(&self, id: RoomId) -> Option<&RoomEntry> {
+        self.room_ids.get(&id).and_then(|n| self.rooms.get(n))
+    }
+
+    /// A membership ended (stored already): the room shows it.
+    fn member_left(&mut self, room: &str, account: AccountId, why: room::Departure) {
+        if let Some(e) = self.rooms.get(room) {
+            e.addr.do_send(RemoveMember {
+                account,
+                why,
+                requester: None,
+                stored: true,
+            });
+        }
+        if let Some(u) = self.users.get_mut(&account) {
+            u.rooms.remove(room);
+        }
+    }
+
+    /// A room exists (created here or on another node): its actor, and the
+    /// creator's sessions here in it.
+    fn room_created(&mut self, room: &rooms::Room, creator: &UserRef) {
+        // a join racing the creation may have started the room already
+        let addr = match self.rooms.get(&room.name) {
+            Some(e) => e.addr.clone(),
+            None => self.start_room(room),
+        };
+        let sessions = self.sessions_of(creator.id);
+        if let Some(u) = self.users.get_mut(&creator.id) {
+            u.rooms.insert(room.name.clone());
+        }
+        for handle in sessions {
+            addr.do_send(AttachSession {
+                account: creator.id,
+                handle,
+            });
+        }
     }
 
     fn sessions_of(&self, account: AccountId) -> Vec<SessionHandle> {
@@ -219,6 +274,7 @@ impl Registry {
             let key = username_key(&user.name);
             self.users.remove(&account);
             self.names.remove(&key);
+            self.publish(Event::Offline { account });
         }
     }
 }
@@ -230,6 +286,10 @@ impl Actor for Registry {
         ctx.set_mailbox_capacity(4096);
         for r in std::mem::take(&mut self.initial_rooms) {
             self.start_room(&r);
+        }
+        if self.env.cluster.is_some() {
+            self.publish(Event::Hello);
+            self.start_heartbeat(ctx);
         }
     }
 }
@@ -264,6 +324,11 @@ impl Handler<LoggedIn> for Registry {
         };
         conn.account = Some(msg.user.id);
         let handle = conn.handle.clone();
+        if !self.users.contains_key(&msg.user.id) {
+            self.publish(Event::Online {
+                account: msg.user.id,
+            });
+        }
         let user = self.users.entry(msg.user.id).or_insert_with(|| OnlineUser {
             name: msg.user.name.clone(),
             role: msg.user.role,
@@ -307,21 +372,13 @@ impl Handler<GetRoom> for Registry {
 impl Handler<RoomCreated> for Registry {
     type Result = ();
     fn handle(&mut self, msg: RoomCreated, _ctx: &mut Context<Self>) {
-        // a join racing the creation may have started the room already
-        let addr = match self.rooms.get(&msg.room.name) {
-            Some(e) => e.addr.clone(),
-            None => self.start_room(&msg.room),
-        };
-        let sessions = self.sessions_of(msg.creator.id);
-        if let Some(u) = self.users.get_mut(&msg.creator.id) {
-            u.rooms.insert(msg.room.name.clone());
-        }
-        for handle in sessions {
-            addr.do_send(AttachSession {
-                account: msg.creator.id,
-                handle,
-            });
-        }
+        self.publish(Event::RoomCreated {
+            id: msg.room.id,
+            name: msg.room.name.clone(),
+            capacity: msg.room.capacity,
+            creator: (&msg.creator).into(),
+        });
+        self.room_created(&msg.room, &msg.creator);
     }
 }
 
@@ -362,8 +419,11 @@ impl Registry {
         let req = AddMember {
             user: msg.user.clone(),
             sessions: self.sessions_of(msg.user.id),
-            requester: msg.session,
+            requester: Some(msg.session),
+            stored: false,
+            elsewhere: self.peers.online(msg.user.id),
         };
+        let room_id = entry.id;
         Box::pin(
             entry
                 .addr
@@ -371,6 +431,10 @@ impl Registry {
                 .into_actor(self)
                 .map(move |res, act, _ctx| {
                     let info = res.map_err(|_| Failure::new(ErrorCode::Internal))??;
+                    act.publish(Event::Joined {
+                        room: room_id,
+                        user: (&msg.user).into(),
+                    });
                     if let Some(u) = act.users.get_mut(&msg.user.id) {
                         u.rooms.insert(msg.room);
                     }
@@ -392,6 +456,7 @@ impl Handler<Leave> for Registry {
             requester: Some(msg.session),
             stored: false,
         };
+        let room_id = entry.id;
         Box::pin(
             entry
                 .addr
@@ -399,6 +464,11 @@ impl Handler<Leave> for Registry {
                 .into_actor(self)
                 .map(move |res, act, _ctx| {
                     res.map_err(|_| Failure::new(ErrorCode::Internal))??;
+                    act.publish(Event::Left {
+                        room: room_id,
+                        account: msg.user.id,
+                        why: crate::cluster::wire::Departure::Left,
+                    });
                     if let Some(u) = act.users.get_mut(&msg.user.id) {
                         u.rooms.remove(&msg.room);
                     }
@@ -434,15 +504,22 @@ impl Handler<RoomStats> for Registry {
 }
 
 impl Handler<Who> for Registry {
-    type Result = Vec<Value>;
+    type Result = ResponseActFuture<Self, Result<Vec<Value>, Failure>>;
     fn handle(&mut self, msg: Who, _ctx: &mut Context<Self>) -> Self::Result {
+        self.who_everywhere(msg.with_connections)
+    }
+}
+
+impl Registry {
+    /// `who` on a single server.
+    fn who_here(&self, with_connections: bool) -> Vec<Value> {
         let mut users: Vec<&OnlineUser> = self.users.values().collect();
         users.sort_by_key(|u| username_key(&u.name));
         users
             .into_iter()
             .map(|u| {
                 let mut v = json!({"name": u.name, "role": u.role.as_str(), "rooms": u.rooms});
-                if msg.with_connections {
+                if with_connections {
                     let conns: Vec<Value> = u
                         .sessions
                         .iter()

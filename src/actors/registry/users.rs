@@ -4,11 +4,12 @@
 
 use actix::prelude::*;
 
-use super::Registry;
+use super::{Registry, RoomSet};
 use crate::actors::chat_log::{log_then, Ack, Committed};
-use crate::actors::room::{self, RemoveMember};
+use crate::actors::room;
 use crate::actors::session::{Close, UserChanged};
 use crate::actors::UserRef;
+use crate::cluster::wire::Event;
 use crate::error::{ErrorCode, Failure};
 use crate::fields;
 use crate::model::{username_key, AccountId, SessionId};
@@ -42,6 +43,9 @@ pub struct Renamed {
 pub struct SendToUser {
     pub account: AccountId,
     pub frame: bytes::Bytes,
+    /// Also on the other nodes of a cluster; `false` for what every node
+    /// does by itself (a mute's timer running out).
+    pub everywhere: bool,
 }
 
 /// Send `event` to every session of an account and close them (ban).
@@ -82,6 +86,9 @@ pub struct RoleChanged {
     pub role: crate::model::Role,
     /// `None`: the console (`modchat-admin user set-role`).
     pub by: Option<String>,
+    /// Also on the other nodes of a cluster (`false`: each node finds the
+    /// console's record itself).
+    pub everywhere: bool,
 }
 
 /// Has the account with this name (any letter case) a logged-in session?
@@ -114,7 +121,7 @@ struct AnnouncementCommitted {
 
 #[derive(Message)]
 #[rtype(result = "()")]
-struct WhisperCommitted {
+pub(super) struct WhisperCommitted {
     from: UserRef,
     session: SessionId,
     to: AccountId,
@@ -125,19 +132,47 @@ struct WhisperCommitted {
 }
 
 impl Handler<Whisper> for Registry {
-    type Result = ResponseFuture<Result<Committed, Failure>>;
+    type Result = ResponseActFuture<Self, Result<Committed, Failure>>;
     fn handle(&mut self, msg: Whisper, ctx: &mut Context<Self>) -> Self::Result {
-        let Some(&to) = self.names.get(&username_key(&msg.to)) else {
-            return Box::pin(async { Err(Failure::new(ErrorCode::UserOffline)) });
-        };
-        if to == msg.from.id {
-            return Box::pin(async { Err(Failure::new(ErrorCode::CannotWhisperSelf)) });
+        if let Some(&to) = self.names.get(&username_key(&msg.to)) {
+            let name = self.users.get(&to).map(|u| u.name.clone());
+            return self.whisper_to(msg, to, name, ctx.address().recipient());
         }
-        let to_name = self
-            .users
-            .get(&to)
-            .map(|u| u.name.clone())
-            .unwrap_or(msg.to);
+        if self.env.cluster.is_none() {
+            return Box::pin(fut::ready(Err(Failure::new(ErrorCode::UserOffline))));
+        }
+        // not here: perhaps on another node
+        let name = msg.to.clone();
+        let lookup = self
+            .env
+            .db
+            .run(move |c| store::accounts::find_by_name(c, &name));
+        Box::pin(
+            lookup
+                .into_actor(self)
+                .then(move |found, act, ctx| match found {
+                    Ok(Some(a)) if act.peers.online(a.id) => {
+                        act.whisper_to(msg, a.id, Some(a.username), ctx.address().recipient())
+                    }
+                    Ok(_) => Box::pin(fut::ready(Err(Failure::new(ErrorCode::UserOffline)))),
+                    Err(e) => Box::pin(fut::ready(Err(Failure::from(e)))),
+                }),
+        )
+    }
+}
+
+impl Registry {
+    fn whisper_to(
+        &mut self,
+        msg: Whisper,
+        to: AccountId,
+        to_name: Option<String>,
+        me: Recipient<WhisperCommitted>,
+    ) -> ResponseActFuture<Self, Result<Committed, Failure>> {
+        if to == msg.from.id {
+            return Box::pin(fut::ready(Err(Failure::new(ErrorCode::CannotWhisperSelf))));
+        }
+        let to_name = to_name.unwrap_or(msg.to);
         let (from, session, text) = (msg.from.clone(), msg.session, msg.text.clone());
         let row = NewChatLog {
             kind: Kind::Whisper.as_str(),
@@ -148,8 +183,7 @@ impl Handler<Whisper> for Registry {
             text: msg.text,
             at: store::now(),
         };
-        let me = ctx.address().recipient();
-        Box::pin(log_then(
+        Box::pin(fut::wrap_future(log_then(
             &self.env.chat_log,
             row,
             me,
@@ -162,7 +196,7 @@ impl Handler<Whisper> for Registry {
                 result,
                 reply,
             },
-        ))
+        )))
     }
 }
 
@@ -174,6 +208,11 @@ impl Handler<WhisperCommitted> for Registry {
                 "whisper",
                 fields!("id" => c.id, "from" => &msg.from.name, "to" => &msg.to_name, "text" => &msg.text, "at" => store::fmt_time(&c.at)),
             );
+            self.publish(Event::Whisper {
+                to: msg.to,
+                from: msg.from.id,
+                frame: frame_text(&ev),
+            });
             let mut targets = self.sessions_of(msg.to);
             targets.extend(
                 self.sessions_of(msg.from.id)
@@ -191,40 +230,64 @@ impl Handler<WhisperCommitted> for Registry {
 impl Handler<Renamed> for Registry {
     type Result = ();
     fn handle(&mut self, msg: Renamed, _ctx: &mut Context<Self>) {
-        let Some(user) = self.users.get_mut(&msg.account) else {
+        let Some(user) = self.users.get(&msg.account) else {
             return;
         };
-        let old = std::mem::replace(&mut user.name, msg.new.clone());
-        let my_rooms = user.rooms.clone();
-        self.names.remove(&username_key(&old));
-        self.names.insert(username_key(&msg.new), msg.account);
-        for r in &my_rooms {
+        let (old, rooms) = (user.name.clone(), user.rooms.clone());
+        self.publish(Event::Renamed {
+            account: msg.account,
+            old: old.clone(),
+            new: msg.new.clone(),
+            rooms: rooms.iter().cloned().collect(),
+        });
+        self.renamed_here(msg.account, Some(msg.session), old, msg.new, &rooms);
+    }
+}
+
+impl Registry {
+    /// A rename, shown to this node's sessions: the account's own (but
+    /// the one that asked, `session`) and those of its co-members in
+    /// `rooms`.
+    pub(super) fn renamed_here(
+        &mut self,
+        account: AccountId,
+        session: Option<SessionId>,
+        old: String,
+        new: String,
+        rooms: &RoomSet,
+    ) {
+        if let Some(user) = self.users.get_mut(&account) {
+            user.name = new.clone();
+            self.names.remove(&username_key(&old));
+            self.names.insert(username_key(&new), account);
+        }
+        for r in rooms {
             if let Some(e) = self.rooms.get(r) {
                 e.addr.do_send(room::UpdateMember {
-                    account: msg.account,
-                    name: Some(msg.new.clone()),
+                    account,
+                    name: Some(new.clone()),
                     role: None,
                 });
             }
         }
-        for s in self.sessions_of(msg.account) {
-            if s.id != msg.session {
+        for s in self.sessions_of(account) {
+            if Some(s.id) != session {
                 s.addr.do_send(UserChanged {
-                    name: Some(msg.new.clone()),
+                    name: Some(new.clone()),
                     role: None,
                 });
             }
         }
-        let ev = events::event("renamed", fields!("old" => old, "new" => &msg.new));
+        let ev = events::event("renamed", fields!("old" => old, "new" => &new));
         let mut told: Vec<AccountId> = Vec::new();
         for (id, u) in &self.users {
-            if *id == msg.account || !u.rooms.is_disjoint(&my_rooms) {
+            if *id == account || !u.rooms.is_disjoint(rooms) {
                 told.push(*id);
             }
         }
         for id in told {
             for s in self.sessions_of(id) {
-                if s.id != msg.session {
+                if Some(s.id) != session {
                     s.out.push(ev.clone());
                 }
             }
@@ -235,6 +298,12 @@ impl Handler<Renamed> for Registry {
 impl Handler<SendToUser> for Registry {
     type Result = ();
     fn handle(&mut self, msg: SendToUser, _ctx: &mut Context<Self>) {
+        if msg.everywhere {
+            self.publish(Event::ToUser {
+                account: msg.account,
+                frame: frame_text(&msg.frame),
+            });
+        }
         for s in self.sessions_of(msg.account) {
             s.out.push(msg.frame.clone());
         }
@@ -244,6 +313,11 @@ impl Handler<SendToUser> for Registry {
 impl Handler<CloseUser> for Registry {
     type Result = ();
     fn handle(&mut self, msg: CloseUser, _ctx: &mut Context<Self>) {
+        self.publish(Event::CloseUser {
+            account: msg.account,
+            frame: frame_text(&msg.event),
+            reason: msg.reason.to_owned(),
+        });
         for s in self.sessions_of(msg.account) {
             s.addr
                 .do_send(Close::with_event(msg.event.clone(), msg.reason));
@@ -254,19 +328,40 @@ impl Handler<CloseUser> for Registry {
 impl Handler<KickUser> for Registry {
     type Result = ();
     fn handle(&mut self, msg: KickUser, _ctx: &mut Context<Self>) {
-        if let Some(u) = self.users.get(&msg.account) {
-            for r in &u.rooms {
-                if let Some(e) = self.rooms.get(r) {
-                    e.addr.do_send(room::MemberKicked {
-                        account: msg.account,
-                        by: msg.by.clone(),
-                    });
+        self.publish(Event::KickUser {
+            account: msg.account,
+            by: msg.by.clone(),
+            frame: frame_text(&msg.event),
+        });
+        self.kick_here(msg.account, msg.by, msg.event);
+    }
+}
+
+impl Registry {
+    /// A global kick on this node: its rooms show the account leaving, its
+    /// sessions here close.
+    pub(super) fn kick_here(&mut self, account: AccountId, by: String, event: bytes::Bytes) {
+        // in a cluster the account may have no session here but be a
+        // member of rooms here: every room is told (rooms without it
+        // ignore it)
+        let kicked = room::MemberKicked { account, by };
+        match (&self.env.cluster, self.users.get(&account)) {
+            (None, Some(u)) => {
+                for r in &u.rooms {
+                    if let Some(e) = self.rooms.get(r) {
+                        e.addr.do_send(kicked.clone());
+                    }
+                }
+            }
+            (None, None) => {}
+            (Some(_), _) => {
+                for e in self.rooms.values() {
+                    e.addr.do_send(kicked.clone());
                 }
             }
         }
-        for s in self.sessions_of(msg.account) {
-            s.addr
-                .do_send(Close::with_event(msg.event.clone(), "kicked"));
+        for s in self.sessions_of(account) {
+            s.addr.do_send(Close::with_event(event.clone(), "kicked"));
         }
     }
 }
@@ -274,54 +369,80 @@ impl Handler<KickUser> for Registry {
 impl Handler<KickFromRoom> for Registry {
     type Result = ();
     fn handle(&mut self, msg: KickFromRoom, _ctx: &mut Context<Self>) {
-        if let Some(e) = self.rooms.get(&msg.room) {
-            e.addr.do_send(RemoveMember {
+        if let Some(id) = self.rooms.get(&msg.room).map(|e| e.id) {
+            self.publish(Event::Left {
+                room: id,
                 account: msg.account,
-                why: room::Departure::Kicked { by: msg.by },
-                requester: None,
-                stored: true,
+                why: crate::cluster::wire::Departure::Kicked { by: msg.by.clone() },
             });
         }
-        if let Some(u) = self.users.get_mut(&msg.account) {
-            u.rooms.remove(&msg.room);
-        }
+        self.member_left(
+            &msg.room,
+            msg.account,
+            room::Departure::Kicked { by: msg.by },
+        );
     }
 }
 
 impl Handler<RoleChanged> for Registry {
     type Result = ();
     fn handle(&mut self, msg: RoleChanged, _ctx: &mut Context<Self>) {
-        if let Some(u) = self.users.get_mut(&msg.account) {
-            u.role = msg.role;
+        if msg.everywhere {
+            self.publish(Event::RoleChanged {
+                account: msg.account,
+                name: msg.name.clone(),
+                role: msg.role,
+                by: msg.by.clone(),
+            });
+        }
+        self.role_changed_here(msg.account, msg.name, msg.role, msg.by);
+    }
+}
+
+impl Registry {
+    pub(super) fn role_changed_here(
+        &mut self,
+        account: AccountId,
+        name: String,
+        role: crate::model::Role,
+        by: Option<String>,
+    ) {
+        if let Some(u) = self.users.get_mut(&account) {
+            u.role = role;
         }
         // every room, not only an online user's (an offline member's rooms
         // are not known here): rooms without the account ignore it, and
         // role changes are rare
         for e in self.rooms.values() {
             e.addr.do_send(room::UpdateMember {
-                account: msg.account,
+                account,
                 name: None,
-                role: Some(msg.role),
+                role: Some(role),
             });
         }
         let ev = events::event(
             "role_changed",
-            fields!("user" => &msg.name, "role" => msg.role.as_str(), "by" => &msg.by),
+            fields!("user" => &name, "role" => role.as_str(), "by" => &by),
         );
-        for s in self.sessions_of(msg.account) {
+        for s in self.sessions_of(account) {
             s.addr.do_send(UserChanged {
                 name: None,
-                role: Some(msg.role),
+                role: Some(role),
             });
             s.out.push(ev.clone());
         }
     }
 }
 
+/// A frame as other nodes receive it (frames are JSON text).
+fn frame_text(frame: &bytes::Bytes) -> String {
+    String::from_utf8_lossy(frame).into_owned()
+}
+
 impl Handler<IsOnline> for Registry {
     type Result = bool;
     fn handle(&mut self, msg: IsOnline, _ctx: &mut Context<Self>) -> bool {
-        self.users.contains_key(&msg.0)
+        self.online_anywhere(msg.0)
     }
 }
 
@@ -361,6 +482,9 @@ impl Handler<AnnouncementCommitted> for Registry {
                 "announcement",
                 fields!("id" => c.id, "from" => &msg.from, "text" => &msg.text, "at" => store::fmt_time(&c.at)),
             );
+            self.publish(Event::Announcement {
+                frame: frame_text(&ev),
+            });
             for c in self.conns.values().filter(|c| c.account.is_some()) {
                 c.handle.out.push(ev.clone());
             }
@@ -370,8 +494,21 @@ impl Handler<AnnouncementCommitted> for Registry {
 }
 
 impl Handler<OnlineByName> for Registry {
-    type Result = bool;
-    fn handle(&mut self, msg: OnlineByName, _ctx: &mut Context<Self>) -> bool {
-        self.names.contains_key(&username_key(&msg.0))
+    type Result = ResponseActFuture<Self, bool>;
+    fn handle(&mut self, msg: OnlineByName, _ctx: &mut Context<Self>) -> Self::Result {
+        if self.names.contains_key(&username_key(&msg.0)) || self.env.cluster.is_none() {
+            let here = self.names.contains_key(&username_key(&msg.0));
+            return Box::pin(fut::ready(here));
+        }
+        let name = msg.0;
+        let lookup = self
+            .env
+            .db
+            .run(move |c| store::accounts::find_by_name(c, &name));
+        Box::pin(
+            lookup
+                .into_actor(self)
+                .map(|found, act, _ctx| matches!(found, Ok(Some(a)) if act.peers.online(a.id))),
+        )
     }
 }

@@ -8,7 +8,7 @@ use crate::actors::chat_log::Committed;
 use crate::actors::session::Release;
 use crate::actors::{SessionHandle, UserRef};
 use crate::error::Failure;
-use crate::model::{AccountId, Role, SessionId};
+use crate::model::{AccountId, MessageId, Role, SessionId};
 
 // ---- The Room's API -------------------------------------------------------
 
@@ -36,7 +36,11 @@ pub struct AddMember {
     pub user: UserRef,
     pub sessions: Vec<SessionHandle>,
     /// The session that asked; it gets the reply instead of `joined`.
-    pub requester: SessionId,
+    pub requester: Option<SessionId>,
+    /// Stored already, by another node of the cluster: only show it.
+    pub stored: bool,
+    /// The account has sessions on other nodes.
+    pub elsewhere: bool,
 }
 
 /// Why a membership ends.
@@ -63,7 +67,7 @@ pub struct RemoveMember {
 /// A global kick: the room shows the member leaving (`left`, reason
 /// `kicked`) and forgets its sessions, which are about to close; the
 /// membership itself stays.
-#[derive(Message)]
+#[derive(Message, Clone)]
 #[rtype(result = "()")]
 pub struct MemberKicked {
     pub account: AccountId,
@@ -82,6 +86,32 @@ pub struct PostMessage {
     /// `say` may start (it will get a later id).
     pub queued: Option<Release>,
 }
+
+/// Another node's committed message of this room (cluster).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Sequenced {
+    pub id: MessageId,
+    pub prev: MessageId,
+    pub from: String,
+    pub text: String,
+    pub at: chrono::NaiveDateTime,
+}
+
+/// Whether an account has sessions on other nodes changed (cluster).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RemotePresence {
+    pub account: AccountId,
+    pub online: bool,
+}
+
+/// Deliver what the chat log has after the last message delivered here:
+/// the link to the other nodes was down, messages may have been missed.
+/// Also reloads the members, whose changes may have been missed too.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct CatchUp;
 
 /// The members with their role and whether they are online.
 #[derive(Message)]

@@ -15,16 +15,20 @@ use bytes::Bytes;
 use super::chat_log::{log_then, Ack, Committed};
 use super::registry::RoomStats;
 use super::{Env, SessionHandle};
+use crate::cluster::wire::Event;
 use crate::error::{ErrorCode, Failure};
 use crate::fields;
+use crate::model::MessageId;
 use crate::model::{AccountId, Role, RoomId, SessionId};
 use crate::protocol::events;
-use crate::store::chat_log::{Kind, NewChatLog};
+use crate::store::chat_log::{self, Kind, NewChatLog};
 use crate::store::{self, rooms};
 
 mod messages;
+mod sequence;
 
 pub use messages::*;
+use sequence::{Entry, Ready, Sequence};
 
 /// The writer committed a message of this room.
 #[derive(Message)]
@@ -43,7 +47,28 @@ struct Member {
     name: String,
     role: Role,
     sessions: Vec<SessionHandle>,
+    /// Has sessions on other nodes of the cluster.
+    elsewhere: bool,
 }
+
+impl Member {
+    fn new(name: String, role: Role) -> Member {
+        Member {
+            name,
+            role,
+            sessions: Vec::new(),
+            elsewhere: false,
+        }
+    }
+
+    fn online(&self) -> bool {
+        self.elsewhere || !self.sessions.is_empty()
+    }
+}
+
+/// How long a message waits for a predecessor that has not come before
+/// the room reads the gap from the chat log.
+const GAP_WAIT: std::time::Duration = std::time::Duration::from_millis(300);
 
 pub struct Room {
     env: Arc<Env>,
@@ -54,6 +79,10 @@ pub struct Room {
     /// Joins whose database write is under way: they hold a seat.
     joining: HashSet<AccountId>,
     loaded: bool,
+    /// In a cluster: messages in id order, whichever node committed them.
+    seq: Option<Sequence>,
+    /// A read of the chat log for a gap is armed or running.
+    filling: bool,
 }
 
 impl Room {
@@ -66,6 +95,8 @@ impl Room {
             members: HashMap::new(),
             joining: HashSet::new(),
             loaded: false,
+            seq: None,
+            filling: false,
         }
     }
 
@@ -73,15 +104,24 @@ impl Room {
     /// database failure it tries again a second later.
     fn load(&mut self, ctx: &mut Context<Self>) {
         let id = self.id;
-        let fut = self.env.db.run(move |c| rooms::members_of(c, id));
+        let sequenced = self.env.cluster.is_some();
+        let fut = self.env.db.run(move |c| {
+            let members = rooms::members_of(c, id)?;
+            let newest = match sequenced {
+                true => Some(chat_log::room_newest(c, id)?),
+                false => None,
+            };
+            Ok::<_, store::StoreError>((members, newest))
+        });
         ctx.wait(fut.into_actor(self).map(|res, act, ctx| match res {
-            Ok(list) => {
+            Ok((list, newest)) => {
                 for m in list {
-                    act.members.entry(m.account_id).or_insert(Member {
-                        name: m.username,
-                        role: m.role,
-                        sessions: Vec::new(),
-                    });
+                    act.members
+                        .entry(m.account_id)
+                        .or_insert_with(|| Member::new(m.username, m.role));
+                }
+                if act.seq.is_none() {
+                    act.seq = newest.map(Sequence::new);
                 }
                 act.loaded = true;
                 act.report(ctx);
@@ -94,10 +134,7 @@ impl Room {
     }
 
     fn online_count(&self) -> usize {
-        self.members
-            .values()
-            .filter(|m| !m.sessions.is_empty())
-            .count()
+        self.members.values().filter(|m| m.online()).count()
     }
 
     /// Tells the registry the counts `rooms` shows.
@@ -138,7 +175,7 @@ impl Room {
             .map(|m| MemberView {
                 name: m.name.clone(),
                 role: m.role,
-                online: !m.sessions.is_empty(),
+                online: m.online(),
             })
             .collect();
         v.sort_by_key(|m| m.name.to_ascii_lowercase());
@@ -168,17 +205,10 @@ impl Handler<AttachSession> for Room {
         if m.sessions.iter().any(|s| s.id == msg.handle.id) {
             return;
         }
-        let first = m.sessions.is_empty();
+        let was = m.online();
         m.sessions.push(msg.handle);
-        if first {
-            let user = m.name.clone();
-            let online = self.online_count();
-            let ev = events::event(
-                "online",
-                fields!("room" => &*self.name, "user" => user, "online" => online),
-            );
-            self.fan_out_others(&ev, msg.account);
-            self.report(ctx);
+        if !was {
+            self.presence_changed(msg.account, true, ctx);
         }
     }
 }
@@ -189,18 +219,42 @@ impl Handler<DetachSession> for Room {
         let Some(m) = self.members.get_mut(&msg.account) else {
             return;
         };
-        let before = m.sessions.len();
+        let was = m.online();
         m.sessions.retain(|s| s.id != msg.session);
-        if before > 0 && m.sessions.is_empty() {
-            let user = m.name.clone();
-            let online = self.online_count();
-            let ev = events::event(
-                "offline",
-                fields!("room" => &*self.name, "user" => user, "online" => online),
-            );
-            self.fan_out_others(&ev, msg.account);
-            self.report(ctx);
+        if was && !m.online() {
+            self.presence_changed(msg.account, false, ctx);
         }
+    }
+}
+
+impl Handler<RemotePresence> for Room {
+    type Result = ();
+    fn handle(&mut self, msg: RemotePresence, ctx: &mut Context<Self>) {
+        let Some(m) = self.members.get_mut(&msg.account) else {
+            return;
+        };
+        let was = m.online();
+        m.elsewhere = msg.online;
+        if was != m.online() {
+            self.presence_changed(msg.account, msg.online, ctx);
+        }
+    }
+}
+
+impl Room {
+    /// `online` / `offline` to the others: the member's first session (on
+    /// any node) came, or its last went.
+    fn presence_changed(&self, account: AccountId, online: bool, ctx: &mut Context<Self>) {
+        let Some(m) = self.members.get(&account) else {
+            return;
+        };
+        let count = self.online_count();
+        let ev = events::event(
+            if online { "online" } else { "offline" },
+            fields!("room" => &*self.name, "user" => &m.name, "online" => count),
+        );
+        self.fan_out_others(&ev, account);
+        self.report(ctx);
     }
 }
 
@@ -218,38 +272,58 @@ impl Handler<AddMember> for Room {
         if self.members.contains_key(&msg.user.id) || self.joining.contains(&msg.user.id) {
             return Box::pin(fut::ready(Ok(info(self))));
         }
-        if self.members.len() + self.joining.len() >= self.capacity.max(0) as usize {
-            return Box::pin(fut::ready(Err(Failure::msg(
-                ErrorCode::RoomFull,
-                format!("room {} is full (capacity {})", self.name, self.capacity),
-            ))));
+        if !msg.stored && self.members.len() + self.joining.len() >= self.capacity.max(0) as usize {
+            return Box::pin(fut::ready(Err(self.full())));
         }
         self.joining.insert(msg.user.id);
         let (room_id, account) = (self.id, msg.user.id);
-        let write = self
-            .env
-            .db
-            .run(move |c| rooms::add_member(c, room_id, account));
+        let db = self.env.db.clone();
+        let (stored, clustered) = (msg.stored, self.env.cluster.is_some());
+        let write = async move {
+            if stored {
+                return Ok(rooms::Added::Added);
+            }
+            if clustered {
+                // other nodes add members too: count them in the database
+                return db
+                    .run(move |c| rooms::add_member_within_capacity(c, room_id, account))
+                    .await;
+            }
+            db.run(move |c| rooms::add_member(c, room_id, account))
+                .await
+                .map(|_| rooms::Added::Added)
+        };
         Box::pin(write.into_actor(self).map(move |res, act, ctx| {
             act.joining.remove(&msg.user.id);
-            res.map_err(Failure::from)?;
-            act.members.insert(
-                msg.user.id,
-                Member {
-                    name: msg.user.name.clone(),
-                    role: msg.user.role,
-                    sessions: msg.sessions,
-                },
-            );
+            match res.map_err(Failure::from)? {
+                rooms::Added::Full => return Err(act.full()),
+                rooms::Added::Added | rooms::Added::Already => {}
+            }
+            if act.members.contains_key(&msg.user.id) {
+                return Ok(info(act)); // shown already (another node's event came first)
+            }
+            let mut m = Member::new(msg.user.name.clone(), msg.user.role);
+            m.sessions = msg.sessions;
+            m.elsewhere = msg.elsewhere;
+            act.members.insert(msg.user.id, m);
             let members = act.members.len();
             let ev = events::event(
                 "joined",
                 fields!("room" => &*act.name, "user" => &msg.user.name, "members" => members),
             );
-            act.fan_out(&ev, Some(msg.requester));
+            act.fan_out(&ev, msg.requester);
             act.report(ctx);
             Ok(info(act))
         }))
+    }
+}
+
+impl Room {
+    fn full(&self) -> Failure {
+        Failure::msg(
+            ErrorCode::RoomFull,
+            format!("room {} is full (capacity {})", self.name, self.capacity),
+        )
     }
 }
 
@@ -310,6 +384,7 @@ impl Handler<MemberKicked> for Room {
             return;
         };
         m.sessions.clear();
+        m.elsewhere = false;
         let user = m.name.clone();
         let members = self.members.len();
         let ev = events::event(
@@ -360,13 +435,156 @@ impl Handler<PostMessage> for Room {
 
 impl Handler<MessageCommitted> for Room {
     type Result = ();
-    fn handle(&mut self, msg: MessageCommitted, _ctx: &mut Context<Self>) {
-        if let Ok(c) = &msg.result {
-            let at = store::fmt_time(&c.at);
-            let ev = events::message(&self.name, c.id, &msg.from, &msg.text, &at);
-            self.fan_out(&ev, Some(msg.session));
+    fn handle(&mut self, msg: MessageCommitted, ctx: &mut Context<Self>) {
+        let c = match msg.result {
+            Ok(c) => c,
+            Err(f) => {
+                let _ = msg.reply.send(Err(f));
+                return;
+            }
+        };
+        match (&self.env.cluster, self.seq.is_some()) {
+            (Some(cluster), true) => {
+                cluster.publish(Event::Message {
+                    room: self.id,
+                    id: c.id,
+                    prev: c.prev,
+                    from: msg.from.clone(),
+                    text: msg.text.clone(),
+                    at: c.at,
+                });
+                let entry = Entry {
+                    prev: c.prev,
+                    from: msg.from,
+                    text: msg.text,
+                    at: c.at,
+                    deleted: false,
+                    local: Some((msg.session, msg.reply, c)),
+                };
+                self.sequence(c.id, entry, ctx);
+            }
+            _ => {
+                let at = store::fmt_time(&c.at);
+                let ev = events::message(&self.name, c.id, &msg.from, &msg.text, &at);
+                self.fan_out(&ev, Some(msg.session));
+                let _ = msg.reply.send(Ok(c));
+            }
         }
-        let _ = msg.reply.send(msg.result);
+    }
+}
+
+impl Handler<Sequenced> for Room {
+    type Result = ();
+    fn handle(&mut self, msg: Sequenced, ctx: &mut Context<Self>) {
+        let entry = Entry {
+            prev: msg.prev,
+            from: msg.from,
+            text: msg.text,
+            at: msg.at,
+            deleted: false,
+            local: None,
+        };
+        self.sequence(msg.id, entry, ctx);
+    }
+}
+
+impl Handler<CatchUp> for Room {
+    type Result = ();
+    fn handle(&mut self, _: CatchUp, ctx: &mut Context<Self>) {
+        self.fill(ctx);
+        // memberships that changed while the link was down
+        let id = self.id;
+        let fut = self.env.db.run(move |c| rooms::members_of(c, id));
+        ctx.spawn(fut.into_actor(self).map(|res, act, ctx| {
+            let Ok(list) = res else { return };
+            let stored: HashSet<AccountId> = list.iter().map(|m| m.account_id).collect();
+            act.members.retain(|id, _| stored.contains(id));
+            for m in list {
+                act.members
+                    .entry(m.account_id)
+                    .or_insert_with(|| Member::new(m.username, m.role));
+            }
+            act.report(ctx);
+        }));
+    }
+}
+
+impl Room {
+    /// Delivers what is ready of a sequenced room, and reads a gap from the
+    /// chat log when one stays open.
+    fn sequence(&mut self, id: MessageId, entry: Entry, ctx: &mut Context<Self>) {
+        let Some(seq) = &mut self.seq else { return };
+        let ready = seq.offer(id, entry);
+        let blocked = seq.blocked();
+        for r in ready {
+            match r {
+                Ready::Deliver(id, e) => {
+                    if !e.deleted {
+                        let at = store::fmt_time(&e.at);
+                        let ev = events::message(&self.name, id, &e.from, &e.text, &at);
+                        self.fan_out(&ev, e.local.as_ref().map(|l| l.0));
+                    }
+                    if let Some((_, reply, c)) = e.local {
+                        let _ = reply.send(Ok(c));
+                    }
+                }
+                Ready::Duplicate(e) => {
+                    if let Some((_, reply, c)) = e.local {
+                        let _ = reply.send(Ok(c));
+                    }
+                }
+            }
+        }
+        if blocked && !self.filling {
+            self.filling = true;
+            ctx.run_later(GAP_WAIT, |act, ctx| {
+                act.filling = false;
+                if act.seq.as_ref().is_some_and(|s| s.blocked()) {
+                    tracing::info!(room = %act.name, "a gap in the room's messages; reading it from the chat log");
+                    act.fill(ctx);
+                }
+            });
+        }
+    }
+
+    /// Reads the room's messages after the last delivered one from the chat
+    /// log and delivers them (each row's predecessor is the row before it).
+    fn fill(&mut self, ctx: &mut Context<Self>) {
+        let Some(seq) = &self.seq else { return };
+        let (room, after) = (self.id, seq.last());
+        let fut = self
+            .env
+            .db
+            .run(move |c| chat_log::room_after(c, room, after, 1000));
+        self.filling = true;
+        ctx.spawn(fut.into_actor(self).map(move |res, act, ctx| {
+            act.filling = false;
+            let rows = match res {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::warn!(room = %act.name, error = %e, "cannot read the room's missed messages");
+                    Vec::new()
+                }
+            };
+            let full = rows.len() == 1000;
+            let mut prev = after;
+            for row in rows {
+                let id = row.id;
+                let entry = Entry {
+                    prev,
+                    from: row.sender_name,
+                    text: row.text,
+                    at: row.at,
+                    deleted: row.deleted_at.is_some(),
+                    local: None,
+                };
+                prev = id;
+                act.sequence(id, entry, ctx);
+            }
+            if full {
+                act.fill(ctx);
+            }
+        }));
     }
 }
 

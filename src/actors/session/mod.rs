@@ -292,7 +292,14 @@ impl Session {
         req: Request,
         slot: Slot,
     ) -> ResponseActFuture<Self, ()> {
-        if let Err(f) = cmd.access.check(self.user.as_ref()) {
+        let allowed = cmd
+            .access
+            .check(self.user.as_ref())
+            .and_then(|()| match &self.env.cluster {
+                Some(c) if crate::commands::reaches_other_nodes(cmd.name) => c.check(),
+                _ => Ok(()),
+            });
+        if let Err(f) = allowed {
             self.env.metrics.error(f.code);
             self.answer(slot, protocol::error_reply(Some(cmd.name), &req.re, &f));
             return Box::pin(fut::ready(()));

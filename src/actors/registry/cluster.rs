@@ -1,0 +1,455 @@
+//! The registry's side of a cluster: what other nodes say arrives here
+//! (`FromCluster`) and is applied to this node's rooms and sessions, the
+//! same way the local request would have been; which accounts have
+//! sessions on which other nodes (`Peers`); heartbeats; `who` across
+//! nodes. Everything here is inert on a single server.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use serde_json::{json, Value};
+
+use super::{OnlineUser, Registry};
+use crate::actors::moderation::Reload;
+use crate::actors::room::{self, AddMember, Broadcast, CatchUp, RemotePresence, Sequenced};
+use crate::actors::session::Close;
+use crate::cluster::wire::{self, Envelope, Event, WhoConn, WhoUser};
+use crate::error::Failure;
+use crate::model::{username_key, AccountId};
+use crate::store;
+
+/// A node not heard from for this long is gone, with its sessions.
+const NODE_TIMEOUT: Duration = Duration::from_secs(3);
+const HEARTBEAT: Duration = Duration::from_secs(1);
+
+/// Something another node said.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct FromCluster(pub Envelope);
+
+/// The NATS link went down or came back.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct BusState {
+    pub up: bool,
+}
+
+/// This node's logged-in accounts, for another node's `who`.
+#[derive(Message)]
+#[rtype(result = "Vec<WhoUser>")]
+pub struct WhoLocal;
+
+struct Peer {
+    inc: u64,
+    seen: Instant,
+    online: HashSet<AccountId>,
+}
+
+/// Which accounts have sessions on which other nodes.
+#[derive(Default)]
+pub(super) struct Peers {
+    nodes: HashMap<String, Peer>,
+    /// Per account, on how many other nodes it has sessions.
+    count: HashMap<AccountId, u32>,
+}
+
+impl Peers {
+    pub(super) fn online(&self, account: AccountId) -> bool {
+        self.count.contains_key(&account)
+    }
+
+    pub(super) fn nodes(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub(super) fn accounts(&self) -> impl Iterator<Item = AccountId> + '_ {
+        self.count.keys().copied()
+    }
+
+    /// Notes that `node` (incarnation `inc`) is alive. A new incarnation
+    /// starts with no sessions: what the old one had is returned as gone.
+    fn seen(&mut self, node: &str, inc: u64) -> Vec<(AccountId, bool)> {
+        let mut changes = Vec::new();
+        if self.nodes.get(node).is_some_and(|p| p.inc != inc) {
+            changes = self.drop_node(node);
+        }
+        let p = self.nodes.entry(node.to_owned()).or_insert_with(|| Peer {
+            inc,
+            seen: Instant::now(),
+            online: HashSet::new(),
+        });
+        p.seen = Instant::now();
+        changes
+    }
+
+    /// Sets one account's presence on one node; returns the account's
+    /// cluster-wide change (elsewhere than here), if any.
+    fn set(&mut self, node: &str, account: AccountId, on: bool) -> Option<(AccountId, bool)> {
+        let p = self.nodes.get_mut(node)?;
+        let changed = if on {
+            p.online.insert(account)
+        } else {
+            p.online.remove(&account)
+        };
+        if !changed {
+            return None;
+        }
+        if on {
+            let n = self.count.entry(account).or_insert(0);
+            *n += 1;
+            (*n == 1).then_some((account, true))
+        } else {
+            let n = self.count.get_mut(&account)?;
+            *n -= 1;
+            if *n == 0 {
+                self.count.remove(&account);
+                return Some((account, false));
+            }
+            None
+        }
+    }
+
+    fn replace(&mut self, node: &str, online: Vec<AccountId>) -> Vec<(AccountId, bool)> {
+        let new: HashSet<AccountId> = online.into_iter().collect();
+        let old: Vec<AccountId> = self
+            .nodes
+            .get(node)
+            .map(|p| p.online.iter().copied().collect())
+            .unwrap_or_default();
+        let mut changes = Vec::new();
+        for a in old.iter().filter(|a| !new.contains(a)) {
+            changes.extend(self.set(node, *a, false));
+        }
+        for a in new {
+            changes.extend(self.set(node, a, true));
+        }
+        changes
+    }
+
+    fn drop_node(&mut self, node: &str) -> Vec<(AccountId, bool)> {
+        let changes = self.replace(node, Vec::new());
+        self.nodes.remove(node);
+        changes
+    }
+
+    fn expired(&self, now: Instant) -> Vec<String> {
+        self.nodes
+            .iter()
+            .filter(|(_, p)| now.duration_since(p.seen) > NODE_TIMEOUT)
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+}
+
+impl Registry {
+    /// Tells the other nodes, if this node is in a cluster.
+    pub(super) fn publish(&self, event: Event) {
+        if let Some(c) = &self.env.cluster {
+            c.publish(event);
+        }
+    }
+
+    /// Has the account a session anywhere in the cluster?
+    pub(super) fn online_anywhere(&self, account: AccountId) -> bool {
+        self.users.contains_key(&account) || self.peers.online(account)
+    }
+
+    /// Heartbeats, and forgetting nodes that stopped sending them.
+    pub(super) fn start_heartbeat(&mut self, ctx: &mut Context<Self>) {
+        if self.env.cluster.is_none() {
+            return;
+        }
+        ctx.run_interval(HEARTBEAT, |act, _ctx| {
+            act.publish(Event::Heartbeat);
+            for node in act.peers.expired(Instant::now()) {
+                tracing::warn!(node = %node, "node silent for 3 s: its sessions are gone");
+                let changes = act.peers.drop_node(&node);
+                act.presence_changes(changes);
+            }
+            act.env.metrics.cluster_nodes.set(act.peers.nodes() as i64);
+        });
+    }
+
+    /// Other nodes' sessions came or went: rooms show the change.
+    fn presence_changes(&self, changes: Vec<(AccountId, bool)>) {
+        for (account, online) in changes {
+            // only the other nodes' presence changed; an account online here
+            // stays online whatever they say
+            for e in self.rooms.values() {
+                e.addr.do_send(RemotePresence { account, online });
+            }
+        }
+    }
+
+    fn snapshot(&self) -> Event {
+        Event::Snapshot {
+            online: self.users.keys().copied().collect(),
+        }
+    }
+
+    /// `who` across the cluster: this node's users merged with the other
+    /// nodes' answers.
+    pub(super) fn who_everywhere(
+        &self,
+        with_connections: bool,
+    ) -> ResponseActFuture<Self, Result<Vec<Value>, Failure>> {
+        let Some(cluster) = self.env.cluster.clone() else {
+            return Box::pin(fut::ready(Ok(self.who_here(with_connections))));
+        };
+        let peers = self.peers.nodes();
+        let mine = self.who_local();
+        Box::pin(
+            async move { cluster.who(peers).await }
+                .into_actor(self)
+                .map(move |res, _act, _ctx| {
+                    let mut all: HashMap<AccountId, WhoUser> = HashMap::new();
+                    for u in mine.into_iter().chain(res?.into_iter().flat_map(|r| r.users)) {
+                        match all.get_mut(&u.id) {
+                            Some(seen) => {
+                                seen.connections.extend(u.connections);
+                                for r in u.rooms {
+                                    if !seen.rooms.contains(&r) {
+                                        seen.rooms.push(r);
+                                    }
+                                }
+                            }
+                            None => {
+                                all.insert(u.id, u);
+                            }
+                        }
+                    }
+                    let mut users: Vec<WhoUser> = all.into_values().collect();
+                    users.sort_by_key(|u| username_key(&u.name));
+                    Ok(users
+                        .into_iter()
+                        .map(|mut u| {
+                            u.rooms.sort();
+                            let mut v = json!({"name": u.name, "role": u.role.as_str(), "rooms": u.rooms});
+                            if with_connections {
+                                u.connections.sort_by_key(|c| c.since);
+                                v["connections"] = u
+                                    .connections
+                                    .iter()
+                                    .map(|c| json!({"addr": c.addr, "transport": c.transport, "since": store::fmt_time(&c.since)}))
+                                    .collect();
+                            }
+                            v
+                        })
+                        .collect())
+                }),
+        )
+    }
+
+    fn who_local(&self) -> Vec<WhoUser> {
+        self.users
+            .iter()
+            .map(|(id, u)| who_user(*id, u, &self.conns))
+            .collect()
+    }
+}
+
+fn who_user(
+    id: AccountId,
+    u: &OnlineUser,
+    conns: &HashMap<crate::model::SessionId, super::Conn>,
+) -> WhoUser {
+    WhoUser {
+        id,
+        name: u.name.clone(),
+        role: u.role,
+        rooms: u.rooms.iter().cloned().collect(),
+        connections: u
+            .sessions
+            .iter()
+            .filter_map(|s| conns.get(s))
+            .map(|c| WhoConn {
+                addr: c.info.addr.clone(),
+                transport: c.info.transport.to_owned(),
+                since: c.info.since,
+            })
+            .collect(),
+    }
+}
+
+impl Handler<WhoLocal> for Registry {
+    type Result = Vec<WhoUser>;
+    fn handle(&mut self, _: WhoLocal, _ctx: &mut Context<Self>) -> Vec<WhoUser> {
+        self.who_local()
+    }
+}
+
+impl Handler<BusState> for Registry {
+    type Result = ();
+    fn handle(&mut self, msg: BusState, _ctx: &mut Context<Self>) {
+        if !msg.up {
+            return;
+        }
+        // back after an outage: say who we are, and catch up on what the
+        // other nodes said meanwhile (messages from the chat log, members
+        // and policy from the database)
+        self.publish(Event::Hello);
+        self.publish(self.snapshot());
+        for e in self.rooms.values() {
+            e.addr.do_send(CatchUp);
+        }
+        self.env.moderation.do_send(Reload);
+    }
+}
+
+impl Handler<FromCluster> for Registry {
+    type Result = ();
+    fn handle(&mut self, msg: FromCluster, ctx: &mut Context<Self>) {
+        let Envelope {
+            node, inc, event, ..
+        } = msg.0;
+        let changes = self.peers.seen(&node, inc);
+        self.presence_changes(changes);
+        match event {
+            Event::Hello => {
+                self.publish(self.snapshot());
+            }
+            Event::Heartbeat => {}
+            Event::Snapshot { online } => {
+                let changes = self.peers.replace(&node, online);
+                self.presence_changes(changes);
+            }
+            Event::Online { account } => {
+                let change = self.peers.set(&node, account, true);
+                self.presence_changes(change.into_iter().collect());
+            }
+            Event::Offline { account } => {
+                let change = self.peers.set(&node, account, false);
+                self.presence_changes(change.into_iter().collect());
+            }
+            Event::Message {
+                room,
+                id,
+                prev,
+                from,
+                text,
+                at,
+            } => {
+                if let Some(e) = self.room_by_id(room) {
+                    e.addr.do_send(Sequenced {
+                        id,
+                        prev,
+                        from,
+                        text,
+                        at,
+                    });
+                }
+            }
+            Event::RoomCreated {
+                id,
+                name,
+                capacity,
+                creator,
+            } => {
+                let room = store::rooms::Room {
+                    id,
+                    name,
+                    capacity,
+                    created_by: Some(creator.id),
+                    created_at: store::now(),
+                };
+                self.room_created(&room, &creator.into());
+            }
+            Event::Joined { room, user } => {
+                let Some(name) = self.room_ids.get(&room).cloned() else {
+                    return;
+                };
+                let user: crate::actors::UserRef = user.into();
+                let Some(e) = self.rooms.get(&name) else {
+                    return;
+                };
+                e.addr.do_send(AddMember {
+                    sessions: self.sessions_of(user.id),
+                    elsewhere: self.peers.online(user.id),
+                    user: user.clone(),
+                    requester: None,
+                    stored: true,
+                });
+                if let Some(u) = self.users.get_mut(&user.id) {
+                    u.rooms.insert(name);
+                }
+            }
+            Event::Left { room, account, why } => {
+                let Some(name) = self.room_ids.get(&room).cloned() else {
+                    return;
+                };
+                let why = match why {
+                    wire::Departure::Left => room::Departure::Left,
+                    wire::Departure::Kicked { by } => room::Departure::Kicked { by },
+                };
+                self.member_left(&name, account, why);
+            }
+            Event::ToUser { account, frame } => {
+                for s in self.sessions_of(account) {
+                    s.out.push(frame.clone().into());
+                }
+            }
+            Event::CloseUser {
+                account,
+                frame,
+                reason,
+            } => {
+                let reason = close_reason(&reason);
+                for s in self.sessions_of(account) {
+                    s.addr
+                        .do_send(Close::with_event(frame.clone().into(), reason));
+                }
+            }
+            Event::KickUser { account, by, frame } => {
+                self.kick_here(account, by, frame.into());
+            }
+            Event::RoleChanged {
+                account,
+                name,
+                role,
+                by,
+            } => self.role_changed_here(account, name, role, by),
+            Event::Renamed {
+                account,
+                old,
+                new,
+                rooms,
+            } => {
+                let rooms: super::RoomSet = rooms.into_iter().collect();
+                self.renamed_here(account, None, old, new, &rooms);
+            }
+            Event::Whisper { to, from, frame } => {
+                let frame: bytes::Bytes = frame.into();
+                for s in self
+                    .sessions_of(to)
+                    .into_iter()
+                    .chain(self.sessions_of(from))
+                {
+                    s.out.push(frame.clone());
+                }
+            }
+            Event::Announcement { frame } => {
+                let frame: bytes::Bytes = frame.into();
+                for c in self.conns.values().filter(|c| c.account.is_some()) {
+                    c.handle.out.push(frame.clone());
+                }
+            }
+            Event::RoomFrame { room, frame } => {
+                if let Some(e) = self.room_by_id(room) {
+                    e.addr.do_send(Broadcast(frame.into()));
+                }
+            }
+            Event::PolicyChanged => self.env.moderation.do_send(Reload),
+        }
+        let _ = ctx;
+    }
+}
+
+/// The close reasons other nodes send, as the static strings sessions log.
+fn close_reason(s: &str) -> &'static str {
+    match s {
+        "banned" => "banned",
+        "kicked" => "kicked",
+        _ => "closed by another node",
+    }
+}
