@@ -221,6 +221,37 @@ impl TestClient {
     /// Reads and throws away whatever the server sent (not necessarily
     /// whole lines) until it closes the connection; panics if it is still
     /// open after `limit`. Returns the number of bytes read.
+    /// The ids of every `say` acknowledged from here until the connection
+    /// ends (its server died, say).
+    pub fn ids_until_closed(&mut self) -> Vec<i64> {
+        let mut frames: Vec<Value> = self.pending.drain(..).collect();
+        let deadline = Instant::now() + TIMEOUT;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            match self.reader.read_line(&mut line) {
+                Ok(0) => break,
+                Ok(_) if line.ends_with('\n') => {
+                    if let Ok(v) = serde_json::from_str(&line) {
+                        frames.push(v);
+                    }
+                }
+                Ok(_) => {}
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    if Instant::now() >= deadline {
+                        self.fail("the connection did not end");
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        frames
+            .iter()
+            .filter(|v| v["type"] == "ok" && v["for"] == "say")
+            .filter_map(|v| v["id"].as_i64())
+            .collect()
+    }
+
     pub fn drain_until_closed(&mut self, limit: Duration) -> usize {
         use std::io::Read;
         let deadline = Instant::now() + limit;

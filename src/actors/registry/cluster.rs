@@ -67,20 +67,19 @@ impl Peers {
         self.count.keys().copied()
     }
 
-    /// Notes that `node` (incarnation `inc`) is alive. A new incarnation
-    /// starts with no sessions: what the old one had is returned as gone.
-    fn seen(&mut self, node: &str, inc: u64) -> Vec<(AccountId, bool)> {
-        let mut changes = Vec::new();
-        if self.nodes.get(node).is_some_and(|p| p.inc != inc) {
-            changes = self.drop_node(node);
-        }
+    /// A new incarnation of a node starts with no sessions.
+    fn restarted(&self, node: &str, inc: u64) -> bool {
+        self.nodes.get(node).is_some_and(|p| p.inc != inc)
+    }
+
+    /// Notes that `node` (incarnation `inc`) is alive.
+    fn seen(&mut self, node: &str, inc: u64) {
         let p = self.nodes.entry(node.to_owned()).or_insert_with(|| Peer {
             inc,
             seen: Instant::now(),
             online: HashSet::new(),
         });
         p.seen = Instant::now();
-        changes
     }
 
     /// Sets one account's presence on one node; returns the account's
@@ -164,11 +163,20 @@ impl Registry {
             act.publish(Event::Heartbeat);
             for node in act.peers.expired(Instant::now()) {
                 tracing::warn!(node = %node, "node silent for 3 s: its sessions are gone");
-                let changes = act.peers.drop_node(&node);
-                act.presence_changes(changes);
+                act.node_gone(&node);
             }
             act.env.metrics.cluster_nodes.set(act.peers.nodes() as i64);
         });
+    }
+
+    /// A node died (or restarted): its sessions are gone, and what it
+    /// committed but never published is read from the chat log.
+    fn node_gone(&mut self, node: &str) {
+        let changes = self.peers.drop_node(node);
+        self.presence_changes(changes);
+        for e in self.rooms.values() {
+            e.addr.do_send(CatchUp { members: false });
+        }
     }
 
     /// Other nodes' sessions came or went: rooms show the change.
@@ -291,7 +299,7 @@ impl Handler<BusState> for Registry {
         self.publish(Event::Hello);
         self.publish(self.snapshot());
         for e in self.rooms.values() {
-            e.addr.do_send(CatchUp);
+            e.addr.do_send(CatchUp { members: true });
         }
         self.env.moderation.do_send(Reload);
     }
@@ -303,8 +311,11 @@ impl Handler<FromCluster> for Registry {
         let Envelope {
             node, inc, event, ..
         } = msg.0;
-        let changes = self.peers.seen(&node, inc);
-        self.presence_changes(changes);
+        if self.peers.restarted(&node, inc) {
+            tracing::warn!(node = %node, "node restarted: its earlier sessions are gone");
+            self.node_gone(&node);
+        }
+        self.peers.seen(&node, inc);
         match event {
             Event::Hello => {
                 self.publish(self.snapshot());

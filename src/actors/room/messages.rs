@@ -107,11 +107,14 @@ pub struct RemotePresence {
 }
 
 /// Deliver what the chat log has after the last message delivered here:
-/// the link to the other nodes was down, messages may have been missed.
-/// Also reloads the members, whose changes may have been missed too.
+/// a node died between committing and publishing, or the link to the
+/// other nodes was down and messages may have been missed.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct CatchUp;
+pub struct CatchUp {
+    /// Reload the members too (their changes may have been missed).
+    pub members: bool,
+}
 
 /// The members with their role and whether they are online.
 #[derive(Message)]

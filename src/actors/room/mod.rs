@@ -490,8 +490,11 @@ impl Handler<Sequenced> for Room {
 
 impl Handler<CatchUp> for Room {
     type Result = ();
-    fn handle(&mut self, _: CatchUp, ctx: &mut Context<Self>) {
+    fn handle(&mut self, msg: CatchUp, ctx: &mut Context<Self>) {
         self.fill(ctx);
+        if !msg.members {
+            return;
+        }
         // memberships that changed while the link was down
         let id = self.id;
         let fut = self.env.db.run(move |c| rooms::members_of(c, id));
