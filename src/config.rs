@@ -23,7 +23,7 @@ pub struct Config {
 /// `[cluster]`: with `nats_url` set, this node joins a cluster of nodes that
 /// share one MySQL/MariaDB database and one NATS (DEVELOPING.md, "A
 /// cluster"). Empty: a single server, no NATS needed.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ClusterConfig {
     pub nats_url: String,
@@ -33,17 +33,23 @@ pub struct ClusterConfig {
     pub subject_prefix: String,
 }
 
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            nats_url: String::new(),
+            node: String::new(),
+            subject_prefix: "modchat".into(),
+        }
+    }
+}
+
 impl ClusterConfig {
     pub fn enabled(&self) -> bool {
         !self.nats_url.is_empty()
     }
 
     pub fn prefix(&self) -> &str {
-        if self.subject_prefix.is_empty() {
-            "modchat"
-        } else {
-            &self.subject_prefix
-        }
+        &self.subject_prefix
     }
 }
 

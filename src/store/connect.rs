@@ -197,8 +197,16 @@ pub fn migrate(conn: &mut DbConn) -> StoreResult<()> {
             c.batch_execute("PRAGMA journal_mode = WAL;")?;
             c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ())
         }
+        // Several processes may start at once on one MariaDB (the nodes of
+        // a cluster, modchat-admin beside a server): a named lock lets one
+        // migrate while the others wait, then find nothing left to do.
         #[cfg(feature = "mysql")]
-        DbConn::Mysql(c) => c.run_pending_migrations(MYSQL_MIGRATIONS).map(|_| ()),
+        DbConn::Mysql(c) => {
+            c.batch_execute("DO GET_LOCK(CONCAT('modchat_migrate.', DATABASE()), 60)")?;
+            let r = c.run_pending_migrations(MYSQL_MIGRATIONS).map(|_| ());
+            c.batch_execute("DO RELEASE_LOCK(CONCAT('modchat_migrate.', DATABASE()))")?;
+            r
+        }
     };
     result.map_err(|e| StoreError::Other(format!("migration failed: {e}")))
 }

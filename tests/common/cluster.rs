@@ -200,7 +200,12 @@ impl Cluster {
     pub fn spawn(&self, name: &str) -> Node {
         let log = self.dir.path().join(format!("{name}.log"));
         let err = std::fs::File::create(&log).expect("log file");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_modchat"))
+        // option_env: admin-tools' tests include tests/common too, and
+        // have no modchat binary
+        let Some(bin) = option_env!("CARGO_BIN_EXE_modchat") else {
+            panic!("no modchat binary in this test crate");
+        };
+        let mut child = Command::new(bin)
             .args([
                 "serve",
                 "--listen",
