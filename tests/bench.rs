@@ -26,7 +26,7 @@ fn tiny_fanout_and_idle_runs() {
     let report = runtime()
         .block_on(fanout::run(fanout::Fanout {
             proto: Proto::Modchat,
-            server: s.addr,
+            servers: vec![s.addr],
             rooms: 2,
             members: 4,
             senders: 2,
@@ -34,7 +34,7 @@ fn tiny_fanout_and_idle_runs() {
             seconds: 1.0,
             password: common::server::PASSWORD.into(),
             prefix: "smoke".into(),
-            server_pid: pid,
+            server_pids: pid.into_iter().collect(),
         }))
         .expect("fanout");
     assert!(t0.elapsed().as_secs() < 30, "the run stops by itself");
@@ -74,7 +74,7 @@ fn tiny_fanout_and_idle_runs() {
         .block_on(saturate::run(saturate::Saturate {
             base: fanout::Fanout {
                 proto: Proto::Modchat,
-                server: s.addr,
+                servers: vec![s.addr],
                 rooms: 1,
                 members: 3,
                 senders: 1,
@@ -82,7 +82,7 @@ fn tiny_fanout_and_idle_runs() {
                 seconds: 0.5,
                 password: common::server::PASSWORD.into(),
                 prefix: "sat".into(),
-                server_pid: pid,
+                server_pids: pid.into_iter().collect(),
             },
             p99_limit_ms: 10_000.0,
             max_steps: 2,
@@ -109,7 +109,7 @@ fn tiny_fanout_and_idle_runs() {
             source_ips: 3,
             password: common::server::PASSWORD.into(),
             prefix: "smoke".into(),
-            server_pid: pid,
+            server_pids: pid.into_iter().collect(),
         }))
         .expect("idle");
     assert_eq!(report["connections"], 20);
@@ -125,7 +125,7 @@ fn tiny_fanout_over_websocket() {
     let report = runtime()
         .block_on(fanout::run(fanout::Fanout {
             proto: Proto::Ws,
-            server: s.http.expect("http listener"),
+            servers: vec![s.http.expect("http listener")],
             rooms: 1,
             members: 3,
             senders: 1,
@@ -133,7 +133,7 @@ fn tiny_fanout_over_websocket() {
             seconds: 0.5,
             password: common::server::PASSWORD.into(),
             prefix: "ws".into(),
-            server_pid: Some(std::process::id()),
+            server_pids: vec![std::process::id()],
         }))
         .expect("fanout over ws");
     assert_eq!(report["proto"], "ws", "{report}");

@@ -82,12 +82,13 @@ pub struct Seat {
     pub room: String,
 }
 
-/// [`member`] for every seat, at most `at_once` setting up together (see
+/// [`member`] for every seat, seat i on `servers[i % len]`, at most
+/// `at_once` setting up together (see
 /// [`Proto::setup_limit`]); returned in seat order. `on_ready(n)` is called
 /// as the first `n` are ready, for progress lines.
 pub async fn members(
     proto: Proto,
-    server: SocketAddr,
+    servers: &[SocketAddr],
     password: &str,
     at_once: usize,
     seats: Vec<Seat>,
@@ -95,10 +96,13 @@ pub async fn members(
 ) -> anyhow::Result<Vec<Member>> {
     let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(at_once.max(1)));
     let password: std::sync::Arc<str> = password.into();
+    anyhow::ensure!(!servers.is_empty(), "no server to connect to");
     let tasks: Vec<_> = seats
         .into_iter()
-        .map(|seat| {
+        .enumerate()
+        .map(|(i, seat)| {
             let (limit, password) = (limit.clone(), password.clone());
+            let server = servers[i % servers.len()];
             tokio::spawn(async move {
                 let _permit = limit.acquire().await?;
                 member(proto, server, seat.from, &seat.name, &password, &seat.room).await

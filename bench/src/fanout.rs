@@ -26,7 +26,9 @@ use crate::Proto;
 #[derive(Debug, Clone)]
 pub struct Fanout {
     pub proto: Proto,
-    pub server: SocketAddr,
+    /// One server, or the nodes of a cluster: members are spread over them
+    /// in turn (a room's members sit on every node).
+    pub servers: Vec<SocketAddr>,
     pub rooms: usize,
     pub members: usize,
     pub senders: usize,
@@ -37,8 +39,8 @@ pub struct Fanout {
     /// Account and room names start with this (several runs can share a
     /// database).
     pub prefix: String,
-    /// The server's pid, for its CPU time and memory.
-    pub server_pid: Option<u32>,
+    /// The servers' pids, for their CPU time and memory (summed).
+    pub server_pids: Vec<u32>,
 }
 
 /// What a receiver saw; merged at the end.
@@ -73,8 +75,15 @@ pub async fn run(cfg: Fanout) -> anyhow::Result<Value> {
             })
             .collect();
         let at_once = cfg.proto.setup_limit(16);
-        let room_conns =
-            driver::members(cfg.proto, cfg.server, &cfg.password, at_once, seats, |_| {}).await?;
+        let room_conns = driver::members(
+            cfg.proto,
+            &cfg.servers,
+            &cfg.password,
+            at_once,
+            seats,
+            |_| {},
+        )
+        .await?;
         conns.push(room_conns);
         if (r + 1) % 5 == 0 || r + 1 == cfg.rooms {
             eprintln!("fanout: {} of {} rooms ready", r + 1, cfg.rooms);
@@ -87,14 +96,14 @@ pub async fn run(cfg: Fanout) -> anyhow::Result<Value> {
         start.elapsed().as_secs_f64()
     );
 
-    let waited = stats::settle(cfg.server_pid, Duration::from_secs(10)).await;
+    let waited = stats::settle(&cfg.server_pids, Duration::from_secs(10)).await;
     if waited > 0.5 {
         eprintln!("fanout: waited {waited:.1} s for the server to settle");
     }
     let epoch = Instant::now();
     let counters = Arc::new(Counters::default());
     let stop = Arc::new(tokio::sync::Notify::new());
-    let cpu = Cpu::start(cfg.server_pid);
+    let cpu = Cpu::start(&cfg.server_pids);
     let (done_tx, done_rx) = tokio::sync::watch::channel(false);
     let mut readers = Vec::new();
     let mut senders = Vec::new();

@@ -44,7 +44,7 @@ pub async fn run(cfg: Idle) -> anyhow::Result<Value> {
     let total = cfg.connections;
     let conns = driver::members(
         cfg.proto,
-        cfg.server,
+        std::slice::from_ref(&cfg.server),
         &cfg.password,
         cfg.proto.setup_limit(32),
         seats,
@@ -65,7 +65,7 @@ pub async fn run(cfg: Idle) -> anyhow::Result<Value> {
     drop(conns);
     // leave the server as it was found: closing C connections is work
     // (presence events) the next scenario should not be measured with
-    let waited = stats::settle(cfg.server_pid, Duration::from_secs(30)).await;
+    let waited = stats::settle(cfg.server_pid.as_slice(), Duration::from_secs(30)).await;
     if waited > 0.5 {
         eprintln!("idle: the server took {waited:.1} s to close the connections");
     }

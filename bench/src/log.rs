@@ -85,16 +85,24 @@ pub async fn run(cfg: Log) -> anyhow::Result<Value> {
             }
         })
         .collect();
-    let members = driver::members(cfg.proto, cfg.server, &cfg.password, 16, seats, |_| {}).await?;
+    let members = driver::members(
+        cfg.proto,
+        std::slice::from_ref(&cfg.server),
+        &cfg.password,
+        16,
+        seats,
+        |_| {},
+    )
+    .await?;
     eprintln!(
         "log: {} connections in {:.1} s",
         cfg.connections,
         start.elapsed().as_secs_f64()
     );
-    stats::settle(cfg.server_pid, Duration::from_secs(10)).await;
+    stats::settle(cfg.server_pid.as_slice(), Duration::from_secs(10)).await;
     let acked = Arc::new(AtomicU64::new(0));
     let merged = Arc::new(Mutex::new(Acks::default()));
-    let cpu = Cpu::start(cfg.server_pid);
+    let cpu = Cpu::start(cfg.server_pid.as_slice());
     let epoch = Instant::now();
     let deadline = epoch + Duration::from_secs_f64(cfg.seconds);
     let progress = {

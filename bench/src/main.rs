@@ -14,15 +14,22 @@ use modchat_bench::{fanout, idle, log, saturate, storm, summary, Proto};
 struct Cli {
     /// The server's address (a loopback address): modchat's TCP listener,
     /// its HTTP listener with `--proto ws`, or an IRC server's port with
-    /// `--proto irc`.
-    #[arg(long, default_value = "127.0.0.1:6001", global = true)]
-    server: SocketAddr,
+    /// `--proto irc`. For `fanout` and `saturate`, the nodes of a cluster
+    /// may be given separated by commas: members are spread over them.
+    #[arg(
+        long,
+        default_value = "127.0.0.1:6001",
+        global = true,
+        value_delimiter = ','
+    )]
+    server: Vec<SocketAddr>,
     /// The protocol to speak.
     #[arg(long, value_enum, default_value_t = Proto::Modchat, global = true)]
     proto: Proto,
-    /// The server's pid, to report its CPU time and memory.
-    #[arg(long, global = true)]
-    server_pid: Option<u32>,
+    /// The server's pid, to report its CPU time and memory (the nodes' pids
+    /// separated by commas: their sum).
+    #[arg(long, global = true, value_delimiter = ',')]
+    server_pid: Vec<u32>,
     /// Password of the benchmark's accounts.
     #[arg(long, default_value = "bench-password", global = true)]
     password: String,
@@ -151,24 +158,33 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     anyhow::ensure!(
-        cli.server.ip().is_loopback(),
+        cli.server.iter().all(|s| s.ip().is_loopback()),
         "modchat-bench sends load to loopback addresses only"
+    );
+    let spread = matches!(
+        cli.scenario,
+        Scenario::Fanout { .. } | Scenario::Saturate { .. }
+    );
+    anyhow::ensure!(
+        spread || (cli.server.len() == 1 && cli.server_pid.len() <= 1),
+        "only fanout and saturate spread over several servers"
     );
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(cli.threads.max(1))
         .enable_all()
         .build()?;
     // one fan-out shape, for `fanout` and each step of `saturate`
-    let (proto, server, password, prefix, server_pid) = (
+    let (proto, servers, password, prefix, server_pids) = (
         cli.proto,
-        cli.server,
+        cli.server.clone(),
         cli.password.clone(),
         cli.prefix.clone(),
-        cli.server_pid,
+        cli.server_pid.clone(),
     );
+    let (server, server_pid) = (servers[0], server_pids.first().copied());
     let shape = |rooms, members, senders, rate, seconds| fanout::Fanout {
         proto,
-        server,
+        servers: servers.clone(),
         rooms,
         members,
         senders,
@@ -176,7 +192,7 @@ fn main() -> anyhow::Result<()> {
         seconds,
         password: password.clone(),
         prefix: prefix.clone(),
-        server_pid,
+        server_pids: server_pids.clone(),
     };
     let report = rt.block_on(async {
         match cli.scenario {

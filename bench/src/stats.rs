@@ -19,28 +19,35 @@ pub fn percentiles_ms(mut us: Vec<u64>) -> Value {
     json!({"p50": pct(0.5), "p99": pct(0.99), "max": pct(1.0)})
 }
 
-/// CPU seconds used by the server (when its pid is known) and by this
-/// process since [`Cpu::start`].
+/// CPU seconds used by the server (when its pid is known; summed over the
+/// nodes of a cluster) and by this process since [`Cpu::start`].
 pub struct Cpu {
-    pid: Option<String>,
+    pids: Vec<String>,
     server0: Option<f64>,
     client0: Option<f64>,
 }
 
+/// The CPU seconds of every pid, summed; `None` if any is unknown.
+fn cpu_sum(pids: &[String]) -> Option<f64> {
+    if pids.is_empty() {
+        return None;
+    }
+    pids.iter().map(|p| procfs::cpu_seconds(p)).sum()
+}
+
 impl Cpu {
-    pub fn start(server_pid: Option<u32>) -> Cpu {
-        let pid = server_pid.map(|p| p.to_string());
+    pub fn start(server_pids: &[u32]) -> Cpu {
+        let pids: Vec<String> = server_pids.iter().map(|p| p.to_string()).collect();
         Cpu {
-            server0: pid.as_deref().and_then(procfs::cpu_seconds),
+            server0: cpu_sum(&pids),
             client0: procfs::cpu_seconds("self"),
-            pid,
+            pids,
         }
     }
 
     /// Server CPU seconds since the start.
     pub fn server(&self) -> Option<f64> {
-        let now = self.pid.as_deref().and_then(procfs::cpu_seconds)?;
-        Some(now - self.server0?)
+        Some(cpu_sum(&self.pids)? - self.server0?)
     }
 
     /// This tool's CPU seconds since the start.
@@ -48,9 +55,12 @@ impl Cpu {
         Some(procfs::cpu_seconds("self")? - self.client0?)
     }
 
-    /// The server's resident memory now.
+    /// The servers' resident memory now, summed.
     pub fn server_rss(&self) -> Option<u64> {
-        self.pid.as_deref().and_then(procfs::rss_bytes)
+        if self.pids.is_empty() {
+            return None;
+        }
+        self.pids.iter().map(|p| procfs::rss_bytes(p)).sum()
     }
 }
 
@@ -59,15 +69,16 @@ impl Cpu {
 /// server still works off what came before it: the presence events and
 /// stored logins of a setup, or 2,000 connections an `idle` run just
 /// closed. Returns how long it waited; at once when the pid is unknown.
-pub async fn settle(server_pid: Option<u32>, max: std::time::Duration) -> f64 {
-    let Some(pid) = server_pid.map(|p| p.to_string()) else {
+pub async fn settle(server_pids: &[u32], max: std::time::Duration) -> f64 {
+    if server_pids.is_empty() {
         return 0.0;
-    };
+    }
+    let pids: Vec<String> = server_pids.iter().map(|p| p.to_string()).collect();
     let start = std::time::Instant::now();
-    let mut last = procfs::cpu_seconds(&pid);
+    let mut last = cpu_sum(&pids);
     while start.elapsed() < max {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        let now = procfs::cpu_seconds(&pid);
+        let now = cpu_sum(&pids);
         match (last, now) {
             (Some(a), Some(b)) if b - a <= 0.02 => break,
             (_, None) => break,

@@ -125,11 +125,11 @@ async fn phase(
     tokens: Option<Arc<Vec<Option<String>>>>,
 ) -> anyhow::Result<(Phase, Value)> {
     // the previous phase's connections are still being closed
-    stats::settle(cfg.server_pid, Duration::from_secs(10)).await;
+    stats::settle(cfg.server_pid.as_slice(), Duration::from_secs(10)).await;
     let next = Arc::new(AtomicUsize::new(0));
     let done = Arc::new(AtomicUsize::new(0));
     let merged = Arc::new(Mutex::new(Phase::default()));
-    let cpu = Cpu::start(cfg.server_pid);
+    let cpu = Cpu::start(cfg.server_pid.as_slice());
     let start = Instant::now();
     let progress = {
         let (done, n) = (done.clone(), cfg.accounts);
