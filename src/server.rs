@@ -205,6 +205,9 @@ pub async fn run(
     if let Some(h) = http {
         h.stop(true).await;
     }
+    if let Some(c) = &cluster {
+        c.leave().await;
+    }
     // every connection has ended (or the grace period has): the writers'
     // threads may go (a TLS handshake still running holds a clone)
     workers.stop();

@@ -116,6 +116,34 @@ fn a_conversation_whose_members_sit_on_different_nodes() {
     });
     say(&mut bob, "lobby", "back, on n3");
     message(&mut alice, "back, on n3");
+
+    // each node's /metrics shows its NATS link, traffic and lag
+    for n in &cl.nodes {
+        assert_eq!(n.metric("modchat_cluster_connected"), 1.0, "{}", n.name);
+        assert_eq!(n.metric("modchat_cluster_nodes"), 2.0, "{}", n.name);
+        assert!(
+            n.metric("modchat_cluster_out_messages_total") > 0.0,
+            "{}",
+            n.name
+        );
+        assert!(
+            n.metric("modchat_cluster_in_bytes_total") > 0.0,
+            "{}",
+            n.name
+        );
+        assert!(
+            n.metric("modchat_cluster_lag_seconds_count") > 0.0,
+            "{}",
+            n.name
+        );
+    }
+    let (status, body) = cl.nodes[0].get("/healthz");
+    assert_eq!(status, 200, "{body}");
+    let health: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(
+        health,
+        json!({"status": "ok", "database": "ok", "nats": "ok", "node": "n1"})
+    );
 }
 
 /// docs/cluster.md: a whisper reaches every session of the recipient and
@@ -583,6 +611,27 @@ fn nats_stopped_and_restarted() {
         .map(|r| r.id)
         .collect();
     assert_eq!(during, acked_during);
+}
+
+/// docs/cluster.md "Adding and removing a node": a node stopped with
+/// SIGTERM says `shutdown` to its sessions, exits 0, and the others show
+/// its users offline.
+#[test]
+fn a_node_stopped_gracefully_leaves_the_cluster() {
+    let mut cl = Cluster::start(2);
+    let mut alice = cl.user(0, "alice");
+    let mut bob = cl.user(1, "bob");
+    alice.ok(json!({"type": "create_room", "room": "r"}));
+    bob.ok(json!({"type": "join", "room": "r"}));
+    let status = cl.nodes[1].terminate();
+    assert!(status.success(), "{status}");
+    bob.expect("shutdown", |v| v["type"] == "shutdown");
+    alice.expect("bob offline", |v| {
+        v["type"] == "offline" && v["user"] == "bob"
+    });
+    // the node is gone from the cluster: who has only alice
+    let who = alice.ok(json!({"type": "who"}));
+    assert_eq!(who["users"].as_array().map(Vec::len), Some(1), "{who}");
 }
 
 /// docs/cluster.md: a cluster needs MySQL/MariaDB; on SQLite the node

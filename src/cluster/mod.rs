@@ -38,7 +38,7 @@ pub struct Cluster {
     pub inc: u64,
     events_subject: String,
     who_subject: String,
-    out: mpsc::UnboundedSender<Bytes>,
+    out: mpsc::UnboundedSender<Out>,
     up: AtomicBool,
     metrics: Arc<Metrics>,
 }
@@ -48,7 +48,14 @@ pub struct Inbox {
     events: async_nats::Subscriber,
     who: async_nats::Subscriber,
     state: mpsc::UnboundedReceiver<bool>,
-    out: mpsc::UnboundedReceiver<Bytes>,
+    out: mpsc::UnboundedReceiver<Out>,
+}
+
+/// What the publishing task does next.
+enum Out {
+    Publish(Bytes),
+    /// Everything before this is handed to NATS and flushed: answer.
+    Flush(tokio::sync::oneshot::Sender<()>),
 }
 
 impl Cluster {
@@ -129,7 +136,15 @@ impl Cluster {
         } = inbox;
         let me = self.clone();
         actix_rt::spawn(async move {
-            while let Some(payload) = out.recv().await {
+            while let Some(next) = out.recv().await {
+                let payload = match next {
+                    Out::Publish(p) => p,
+                    Out::Flush(done) => {
+                        let _ = me.client.flush().await;
+                        let _ = done.send(());
+                        continue;
+                    }
+                };
                 let len = payload.len() as u64;
                 match me.client.publish(me.events_subject.clone(), payload).await {
                     Ok(()) => {
@@ -236,9 +251,24 @@ impl Cluster {
         };
         match serde_json::to_vec(&env) {
             Ok(b) => {
-                let _ = self.out.send(b.into());
+                let _ = self.out.send(Out::Publish(b.into()));
             }
             Err(e) => tracing::error!(error = %e, "cannot encode a cluster message"),
+        }
+    }
+
+    /// Tells the other nodes this one is stopping, after everything it
+    /// published before (its sessions' `Offline`s), and waits (at most two
+    /// seconds) until NATS has it.
+    pub async fn leave(&self) {
+        self.publish(Event::Bye);
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        if self.out.send(Out::Flush(tx)).is_ok()
+            && tokio::time::timeout(Duration::from_secs(2), rx)
+                .await
+                .is_err()
+        {
+            tracing::warn!("could not say goodbye to the other nodes in time");
         }
     }
 

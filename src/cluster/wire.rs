@@ -75,6 +75,8 @@ pub enum Event {
     /// Once a second; a node not heard from for three seconds is gone, and
     /// its sessions with it.
     Heartbeat,
+    /// The node is stopping (SIGTERM): it is gone at once.
+    Bye,
     /// Every account with a logged-in session on the sender, replacing what
     /// the receiver knew of that node.
     Snapshot { online: Vec<AccountId> },

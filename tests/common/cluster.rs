@@ -125,6 +125,17 @@ impl Node {
         }
     }
 
+    /// SIGTERM, and the exit status once it has stopped.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut c = self.child.take().expect("a running node");
+        let status = Command::new("kill")
+            .args(["-TERM", &c.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        c.wait().expect("wait")
+    }
+
     /// `GET path` on the node's HTTP listener: status and body.
     pub fn get(&self, path: &str) -> (u16, String) {
         let mut s = TcpStream::connect(self.http).expect("http connect");

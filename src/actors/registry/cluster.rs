@@ -289,7 +289,7 @@ impl Handler<WhoLocal> for Registry {
 
 impl Handler<BusState> for Registry {
     type Result = ();
-    fn handle(&mut self, msg: BusState, _ctx: &mut Context<Self>) {
+    fn handle(&mut self, msg: BusState, ctx: &mut Context<Self>) {
         if !msg.up {
             return;
         }
@@ -302,6 +302,18 @@ impl Handler<BusState> for Registry {
             e.addr.do_send(CatchUp { members: true });
         }
         self.env.moderation.do_send(Reload);
+        // rooms created elsewhere meanwhile
+        let load = self.env.db.run(store::rooms::all);
+        ctx.spawn(load.into_actor(self).map(|res, act, _ctx| match res {
+            Ok(all) => {
+                for r in all {
+                    if !act.rooms.contains_key(&r.name) {
+                        act.start_room(&r);
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot reload the rooms"),
+        }));
     }
 }
 
@@ -321,6 +333,10 @@ impl Handler<FromCluster> for Registry {
                 self.publish(self.snapshot());
             }
             Event::Heartbeat => {}
+            Event::Bye => {
+                tracing::info!(node = %node, "node stopped");
+                self.node_gone(&node);
+            }
             Event::Snapshot { online } => {
                 let changes = self.peers.replace(&node, online);
                 self.presence_changes(changes);
