@@ -109,7 +109,7 @@ fn tiny_fanout_and_idle_runs() {
             source_ips: 3,
             password: common::server::PASSWORD.into(),
             prefix: "smoke".into(),
-            server_pids: pid.into_iter().collect(),
+            server_pid: pid,
         }))
         .expect("idle");
     assert_eq!(report["connections"], 20);
