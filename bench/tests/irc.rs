@@ -100,7 +100,7 @@ fn fanout_and_idle_over_irc() {
         let t0 = std::time::Instant::now();
         let report = fanout::run(fanout::Fanout {
             proto: Proto::Irc,
-            server: addr,
+            servers: vec![addr],
             rooms: 2,
             members: 3,
             senders: 1,
@@ -108,7 +108,7 @@ fn fanout_and_idle_over_irc() {
             seconds: 0.5,
             password: String::new(),
             prefix: "irc".into(),
-            server_pid: Some(std::process::id()),
+            server_pids: vec![std::process::id()],
         })
         .await
         .expect("fanout");
