@@ -75,15 +75,13 @@ pub async fn run(cfg: Fanout) -> anyhow::Result<Value> {
             })
             .collect();
         let at_once = cfg.proto.setup_limit(16);
-        let room_conns = driver::members(
-            cfg.proto,
-            &cfg.servers,
-            &cfg.password,
-            at_once,
-            seats,
-            |_| {},
-        )
-        .await?;
+        // each room starts on the next server, so the rooms' first members
+        // (who create them and send) are spread too
+        let mut servers = cfg.servers.clone();
+        let n = servers.len().max(1);
+        servers.rotate_left(r % n);
+        let room_conns =
+            driver::members(cfg.proto, &servers, &cfg.password, at_once, seats, |_| {}).await?;
         conns.push(room_conns);
         if (r + 1) % 5 == 0 || r + 1 == cfg.rooms {
             eprintln!("fanout: {} of {} rooms ready", r + 1, cfg.rooms);
