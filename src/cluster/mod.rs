@@ -76,6 +76,8 @@ impl Cluster {
         let client = async_nats::ConnectOptions::new()
             .name(format!("modchat {node}"))
             .connection_timeout(Duration::from_secs(5))
+            // a node never needs what it published itself
+            .no_echo()
             .max_reconnects(None)
             // retry quickly: while NATS is away, requests that need other
             // nodes are refused

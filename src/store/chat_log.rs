@@ -127,16 +127,7 @@ pub fn insert_batch_sequenced(
         })?,
         #[cfg(feature = "mysql")]
         DbConn::Mysql(c) => c.transaction(|c| {
-            use super::schema::rooms as r;
-            if !rooms.is_empty() {
-                r::table
-                    .filter(r::id.eq_any(&rooms))
-                    .order(r::id)
-                    .select(r::id)
-                    .for_update()
-                    .load::<RoomId>(c)?;
-            }
-            let last = newest_per_room!(c, &rooms);
+            let last = lock_rooms_newest(c, &rooms)?;
             let ids = mysql_insert(c, rows, mysql_ids)?;
             Ok::<_, diesel::result::Error>((ids, last))
         })?,
@@ -177,6 +168,37 @@ pub fn room_newest(conn: &mut DbConn, room_id: RoomId) -> StoreResult<MessageId>
         .select(diesel::dsl::max(chat_logs::id))
         .first(conn)?;
     Ok(m.unwrap_or(0))
+}
+
+/// Locks the rooms' rows (in id order) and reads each one's newest message
+/// id, in one round trip: this runs once per batch on the commit path.
+#[cfg(feature = "mysql")]
+fn lock_rooms_newest(
+    c: &mut diesel::MysqlConnection,
+    rooms: &[RoomId],
+) -> QueryResult<Vec<(RoomId, MessageId)>> {
+    #[derive(QueryableByName)]
+    struct Newest {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: RoomId,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+        newest: Option<MessageId>,
+    }
+    if rooms.is_empty() {
+        return Ok(Vec::new());
+    }
+    // ids are integers of our own: nothing to escape
+    let list: Vec<String> = rooms.iter().map(|r| r.to_string()).collect();
+    let rows: Vec<Newest> = diesel::sql_query(format!(
+        "SELECT r.id AS id, (SELECT MAX(c.id) FROM chat_logs c WHERE c.room_id = r.id) AS newest \
+         FROM rooms r WHERE r.id IN ({}) ORDER BY r.id FOR UPDATE",
+        list.join(",")
+    ))
+    .load(c)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|n| Some((n.id, n.newest?)))
+        .collect())
 }
 
 #[cfg(feature = "mysql")]
