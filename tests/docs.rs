@@ -141,3 +141,30 @@ fn config_env_and_errors() {
     .unwrap_err();
     assert!(e.contains("say_per_s"), "{e}");
 }
+
+/// docs/cluster.md "What each node needs": `[cluster]` is checked at start.
+#[test]
+fn cluster_config_is_checked() {
+    use modchat::config::{Config, Overrides};
+    let load = |vars: &[(&str, &str)]| {
+        Config::load(
+            None,
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+            &Overrides::default(),
+        )
+    };
+    let mysql = ("MODCHAT_DATABASE_URL", "mysql://root@127.0.0.1:3306/x");
+    let nats = ("MODCHAT_CLUSTER__NATS_URL", "nats://127.0.0.1:4222");
+    let c = load(&[mysql, nats]).unwrap();
+    assert!(c.cluster.enabled());
+    assert_eq!(c.cluster.prefix(), "modchat");
+    assert!(!load(&[mysql]).unwrap().cluster.enabled(), "no [cluster]: one server");
+    let e = load(&[("MODCHAT_DATABASE_URL", "sqlite://x.db"), nats]).unwrap_err();
+    assert!(e.contains("cluster.nats_url") && e.contains("SQLite"), "{e}");
+    let e = load(&[mysql, nats, ("MODCHAT_CLUSTER__NODE", "n 1")]).unwrap_err();
+    assert!(e.contains("cluster.node"), "{e}");
+    let e = load(&[mysql, nats, ("MODCHAT_CLUSTER__SUBJECT_PREFIX", "a.>")]).unwrap_err();
+    assert!(e.contains("cluster.subject_prefix"), "{e}");
+    let c = load(&[mysql, nats, ("MODCHAT_CLUSTER__SUBJECT_PREFIX", "acme.chat")]).unwrap();
+    assert_eq!(c.cluster.prefix(), "acme.chat");
+}
