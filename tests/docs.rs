@@ -158,13 +158,24 @@ fn cluster_config_is_checked() {
     let c = load(&[mysql, nats]).unwrap();
     assert!(c.cluster.enabled());
     assert_eq!(c.cluster.prefix(), "modchat");
-    assert!(!load(&[mysql]).unwrap().cluster.enabled(), "no [cluster]: one server");
+    assert!(
+        !load(&[mysql]).unwrap().cluster.enabled(),
+        "no [cluster]: one server"
+    );
     let e = load(&[("MODCHAT_DATABASE_URL", "sqlite://x.db"), nats]).unwrap_err();
-    assert!(e.contains("cluster.nats_url") && e.contains("SQLite"), "{e}");
+    assert!(
+        e.contains("cluster.nats_url") && e.contains("SQLite"),
+        "{e}"
+    );
     let e = load(&[mysql, nats, ("MODCHAT_CLUSTER__NODE", "n 1")]).unwrap_err();
     assert!(e.contains("cluster.node"), "{e}");
     let e = load(&[mysql, nats, ("MODCHAT_CLUSTER__SUBJECT_PREFIX", "a.>")]).unwrap_err();
     assert!(e.contains("cluster.subject_prefix"), "{e}");
-    let c = load(&[mysql, nats, ("MODCHAT_CLUSTER__SUBJECT_PREFIX", "acme.chat")]).unwrap();
+    let c = load(&[
+        mysql,
+        nats,
+        ("MODCHAT_CLUSTER__SUBJECT_PREFIX", "acme.chat"),
+    ])
+    .unwrap();
     assert_eq!(c.cluster.prefix(), "acme.chat");
 }

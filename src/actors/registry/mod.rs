@@ -21,6 +21,7 @@ use crate::protocol::events;
 use crate::store::{self, rooms};
 
 mod cluster;
+mod peers;
 mod room_set;
 mod users;
 
@@ -160,7 +161,7 @@ pub struct Registry {
     room_ids: HashMap<RoomId, String>,
     initial_rooms: Vec<rooms::Room>,
     /// In a cluster: the other nodes and their online accounts.
-    peers: cluster::Peers,
+    peers: peers::Peers,
 }
 
 impl Registry {
@@ -176,7 +177,7 @@ impl Registry {
             rooms: HashMap::new(),
             room_ids: HashMap::new(),
             initial_rooms,
-            peers: cluster::Peers::default(),
+            peers: peers::Peers::default(),
         }
     }
 

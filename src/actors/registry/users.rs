@@ -142,11 +142,7 @@ impl Handler<Whisper> for Registry {
             return Box::pin(fut::ready(Err(Failure::new(ErrorCode::UserOffline))));
         }
         // not here: perhaps on another node
-        let name = msg.to.clone();
-        let lookup = self
-            .env
-            .db
-            .run(move |c| store::accounts::find_by_name(c, &name));
+        let lookup = self.account_named(msg.to.clone());
         Box::pin(
             lookup
                 .into_actor(self)
@@ -162,6 +158,18 @@ impl Handler<Whisper> for Registry {
 }
 
 impl Registry {
+    /// The stored account of a name not online here (in a cluster it may
+    /// be online on another node).
+    fn account_named(
+        &self,
+        name: String,
+    ) -> impl std::future::Future<Output = store::StoreResult<Option<store::accounts::Account>>>
+    {
+        self.env
+            .db
+            .run(move |c| store::accounts::find_by_name(c, &name))
+    }
+
     fn whisper_to(
         &mut self,
         msg: Whisper,
@@ -500,11 +508,7 @@ impl Handler<OnlineByName> for Registry {
             let here = self.names.contains_key(&username_key(&msg.0));
             return Box::pin(fut::ready(here));
         }
-        let name = msg.0;
-        let lookup = self
-            .env
-            .db
-            .run(move |c| store::accounts::find_by_name(c, &name));
+        let lookup = self.account_named(msg.0);
         Box::pin(
             lookup
                 .into_actor(self)
