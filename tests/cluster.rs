@@ -660,3 +660,49 @@ fn a_cluster_on_sqlite_is_refused_at_start() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// DEVELOPING.md "A cluster": a message committed but never published (its
+/// node died in between) leaves a gap in the room's sequence; the next
+/// message shows the gap, and every node reads it from the chat log and
+/// delivers both in id order.
+#[test]
+fn a_gap_in_a_room_is_read_from_the_chat_log() {
+    let cl = Cluster::start(2);
+    let mut alice = cl.user(0, "alice");
+    let mut bob = cl.user(1, "bob");
+    alice.ok(json!({"type": "create_room", "room": "r"}));
+    bob.ok(json!({"type": "join", "room": "r"}));
+    let first = say(&mut alice, "r", "first");
+    message(&mut bob, "first");
+
+    // a row as a node that died before publishing would have left it
+    let db = cl.store();
+    let mut conn = db.conn().expect("conn");
+    let room = modchat::store::rooms::find(&mut conn, "r")
+        .expect("query")
+        .expect("room");
+    let row = modchat::store::chat_log::NewChatLog {
+        kind: "message",
+        room_id: Some(room.id),
+        sender_id: None,
+        sender_name: "ghost".into(),
+        recipient_id: None,
+        text: "never published".into(),
+        at: modchat::store::now(),
+    };
+    let ghost = modchat::store::chat_log::insert_batch(&mut conn, &[row], db.mysql_ids())
+        .expect("insert")[0];
+    assert!(ghost > first);
+
+    let after = say(&mut alice, "r", "after the gap");
+    assert!(after > ghost);
+    let m = bob.expect("a message", |v| v["type"] == "message");
+    assert_eq!(
+        (m["id"].as_i64(), m["text"].as_str()),
+        (Some(ghost), Some("never published"))
+    );
+    assert_eq!(message(&mut bob, "after the gap")["id"], after);
+    // the sender's own node filled the gap too
+    let m = alice.expect("a message", |v| v["type"] == "message");
+    assert_eq!(m["id"].as_i64(), Some(ghost), "{m}");
+}

@@ -82,16 +82,25 @@ impl Room {
                 }
             }
         }
-        if blocked && !self.filling {
-            self.filling = true;
-            ctx.run_later(GAP_WAIT, |act, ctx| {
-                act.filling = false;
-                if act.seq.as_ref().is_some_and(|s| s.blocked()) {
-                    tracing::info!(room = %act.name, "a gap in the room's messages; reading it from the chat log");
-                    act.fill(ctx);
-                }
-            });
+        if blocked {
+            self.wait_for_gap(ctx);
         }
+    }
+
+    /// A message waits for a predecessor: if it has not come in
+    /// [`GAP_WAIT`], read the gap from the chat log.
+    fn wait_for_gap(&mut self, ctx: &mut Context<Self>) {
+        if self.filling {
+            return;
+        }
+        self.filling = true;
+        ctx.run_later(GAP_WAIT, |act, ctx| {
+            act.filling = false;
+            if act.seq.as_ref().is_some_and(|s| s.blocked()) {
+                tracing::info!(room = %act.name, "a gap in the room's messages; reading it from the chat log");
+                act.fill(ctx);
+            }
+        });
     }
 
     /// Reads the room's messages after the last delivered one from the chat
@@ -130,6 +139,9 @@ impl Room {
             }
             if full {
                 act.fill(ctx);
+            } else if act.seq.as_ref().is_some_and(|s| s.blocked()) {
+                // the database did not answer: try again
+                act.wait_for_gap(ctx);
             }
         }));
     }
