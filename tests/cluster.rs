@@ -26,8 +26,18 @@ fn message(c: &mut TestClient, text: &str) -> Value {
 
 /// Retries `f` for up to a second (what the issue allows for moderation to
 /// be in force everywhere); returns its last answer.
-fn within_a_second(mut f: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(1);
+fn within_a_second(f: impl FnMut() -> bool) -> bool {
+    within(Duration::from_secs(1), f)
+}
+
+/// Retries `f` for up to ten seconds: what other nodes show follows within
+/// milliseconds, but the test machine may be busy.
+fn eventually(f: impl FnMut() -> bool) -> bool {
+    within(Duration::from_secs(10), f)
+}
+
+fn within(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
     loop {
         if f() {
             return true;
@@ -289,7 +299,7 @@ fn room_capacity_holds_when_joins_race_on_two_nodes() {
         let members = modchat::store::rooms::members_of(&mut conn, stored.id).expect("members");
         assert_eq!(members.len(), 2, "round {round}");
         // the owner's node shows the winner's join as soon as it hears it
-        assert!(within_a_second(|| {
+        assert!(eventually(|| {
             let rooms = owner.ok(json!({"type": "rooms"}));
             rooms["rooms"]
                 .as_array()
@@ -331,7 +341,7 @@ fn who_and_rooms_see_every_node() {
         json!([{"name": "den", "members": 2, "online": 2, "capacity": 1000}])
     );
     drop(carol);
-    assert!(within_a_second(|| {
+    assert!(eventually(|| {
         let rooms = modr.ok(json!({"type": "rooms"}));
         rooms["rooms"][0]["online"] == 1
     }));
