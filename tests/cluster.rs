@@ -57,6 +57,8 @@ fn a_conversation_whose_members_sit_on_different_nodes() {
     let mut alice = cl.user(0, "alice");
     let mut bob = cl.user(1, "bob");
     let mut carol = cl.user(2, "carol");
+    // carol also has a session on node 1, logged in before she joins
+    let mut carol_too = cl.login(0, "carol");
     alice.ok(json!({"type": "create_room", "room": "lobby"}));
     let joined = bob.ok(json!({"type": "join", "room": "lobby"}));
     let members = joined["members"].as_array().expect("members");
@@ -101,6 +103,10 @@ fn a_conversation_whose_members_sit_on_different_nodes() {
         assert_eq!(online, ["alice", "bob", "carol"], "{m}");
     }
 
+    // the session on another node of a member who joined elsewhere is in
+    // the room too
+    assert_eq!(message(&mut carol_too, "hello from n2")["id"], id2);
+
     // history on the third node has both
     let h = carol.ok(json!({"type": "history", "room": "lobby"}));
     let ids: Vec<i64> = h["messages"]
@@ -126,6 +132,25 @@ fn a_conversation_whose_members_sit_on_different_nodes() {
     });
     say(&mut bob, "lobby", "back, on n3");
     message(&mut alice, "back, on n3");
+
+    // carol leaves on node 3: the others, and her own session on node 1,
+    // see her go
+    carol.ok(json!({"type": "leave", "room": "lobby"}));
+    let left = alice.expect("carol left", |v| {
+        v["type"] == "left" && v["user"] == "carol"
+    });
+    assert_eq!(
+        (left["reason"].as_str(), left["members"].as_i64()),
+        (Some("left"), Some(2))
+    );
+    carol_too.expect("carol left", |v| {
+        v["type"] == "left" && v["user"] == "carol"
+    });
+    say(&mut alice, "lobby", "carol is gone");
+    message(&mut bob, "carol is gone");
+    carol_too.assert_none("a message of a room she left", |v| {
+        v["type"] == "message" && v["text"] == "carol is gone"
+    });
 
     // each node's /metrics shows its NATS link, traffic and lag
     for n in &cl.nodes {
