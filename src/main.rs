@@ -145,8 +145,8 @@ fn serve(config: Arc<Config>) -> anyhow::Result<()> {
     let db = Db::open(&url, &config.pool_options())?;
     let passwords = Passwords::new(config.auth.bcrypt_cost, Passwords::default_parallelism())
         .map_err(anyhow::Error::msg)?;
-    let listeners = Listeners::bind(&config)?;
-    println!("{}", listeners.listening_line()?);
+    let mut listeners = Listeners::bind(&config)?;
+    listeners.announce = true;
     actix_rt::System::new().block_on(server::run(config, db, passwords, listeners, stop_signal()))
 }
 

@@ -28,6 +28,11 @@ pub struct Listeners {
     /// `[tls]`, loaded (and checked) when binding, so a bad certificate
     /// stops the server before it accepts anyone.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Print [`Listeners::listening_line`] on stdout once the server is
+    /// ready (`serve` does; tests read the addresses instead). In a
+    /// cluster that is after joining it: a node that cannot reach NATS
+    /// never says it listens.
+    pub announce: bool,
 }
 
 impl Listeners {
@@ -51,7 +56,12 @@ impl Listeners {
         } else {
             None
         };
-        Ok(Listeners { tcp, http, tls })
+        Ok(Listeners {
+            tcp,
+            http,
+            tls,
+            announce: false,
+        })
     }
 
     pub fn tcp_addr(&self) -> std::io::Result<SocketAddr> {
@@ -106,6 +116,9 @@ pub async fn run(
         false => None,
     };
     let cluster = link.as_ref().map(|(c, _)| c.clone());
+    if listeners.announce {
+        println!("{}", listeners.listening_line()?);
+    }
     let mut env_slot = None;
     let registry = Registry::create(|ctx| {
         let moderation = Moderation::new(

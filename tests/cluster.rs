@@ -741,3 +741,32 @@ fn a_gap_in_a_room_is_read_from_the_chat_log() {
     let m = alice.expect("a message", |v| v["type"] == "message");
     assert_eq!(m["id"].as_i64(), Some(ghost), "{m}");
 }
+
+/// docs/cluster.md "What each node needs": a node that cannot reach NATS
+/// at start stops, and never says it listens (alone it would be a second,
+/// split server).
+#[test]
+fn a_node_that_cannot_reach_nats_does_not_start() {
+    let db = common::db::TestDb::new(common::Backend::Mysql);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_modchat"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--http-listen", ""])
+        .env("MODCHAT_DATABASE_URL", &db.url)
+        .env(
+            "MODCHAT_CLUSTER__NATS_URL",
+            format!("nats://127.0.0.1:{closed}"),
+        )
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot reach NATS"), "{err}");
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
