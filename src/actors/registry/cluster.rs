@@ -93,55 +93,23 @@ impl Registry {
         }
     }
 
-    /// `who` across the cluster: this node's users merged with the other
-    /// nodes' answers.
+    /// `who`: this node's users, merged in a cluster with the other nodes'
+    /// answers.
     pub(super) fn who_everywhere(
         &self,
         with_connections: bool,
     ) -> ResponseActFuture<Self, Result<Vec<Value>, Failure>> {
+        let mine = self.who_local();
         let Some(cluster) = self.env.cluster.clone() else {
-            return Box::pin(fut::ready(Ok(self.who_here(with_connections))));
+            return Box::pin(fut::ready(Ok(who_json(mine, with_connections))));
         };
         let peers = self.peers.nodes();
-        let mine = self.who_local();
         Box::pin(
             async move { cluster.who(peers).await }
                 .into_actor(self)
                 .map(move |res, _act, _ctx| {
-                    let mut all: HashMap<AccountId, WhoUser> = HashMap::new();
-                    for u in mine.into_iter().chain(res?.into_iter().flat_map(|r| r.users)) {
-                        match all.get_mut(&u.id) {
-                            Some(seen) => {
-                                seen.connections.extend(u.connections);
-                                for r in u.rooms {
-                                    if !seen.rooms.contains(&r) {
-                                        seen.rooms.push(r);
-                                    }
-                                }
-                            }
-                            None => {
-                                all.insert(u.id, u);
-                            }
-                        }
-                    }
-                    let mut users: Vec<WhoUser> = all.into_values().collect();
-                    users.sort_by_key(|u| username_key(&u.name));
-                    Ok(users
-                        .into_iter()
-                        .map(|mut u| {
-                            u.rooms.sort();
-                            let mut v = json!({"name": u.name, "role": u.role.as_str(), "rooms": u.rooms});
-                            if with_connections {
-                                u.connections.sort_by_key(|c| c.since);
-                                v["connections"] = u
-                                    .connections
-                                    .iter()
-                                    .map(|c| json!({"addr": c.addr, "transport": c.transport, "since": store::fmt_time(&c.since)}))
-                                    .collect();
-                            }
-                            v
-                        })
-                        .collect())
+                    let theirs = res?.into_iter().flat_map(|r| r.users);
+                    Ok(who_json(mine.into_iter().chain(theirs), with_connections))
                 }),
         )
     }
@@ -152,6 +120,45 @@ impl Registry {
             .map(|(id, u)| who_user(*id, u, &self.conns))
             .collect()
     }
+}
+
+/// `who`'s answer: one entry per account (an account on several nodes is
+/// merged), by name; rooms sorted, connections oldest first.
+fn who_json(users: impl IntoIterator<Item = WhoUser>, with_connections: bool) -> Vec<Value> {
+    let mut all: HashMap<AccountId, WhoUser> = HashMap::new();
+    for u in users {
+        match all.get_mut(&u.id) {
+            Some(seen) => {
+                seen.connections.extend(u.connections);
+                for r in u.rooms {
+                    if !seen.rooms.contains(&r) {
+                        seen.rooms.push(r);
+                    }
+                }
+            }
+            None => {
+                all.insert(u.id, u);
+            }
+        }
+    }
+    let mut users: Vec<WhoUser> = all.into_values().collect();
+    users.sort_by_key(|u| username_key(&u.name));
+    users
+        .into_iter()
+        .map(|mut u| {
+            u.rooms.sort();
+            let mut v = json!({"name": u.name, "role": u.role.as_str(), "rooms": u.rooms});
+            if with_connections {
+                u.connections.sort_by_key(|c| c.since);
+                v["connections"] = u
+                    .connections
+                    .iter()
+                    .map(|c| json!({"addr": c.addr, "transport": c.transport, "since": store::fmt_time(&c.since)}))
+                    .collect();
+            }
+            v
+        })
+        .collect()
 }
 
 fn who_user(

@@ -18,7 +18,7 @@ use crate::error::{ErrorCode, Failure};
 use crate::fields;
 use crate::model::{username_key, AccountId, RoomId, SessionId};
 use crate::protocol::events;
-use crate::store::{self, rooms};
+use crate::store::rooms;
 
 mod cluster;
 mod peers;
@@ -508,30 +508,6 @@ impl Handler<Who> for Registry {
     type Result = ResponseActFuture<Self, Result<Vec<Value>, Failure>>;
     fn handle(&mut self, msg: Who, _ctx: &mut Context<Self>) -> Self::Result {
         self.who_everywhere(msg.with_connections)
-    }
-}
-
-impl Registry {
-    /// `who` on a single server.
-    fn who_here(&self, with_connections: bool) -> Vec<Value> {
-        let mut users: Vec<&OnlineUser> = self.users.values().collect();
-        users.sort_by_key(|u| username_key(&u.name));
-        users
-            .into_iter()
-            .map(|u| {
-                let mut v = json!({"name": u.name, "role": u.role.as_str(), "rooms": u.rooms});
-                if with_connections {
-                    let conns: Vec<Value> = u
-                        .sessions
-                        .iter()
-                        .filter_map(|s| self.conns.get(s))
-                        .map(|c| json!({"addr": c.info.addr, "transport": c.info.transport, "since": store::fmt_time(&c.info.since)}))
-                        .collect();
-                    v["connections"] = Value::Array(conns);
-                }
-                v
-            })
-            .collect()
     }
 }
 
