@@ -96,8 +96,8 @@ macro_rules! newest_per_room {
 
 /// [`insert_batch`] for a cluster, where several nodes' writers commit
 /// into the same rooms: the transaction first locks the batch's rooms'
-/// rows (`SELECT ... FOR UPDATE`, in id order, so two writers never
-/// deadlock), reads each room's newest message id, then inserts. Within a
+/// rows and reads each room's newest message id ([`lock_rooms_newest`]),
+/// then inserts. Within a
 /// room, ids are then given in commit order and every committed message's
 /// predecessor is committed too; each row comes back with the id of the
 /// room message before it (`prev`, 0 for a room's first message and for
@@ -170,35 +170,28 @@ pub fn room_newest(conn: &mut DbConn, room_id: RoomId) -> StoreResult<MessageId>
     Ok(m.unwrap_or(0))
 }
 
-/// Locks the rooms' rows (in id order) and reads each one's newest message
-/// id, in one round trip: this runs once per batch on the commit path.
+/// Locks the rooms' rows, in id order (so two writers never deadlock),
+/// then reads each room's newest message id. Two statements on purpose:
+/// under READ COMMITTED each statement reads from its own snapshot, and a
+/// statement that waited for a lock may have taken its snapshot before the
+/// other writer committed; the second statement starts once every lock is
+/// held, so it sees every earlier commit to these rooms.
 #[cfg(feature = "mysql")]
 fn lock_rooms_newest(
     c: &mut diesel::MysqlConnection,
     rooms: &[RoomId],
 ) -> QueryResult<Vec<(RoomId, MessageId)>> {
-    #[derive(QueryableByName)]
-    struct Newest {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        id: RoomId,
-        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
-        newest: Option<MessageId>,
-    }
+    use super::schema::rooms as r;
     if rooms.is_empty() {
         return Ok(Vec::new());
     }
-    // ids are integers of our own: nothing to escape
-    let list: Vec<String> = rooms.iter().map(|r| r.to_string()).collect();
-    let rows: Vec<Newest> = diesel::sql_query(format!(
-        "SELECT r.id AS id, (SELECT MAX(c.id) FROM chat_logs c WHERE c.room_id = r.id) AS newest \
-         FROM rooms r WHERE r.id IN ({}) ORDER BY r.id FOR UPDATE",
-        list.join(",")
-    ))
-    .load(c)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|n| Some((n.id, n.newest?)))
-        .collect())
+    r::table
+        .filter(r::id.eq_any(rooms))
+        .order(r::id)
+        .select(r::id)
+        .for_update()
+        .load::<RoomId>(c)?;
+    Ok(newest_per_room!(c, rooms))
 }
 
 #[cfg(feature = "mysql")]
