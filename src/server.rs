@@ -176,7 +176,7 @@ pub async fn run(
         Some(c) => tracing::info!(
             io_threads = workers.len(),
             node = %c.node,
-            nats = %config.cluster.nats_url,
+            nats = %crate::cluster::shown_url(&config.cluster.nats_url),
             subject_prefix = %config.cluster.prefix(),
             "modchat is accepting connections, as node {} of the cluster",
             c.node

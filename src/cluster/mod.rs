@@ -98,7 +98,7 @@ impl Cluster {
             })
             .connect(config.nats_url.as_str())
             .await
-            .with_context(|| format!("cannot reach NATS at {}", config.nats_url))?;
+            .with_context(|| format!("cannot reach NATS at {}", shown_url(&config.nats_url)))?;
         let prefix = config.prefix();
         let events_subject = format!("{prefix}.v{VERSION}.events");
         let who_subject = format!("{prefix}.v{VERSION}.who");
@@ -316,6 +316,17 @@ impl Cluster {
     }
 }
 
+/// A NATS URL as logs may show it: credentials (`nats://user:pass@host`)
+/// hidden.
+pub fn shown_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}***@{}", &url[..scheme + 3], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
@@ -338,4 +349,19 @@ pub fn default_node_name(tcp_port: u16) -> String {
         })
         .collect();
     format!("{host}-{tcp_port}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown_url;
+
+    #[test]
+    fn credentials_stay_out_of_the_logs() {
+        assert_eq!(
+            shown_url("nats://modchat:secret@nats.internal:4222"),
+            "nats://***@nats.internal:4222"
+        );
+        assert_eq!(shown_url("nats://127.0.0.1:4222"), "nats://127.0.0.1:4222");
+        assert_eq!(shown_url("tls://tok@host:4222"), "tls://***@host:4222");
+    }
 }
