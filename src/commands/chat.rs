@@ -78,15 +78,15 @@ pub async fn whisper(ctx: Ctx, args: Args) -> Outcome {
     }
     // the recipient first: a whisper to nobody costs no flood token and no
     // filter strike
-    let online = ctx
+    let found = ctx
         .env
         .registry
         .send(OnlineByName(to.clone()))
         .await
         .map_err(internal)?;
-    if !online {
+    let Some(recipient) = found else {
         return Err(offline_or_unknown(&ctx, to).await);
-    }
+    };
     let user = gate(&ctx, &text, None).await?;
     let sent = ctx
         .env
@@ -94,7 +94,7 @@ pub async fn whisper(ctx: Ctx, args: Args) -> Outcome {
         .send(Whisper {
             from: user,
             session: ctx.session,
-            to: to.clone(),
+            to: recipient,
             text,
         })
         .await

@@ -24,7 +24,8 @@ use crate::store::chat_log::{Kind, NewChatLog};
 pub struct Whisper {
     pub from: UserRef,
     pub session: SessionId,
-    pub to: String,
+    /// The recipient, as [`OnlineByName`] found it.
+    pub to: OnlineAccount,
     pub text: String,
 }
 
@@ -91,10 +92,18 @@ pub struct RoleChanged {
     pub everywhere: bool,
 }
 
-/// Has the account with this name (any letter case) a logged-in session?
+/// The account with this name (any letter case), if it has a logged-in
+/// session (on any node of a cluster).
 #[derive(Message)]
-#[rtype(result = "bool")]
+#[rtype(result = "Option<OnlineAccount>")]
 pub struct OnlineByName(pub String);
+
+/// An online account, with its name as registered.
+#[derive(Debug, Clone)]
+pub struct OnlineAccount {
+    pub id: AccountId,
+    pub name: String,
+}
 
 /// Has the account a logged-in session?
 #[derive(Message)]
@@ -121,7 +130,7 @@ struct AnnouncementCommitted {
 
 #[derive(Message)]
 #[rtype(result = "()")]
-pub(super) struct WhisperCommitted {
+struct WhisperCommitted {
     from: UserRef,
     session: SessionId,
     to: AccountId,
@@ -132,56 +141,18 @@ pub(super) struct WhisperCommitted {
 }
 
 impl Handler<Whisper> for Registry {
-    type Result = ResponseActFuture<Self, Result<Committed, Failure>>;
+    type Result = ResponseFuture<Result<Committed, Failure>>;
     fn handle(&mut self, msg: Whisper, ctx: &mut Context<Self>) -> Self::Result {
-        if let Some(&to) = self.names.get(&username_key(&msg.to)) {
-            let name = self.users.get(&to).map(|u| u.name.clone());
-            return self.whisper_to(msg, to, name, ctx.address().recipient());
+        let to = msg.to.id;
+        // the recipient may have gone since `OnlineByName`
+        if !self.online_anywhere(to) {
+            return Box::pin(async { Err(Failure::new(ErrorCode::UserOffline)) });
         }
-        if self.env.cluster.is_none() {
-            return Box::pin(fut::ready(Err(Failure::new(ErrorCode::UserOffline))));
-        }
-        // not here: perhaps on another node
-        let lookup = self.account_named(msg.to.clone());
-        Box::pin(
-            lookup
-                .into_actor(self)
-                .then(move |found, act, ctx| match found {
-                    Ok(Some(a)) if act.peers.online(a.id) => {
-                        act.whisper_to(msg, a.id, Some(a.username), ctx.address().recipient())
-                    }
-                    Ok(_) => Box::pin(fut::ready(Err(Failure::new(ErrorCode::UserOffline)))),
-                    Err(e) => Box::pin(fut::ready(Err(Failure::from(e)))),
-                }),
-        )
-    }
-}
-
-impl Registry {
-    /// The stored account of a name not online here (in a cluster it may
-    /// be online on another node).
-    fn account_named(
-        &self,
-        name: String,
-    ) -> impl std::future::Future<Output = store::StoreResult<Option<store::accounts::Account>>>
-    {
-        self.env
-            .db
-            .run(move |c| store::accounts::find_by_name(c, &name))
-    }
-
-    fn whisper_to(
-        &mut self,
-        msg: Whisper,
-        to: AccountId,
-        to_name: Option<String>,
-        me: Recipient<WhisperCommitted>,
-    ) -> ResponseActFuture<Self, Result<Committed, Failure>> {
         if to == msg.from.id {
-            return Box::pin(fut::ready(Err(Failure::new(ErrorCode::CannotWhisperSelf))));
+            return Box::pin(async { Err(Failure::new(ErrorCode::CannotWhisperSelf)) });
         }
-        let to_name = to_name.unwrap_or(msg.to);
         let (from, session, text) = (msg.from.clone(), msg.session, msg.text.clone());
+        let to_name = msg.to.name;
         let row = NewChatLog {
             kind: Kind::Whisper.as_str(),
             room_id: None,
@@ -191,7 +162,8 @@ impl Registry {
             text: msg.text,
             at: store::now(),
         };
-        Box::pin(fut::wrap_future(log_then(
+        let me = ctx.address().recipient();
+        Box::pin(log_then(
             &self.env.chat_log,
             row,
             me,
@@ -204,7 +176,7 @@ impl Registry {
                 result,
                 reply,
             },
-        )))
+        ))
     }
 }
 
@@ -502,17 +474,29 @@ impl Handler<AnnouncementCommitted> for Registry {
 }
 
 impl Handler<OnlineByName> for Registry {
-    type Result = ResponseActFuture<Self, bool>;
+    type Result = ResponseActFuture<Self, Option<OnlineAccount>>;
     fn handle(&mut self, msg: OnlineByName, _ctx: &mut Context<Self>) -> Self::Result {
-        if self.names.contains_key(&username_key(&msg.0)) || self.env.cluster.is_none() {
-            let here = self.names.contains_key(&username_key(&msg.0));
+        let here = self.names.get(&username_key(&msg.0)).and_then(|id| {
+            self.users.get(id).map(|u| OnlineAccount {
+                id: *id,
+                name: u.name.clone(),
+            })
+        });
+        if here.is_some() || self.env.cluster.is_none() {
             return Box::pin(fut::ready(here));
         }
-        let lookup = self.account_named(msg.0);
-        Box::pin(
-            lookup
-                .into_actor(self)
-                .map(|found, act, _ctx| matches!(found, Ok(Some(a)) if act.peers.online(a.id))),
-        )
+        // not here: perhaps on another node
+        let name = msg.0;
+        let lookup = self
+            .env
+            .db
+            .run(move |c| store::accounts::find_by_name(c, &name));
+        Box::pin(lookup.into_actor(self).map(|found, act, _ctx| match found {
+            Ok(Some(a)) if act.peers.online(a.id) => Some(OnlineAccount {
+                id: a.id,
+                name: a.username,
+            }),
+            _ => None,
+        }))
     }
 }
