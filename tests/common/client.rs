@@ -151,20 +151,30 @@ impl TestClient {
 
     /// Waits for the server to close the connection.
     pub fn expect_closed(&mut self) {
+        self.rest_until_closed();
+    }
+
+    /// Every line still to come until the server closes the connection
+    /// (fails after [`TIMEOUT`]); a line cut by a read timeout is kept
+    /// whole.
+    fn rest_until_closed(&mut self) -> Vec<String> {
         let deadline = Instant::now() + TIMEOUT;
+        let mut lines = Vec::new();
         let mut line = String::new();
         loop {
-            line.clear();
             match self.reader.read_line(&mut line) {
-                Ok(0) => return,
-                Ok(_) => self.transcript.push(format!("< {}", line.trim_end())),
-                Err(e) if e.kind() == ErrorKind::ConnectionReset => return,
+                Ok(0) => return lines,
+                Ok(_) if line.ends_with('\n') => {
+                    self.transcript.push(format!("< {}", line.trim_end()));
+                    lines.push(std::mem::take(&mut line));
+                }
+                Ok(_) => {}
                 Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
                     if Instant::now() >= deadline {
                         self.fail("the server did not close the connection");
                     }
                 }
-                Err(_) => return,
+                Err(_) => return lines,
             }
         }
     }
@@ -225,24 +235,9 @@ impl TestClient {
     /// ends (its server died, say).
     pub fn ids_until_closed(&mut self) -> Vec<i64> {
         let mut frames: Vec<Value> = self.pending.drain(..).collect();
-        let deadline = Instant::now() + TIMEOUT;
-        let mut line = String::new();
-        loop {
-            line.clear();
-            match self.reader.read_line(&mut line) {
-                Ok(0) => break,
-                Ok(_) if line.ends_with('\n') => {
-                    if let Ok(v) = serde_json::from_str(&line) {
-                        frames.push(v);
-                    }
-                }
-                Ok(_) => {}
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                    if Instant::now() >= deadline {
-                        self.fail("the connection did not end");
-                    }
-                }
-                Err(_) => break,
+        for line in self.rest_until_closed() {
+            if let Ok(v) = serde_json::from_str(&line) {
+                frames.push(v);
             }
         }
         frames
