@@ -123,16 +123,32 @@ pub type Run = fn(Ctx, Args) -> Pin<Box<dyn Future<Output = Outcome>>>;
 pub struct Command {
     pub name: &'static str,
     pub access: Access,
+    /// In a cluster: whether its effect other nodes must see, or it asks
+    /// them. While this node cannot reach NATS such a command gets
+    /// `unavailable` rather than a half-done result; reads of the shared
+    /// database, logins and `ping` carry on.
+    pub reach: Reach,
     /// One line for users; docs/protocol.md has the full story.
     pub summary: &'static str,
     pub run: Run,
 }
 
+/// See [`Command::reach`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    ThisNode,
+    OtherNodes,
+}
+
 macro_rules! command {
     ($name:literal, $access:expr, $summary:literal, $f:path) => {
+        command!($name, $access, $summary, $f, Reach::ThisNode)
+    };
+    ($name:literal, $access:expr, $summary:literal, $f:path, $reach:expr) => {
         Command {
             name: $name,
             access: $access,
+            reach: $reach,
             summary: $summary,
             run: |ctx, args| Box::pin($f(ctx, args)),
         }
@@ -142,6 +158,7 @@ macro_rules! command {
 use Access::{Anyone, AtLeast, LoggedIn, LoggedOut, RoleAware};
 const MODERATOR: Access = AtLeast(Role::Moderator);
 const ADMIN: Access = AtLeast(Role::Admin);
+const OTHER_NODES: Reach = Reach::OtherNodes;
 
 pub static COMMANDS: &[Command] = &[
     command!("register", Anyone, "Create an account.", account::register),
@@ -163,16 +180,29 @@ pub static COMMANDS: &[Command] = &[
         "Log this connection out.",
         account::logout
     ),
-    command!("rename", LoggedIn, "Change your username.", account::rename),
+    command!(
+        "rename",
+        LoggedIn,
+        "Change your username.",
+        account::rename,
+        OTHER_NODES
+    ),
     command!("rooms", LoggedIn, "List the rooms.", rooms::list),
     command!(
         "create_room",
         RoleAware,
         "Create a room and join it.",
-        rooms::create
+        rooms::create,
+        OTHER_NODES
     ),
-    command!("join", LoggedIn, "Join a room.", rooms::join),
-    command!("leave", LoggedIn, "Leave a room.", rooms::leave),
+    command!("join", LoggedIn, "Join a room.", rooms::join, OTHER_NODES),
+    command!(
+        "leave",
+        LoggedIn,
+        "Leave a room.",
+        rooms::leave,
+        OTHER_NODES
+    ),
     command!(
         "members",
         LoggedIn,
@@ -185,14 +215,27 @@ pub static COMMANDS: &[Command] = &[
         "Read a room's earlier messages.",
         rooms::history
     ),
-    command!("say", LoggedIn, "Send a message to a room.", chat::say),
+    command!(
+        "say",
+        LoggedIn,
+        "Send a message to a room.",
+        chat::say,
+        OTHER_NODES
+    ),
     command!(
         "whisper",
         LoggedIn,
         "Send a private message to a user.",
-        chat::whisper
+        chat::whisper,
+        OTHER_NODES
     ),
-    command!("who", RoleAware, "List the users online.", info::who),
+    command!(
+        "who",
+        RoleAware,
+        "List the users online.",
+        info::who,
+        OTHER_NODES
+    ),
     command!(
         "ping",
         Anyone,
@@ -209,27 +252,43 @@ pub static COMMANDS: &[Command] = &[
         "kick",
         MODERATOR,
         "Disconnect a user, or remove them from a room.",
-        moderation::kick
+        moderation::kick,
+        OTHER_NODES
     ),
     command!(
         "mute",
         MODERATOR,
         "Stop a user talking, everywhere or in a room.",
-        moderation::mute
+        moderation::mute,
+        OTHER_NODES
     ),
-    command!("unmute", MODERATOR, "Lift a mute.", moderation::unmute),
+    command!(
+        "unmute",
+        MODERATOR,
+        "Lift a mute.",
+        moderation::unmute,
+        OTHER_NODES
+    ),
     command!(
         "ban",
         MODERATOR,
         "Disconnect a user and refuse their logins.",
-        moderation::ban
+        moderation::ban,
+        OTHER_NODES
     ),
-    command!("unban", MODERATOR, "Lift a ban.", moderation::unban),
+    command!(
+        "unban",
+        MODERATOR,
+        "Lift a ban.",
+        moderation::unban,
+        OTHER_NODES
+    ),
     command!(
         "delete_message",
         MODERATOR,
         "Hide a message from history.",
-        moderation::delete_message
+        moderation::delete_message,
+        OTHER_NODES
     ),
     command!(
         "modlog",
@@ -241,25 +300,29 @@ pub static COMMANDS: &[Command] = &[
         "set_role",
         ADMIN,
         "Make a user a user, moderator or admin.",
-        moderation::set_role
+        moderation::set_role,
+        OTHER_NODES
     ),
     command!(
         "announce",
         ADMIN,
         "Send a text to everyone online.",
-        moderation::announce
+        moderation::announce,
+        OTHER_NODES
     ),
     command!(
         "filter_add",
         ADMIN,
         "Add a word to the filter.",
-        moderation::filter_add
+        moderation::filter_add,
+        OTHER_NODES
     ),
     command!(
         "filter_remove",
         ADMIN,
         "Remove a word from the filter.",
-        moderation::filter_remove
+        moderation::filter_remove,
+        OTHER_NODES
     ),
     command!(
         "filter_list",
@@ -268,35 +331,6 @@ pub static COMMANDS: &[Command] = &[
         moderation::filter_list
     ),
 ];
-
-/// In a cluster, the commands whose effect other nodes must see (or that
-/// ask them): while this node cannot reach NATS they get `unavailable`
-/// rather than a half-done result. Reads of the shared database (`rooms`,
-/// `members`, `history`, `modlog`, `filter_list`), logins and `ping` carry
-/// on.
-const REACH_OTHER_NODES: &[&str] = &[
-    "say",
-    "whisper",
-    "create_room",
-    "join",
-    "leave",
-    "rename",
-    "who",
-    "kick",
-    "mute",
-    "unmute",
-    "ban",
-    "unban",
-    "delete_message",
-    "set_role",
-    "announce",
-    "filter_add",
-    "filter_remove",
-];
-
-pub fn reaches_other_nodes(name: &str) -> bool {
-    REACH_OTHER_NODES.contains(&name)
-}
 
 pub fn find(name: &str) -> Option<&'static Command> {
     COMMANDS.iter().find(|c| c.name == name)

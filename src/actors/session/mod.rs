@@ -296,7 +296,7 @@ impl Session {
             .access
             .check(self.user.as_ref())
             .and_then(|()| match &self.env.cluster {
-                Some(c) if crate::commands::reaches_other_nodes(cmd.name) => c.check(),
+                Some(c) if cmd.reach == crate::commands::Reach::OtherNodes => c.check(),
                 _ => Ok(()),
             });
         if let Err(f) = allowed {
