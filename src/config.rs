@@ -105,6 +105,11 @@ pub struct ServerConfig {
     /// Threads that write to connections (fan-out is mostly writes);
     /// 0: one per core.
     pub io_threads: usize,
+    /// Load balancers whose TCP connections start with a PROXY protocol
+    /// header and whose HTTP requests carry `X-Forwarded-For`: the client
+    /// address found there is the one every per-address rule uses.
+    /// Addresses or CIDR blocks (`10.0.0.0/8`, `::1`).
+    pub proxy_protocol_from: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -115,6 +120,7 @@ impl Default for ServerConfig {
             room_creation: "anyone".into(),
             shutdown_grace_s: 5,
             io_threads: 0,
+            proxy_protocol_from: Vec::new(),
         }
     }
 }
@@ -155,7 +161,33 @@ pub struct AuthConfig {
     pub token_ttl_s: u64,
     /// Whether `register` is open to anyone.
     pub open_registration: bool,
+    /// Shortest password accepted, in bytes (the longest is bcrypt's 72).
+    pub min_password_bytes: usize,
+    /// Names `register` and `rename` refuse (compared by their skeleton);
+    /// `modchat-admin user add` may still use them.
+    pub reserved_names: Vec<String>,
+    /// Days a name given up by `rename` stays its old owner's.
+    pub name_hold_days: u32,
 }
+
+/// The contract's default reserved names: service-like names an impostor
+/// would want.
+pub const DEFAULT_RESERVED_NAMES: &[&str] = &[
+    "admin",
+    "administrator",
+    "root",
+    "system",
+    "moderator",
+    "modchat",
+    "server",
+    "nickserv",
+    "chanserv",
+    "modserv",
+];
+
+/// The longest `token_ttl_s` (366 days): beyond it a token's expiry would
+/// be a time no one means, and far enough out it overflows the clock.
+pub const MAX_TOKEN_TTL_S: u64 = 366 * 24 * 3600;
 
 impl Default for AuthConfig {
     fn default() -> Self {
@@ -163,6 +195,12 @@ impl Default for AuthConfig {
             bcrypt_cost: 12,
             token_ttl_s: 3600,
             open_registration: true,
+            min_password_bytes: 8,
+            reserved_names: DEFAULT_RESERVED_NAMES
+                .iter()
+                .map(|n| (*n).to_owned())
+                .collect(),
+            name_hold_days: 30,
         }
     }
 }
@@ -172,9 +210,24 @@ impl Default for AuthConfig {
 pub struct LimitsConfig {
     pub max_line_bytes: usize,
     pub idle_timeout_s: u64,
+    /// A connection not logged in this long after it opened is closed.
+    pub login_timeout_s: u64,
     pub say_burst: u32,
     pub say_per_s: f64,
+    /// The second bucket: join, leave, create_room, delete_room, rename,
+    /// set_topic.
+    pub action_burst: u32,
+    pub action_per_s: f64,
+    /// Rooms one account (not a moderator or admin) may own.
+    pub rooms_per_account: u32,
+    /// Failed logins per address and name in a sliding minute.
     pub login_failures_per_min: u32,
+    /// Failed logins per address over all names in a sliding minute.
+    pub login_failures_per_address_per_min: u32,
+    /// `register` attempts per address in a sliding hour.
+    pub registrations_per_address_per_hour: u32,
+    /// Open connections from one address, all transports together; 0: no cap.
+    pub max_connections_per_address: u32,
     pub default_room_capacity: u32,
     pub max_text_chars: usize,
     /// Bytes queued for a client that does not read before it is dropped.
@@ -186,9 +239,16 @@ impl Default for LimitsConfig {
         LimitsConfig {
             max_line_bytes: 16384,
             idle_timeout_s: 300,
+            login_timeout_s: 60,
             say_burst: 10,
             say_per_s: 5.0,
+            action_burst: 20,
+            action_per_s: 2.0,
+            rooms_per_account: 100,
             login_failures_per_min: 10,
+            login_failures_per_address_per_min: 100,
+            registrations_per_address_per_hour: 20,
+            max_connections_per_address: 64,
             default_room_capacity: 1000,
             max_text_chars: 2000,
             max_outbound_bytes: 1 << 20,
@@ -243,8 +303,22 @@ impl Config {
         if !(4..=31).contains(&self.auth.bcrypt_cost) {
             return bad("auth.bcrypt_cost", "must be 4 to 31");
         }
-        if self.auth.token_ttl_s == 0 {
-            return bad("auth.token_ttl_s", "must be positive");
+        if self.auth.token_ttl_s == 0 || self.auth.token_ttl_s > MAX_TOKEN_TTL_S {
+            return bad("auth.token_ttl_s", "must be 1 to 31622400 (366 days)");
+        }
+        if !(1..=72).contains(&self.auth.min_password_bytes) {
+            return bad("auth.min_password_bytes", "must be 1 to 72");
+        }
+        if self.auth.name_hold_days > 3660 {
+            return bad("auth.name_hold_days", "must be 0 to 3660");
+        }
+        for p in &self.server.proxy_protocol_from {
+            if crate::net::Cidr::parse(p).is_none() {
+                return bad(
+                    "server.proxy_protocol_from",
+                    &format!("{p:?} is not an address or CIDR block"),
+                );
+            }
         }
         let l = &self.limits;
         if l.max_line_bytes < 256 {
@@ -253,11 +327,35 @@ impl Config {
         if l.idle_timeout_s == 0 {
             return bad("limits.idle_timeout_s", "must be positive");
         }
+        if l.login_timeout_s == 0 {
+            return bad("limits.login_timeout_s", "must be positive");
+        }
         if l.say_burst == 0 {
             return bad("limits.say_burst", "must be positive");
         }
         if !(l.say_per_s.is_finite() && l.say_per_s > 0.0) {
             return bad("limits.say_per_s", "must be a positive number");
+        }
+        if l.action_burst == 0 {
+            return bad("limits.action_burst", "must be positive");
+        }
+        if !(l.action_per_s.is_finite() && l.action_per_s > 0.0) {
+            return bad("limits.action_per_s", "must be a positive number");
+        }
+        for (key, v) in [
+            ("limits.login_failures_per_min", l.login_failures_per_min),
+            (
+                "limits.login_failures_per_address_per_min",
+                l.login_failures_per_address_per_min,
+            ),
+            (
+                "limits.registrations_per_address_per_hour",
+                l.registrations_per_address_per_hour,
+            ),
+        ] {
+            if v == 0 {
+                return bad(key, "must be positive");
+            }
         }
         if l.default_room_capacity == 0 || l.default_room_capacity > i32::MAX as u32 {
             return bad("limits.default_room_capacity", "must be a positive integer");

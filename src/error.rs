@@ -78,6 +78,10 @@ error_codes! {
     NotBanned = "not_banned",
     /// There is no message with that id.
     NoSuchMessage = "no_such_message",
+    /// A per-account limit is reached (such as the rooms one account may own).
+    LimitReached = "limit_reached",
+    /// That word is not in the filter.
+    NotFiltered = "not_filtered",
     /// The database cannot be reached; try again shortly.
     Unavailable = "unavailable",
     /// A server fault; it has been logged.

@@ -29,6 +29,7 @@ pub mod config;
 pub mod error;
 pub mod metrics;
 pub mod model;
+pub mod net;
 pub mod protocol;
 pub mod server;
 pub mod store;
