@@ -271,7 +271,7 @@ impl Config {
         vars: impl IntoIterator<Item = (String, String)>,
         flags: &Overrides,
     ) -> Result<Config, String> {
-        let mut table: toml::Table = match file {
+        let table: toml::Table = match file {
             Some(p) => {
                 let text = std::fs::read_to_string(p)
                     .map_err(|e| format!("cannot read config {}: {e}", p.display()))?;
@@ -280,6 +280,16 @@ impl Config {
             }
             None => toml::Table::new(),
         };
+        Config::from_table(table, vars, flags)
+    }
+
+    /// [`Config::load`] from the file's parsed TOML on: what the config
+    /// fuzz target feeds, with no file to write.
+    pub fn from_table(
+        mut table: toml::Table,
+        vars: impl IntoIterator<Item = (String, String)>,
+        flags: &Overrides,
+    ) -> Result<Config, String> {
         apply_env(&mut table, vars)?;
         let text = toml::to_string(&table).map_err(|e| e.to_string())?;
         let mut config: Config =

@@ -16,6 +16,7 @@
 //! - [`cluster`]: the NATS link between the nodes of a cluster.
 //! - [`config`], [`error`], [`model`], [`validate`]: the shared vocabulary;
 //!   [`metrics`]: what `GET /metrics` shows.
+//! - [`fuzzing`]: the fuzz targets' bodies, replayed by `tests/fuzz_replay.rs`.
 
 // No panics on a connection's path: unwrap is for tests only.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
@@ -27,6 +28,7 @@ pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod fuzzing;
 pub mod metrics;
 pub mod model;
 pub mod net;

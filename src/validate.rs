@@ -91,6 +91,36 @@ pub fn duration(s: &str) -> Result<i64, String> {
         .ok_or_else(|| format!("bad duration {s:?}: too long"))
 }
 
+/// A `--since`/`--until` time as people type it: RFC 3339 or a date (see
+/// [`crate::store::readonly::parse_time`]); a bare date as an `end` means
+/// through that day. The next day is added checked: past chrono's last
+/// date (year 262142) it would panic.
+pub fn time_bound(s: &str, end: bool) -> Result<chrono::NaiveDateTime, String> {
+    let t = crate::store::readonly::parse_time(s).ok_or_else(|| {
+        format!("{s:?}: expected an RFC 3339 time (2026-12-01T10:00:00Z) or a date (2026-12-01)")
+    })?;
+    let bare_date = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").is_ok();
+    if end && bare_date {
+        t.checked_add_signed(chrono::TimeDelta::days(1))
+            .ok_or_else(|| format!("{s:?}: past the last date there is"))
+    } else {
+        Ok(t)
+    }
+}
+
+/// A `--day` (`YYYY-MM-DD`): its first instant and the next day's, UTC.
+pub fn day_bounds(s: &str) -> Result<(chrono::NaiveDateTime, chrono::NaiveDateTime), String> {
+    let bad = || format!("{s:?}: expected YYYY-MM-DD");
+    let start = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| bad())?
+        .and_hms_opt(0, 0, 0)
+        .ok_or_else(bad)?;
+    let end = start
+        .checked_add_signed(chrono::TimeDelta::days(1))
+        .ok_or_else(|| format!("{s:?}: past the last date there is"))?;
+    Ok((start, end))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,5 +180,26 @@ mod tests {
         ] {
             assert!(duration(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn time_bounds() {
+        let t = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
+        assert_eq!(time_bound("2026-12-01", false), Ok(t("2026-12-01 00:00:00")));
+        assert_eq!(time_bound("2026-12-01", true), Ok(t("2026-12-02 00:00:00")));
+        assert_eq!(
+            time_bound("2026-12-01T10:00:00+01:00", true),
+            Ok(t("2026-12-01 09:00:00"))
+        );
+        assert!(time_bound("yesterday", false).is_err());
+        assert_eq!(
+            day_bounds("2026-12-01"),
+            Ok((t("2026-12-01 00:00:00"), t("2026-12-02 00:00:00")))
+        );
+        // the last date there is: no next day (this panicked in modchat-admin)
+        let last = chrono::NaiveDate::MAX.format("%Y-%m-%d").to_string();
+        assert!(time_bound(&last, false).is_ok());
+        assert!(time_bound(&last, true).is_err());
+        assert!(day_bounds(&last).is_err());
     }
 }

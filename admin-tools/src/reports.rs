@@ -1,11 +1,11 @@
 //! `logs chat|logins|modlog`: the audit tables as reports, page by page
 //! from the store (oldest first), printed as they arrive.
 
-use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+use chrono::NaiveDateTime;
 use modchat::model::{AccountId, RoomId};
 use modchat::store::audit::{self, ChatFilter, LoginFilter};
 use modchat::store::moderation::LogQuery;
-use modchat::store::readonly::{parse_time, Cell};
+use modchat::store::readonly::Cell;
 use modchat::store::{accounts, rooms, Db, DbConn, StoreResult};
 
 use crate::cli::LogsCommand;
@@ -72,11 +72,10 @@ pub fn run(db: &Db, command: LogsCommand, format: Format) -> Done {
                 }
             }
             if let Some(d) = day {
-                let d = NaiveDate::parse_from_str(&d, "%Y-%m-%d")
-                    .map_err(|_| Fail::usage(format!("--day {d:?}: expected YYYY-MM-DD")))?;
-                let start = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+                let (start, end) = modchat::validate::day_bounds(&d)
+                    .map_err(|e| Fail::usage(format!("--day {e}")))?;
                 f.since = Some(f.since.map_or(start, |s| s.max(start)));
-                f.until = Some(start + TimeDelta::days(1));
+                f.until = Some(end);
             }
             stream(c, audit::LOGIN_COLUMNS, format, |c, after| {
                 audit::logins_page(c, &f, after)
@@ -146,15 +145,5 @@ fn room_id(c: &mut DbConn, name: &str) -> Result<RoomId, Fail> {
 
 /// T: RFC 3339 or a date. A bare date as an end means through that day.
 fn time_arg(flag: &str, s: &str, end: bool) -> Result<NaiveDateTime, Fail> {
-    let t = parse_time(s).ok_or_else(|| {
-        Fail::usage(format!(
-            "{flag} {s:?}: expected an RFC 3339 time (2026-12-01T10:00:00Z) or a date (2026-12-01)"
-        ))
-    })?;
-    let bare_date = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").is_ok();
-    Ok(if end && bare_date {
-        t + TimeDelta::days(1)
-    } else {
-        t
-    })
+    modchat::validate::time_bound(s, end).map_err(|e| Fail::usage(format!("{flag} {e}")))
 }

@@ -6,7 +6,7 @@
 
 pub mod commands;
 pub mod conn;
-mod plain;
+pub(crate) mod plain;
 pub mod state;
 mod tui;
 

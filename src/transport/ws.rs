@@ -104,9 +104,10 @@ async fn read_loop(
             Ok(Some(Ok(m))) => m,
         };
         let frame = match msg {
-            AggregatedMessage::Text(t) if t.len() > max_line => Frame::TooLong,
-            AggregatedMessage::Text(t) if t.trim().is_empty() => continue,
-            AggregatedMessage::Text(t) => Frame::Line(t.into_bytes().to_vec()),
+            AggregatedMessage::Text(t) => match text_frame(t, max_line) {
+                Some(frame) => frame,
+                None => continue,
+            },
             AggregatedMessage::Binary(_) => Frame::Binary,
             AggregatedMessage::Ping(p) => {
                 let _ = ws.pong(&p).await;
@@ -123,6 +124,18 @@ async fn read_loop(
         }
     };
     session.do_send(Close::because(why));
+}
+
+/// A text frame's payload as the session reads it; `None` for a blank one,
+/// which is skipped. Its own function so the fuzz target runs it.
+pub fn text_frame(t: ByteString, max_line: usize) -> Option<Frame> {
+    if t.len() > max_line {
+        Some(Frame::TooLong)
+    } else if t.trim().is_empty() {
+        None
+    } else {
+        Some(Frame::Line(t.into_bytes().to_vec()))
+    }
 }
 
 async fn write_loop(
