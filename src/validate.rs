@@ -15,17 +15,24 @@ pub fn username(name: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// 8-72 bytes: bcrypt reads 72, and a longer password is refused rather
-/// than silently cut.
-pub fn password(pw: &str) -> Result<(), &'static str> {
-    if pw.len() < 8 {
-        return Err("must be at least 8 bytes");
+/// [`password_min`] at the contract's default minimum of 8 bytes, for
+/// callers without a configuration (the fuzz targets); the server and the
+/// console pass `[auth] min_password_bytes`.
+pub fn password(pw: &str) -> Result<(), String> {
+    password_min(pw, 8)
+}
+
+/// `min_bytes`-72 bytes: bcrypt reads 72, and a longer password is refused
+/// rather than silently cut.
+pub fn password_min(pw: &str, min_bytes: usize) -> Result<(), String> {
+    if pw.len() < min_bytes {
+        return Err(format!("must be at least {min_bytes} bytes"));
     }
     if pw.len() > 72 {
-        return Err("must be at most 72 bytes (bcrypt's limit)");
+        return Err("must be at most 72 bytes (bcrypt's limit)".into());
     }
     if pw.contains('\0') {
-        return Err("must not contain NUL");
+        return Err("must not contain NUL".into());
     }
     Ok(())
 }
@@ -140,6 +147,10 @@ mod tests {
         assert!(password("1234567").is_err());
         assert!(password(&"x".repeat(72)).is_ok());
         assert!(password(&"x".repeat(73)).is_err());
+        assert!(password_min("1234", 4).is_ok());
+        assert!(password_min("123", 4).is_err());
+        assert!(password_min("12345678901", 12).is_err());
+        assert!(password_min(&"x".repeat(73), 1).is_err());
     }
 
     #[test]
@@ -185,7 +196,10 @@ mod tests {
     #[test]
     fn time_bounds() {
         let t = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
-        assert_eq!(time_bound("2026-12-01", false), Ok(t("2026-12-01 00:00:00")));
+        assert_eq!(
+            time_bound("2026-12-01", false),
+            Ok(t("2026-12-01 00:00:00"))
+        );
         assert_eq!(time_bound("2026-12-01", true), Ok(t("2026-12-02 00:00:00")));
         assert_eq!(
             time_bound("2026-12-01T10:00:00+01:00", true),

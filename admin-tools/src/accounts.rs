@@ -20,19 +20,22 @@ pub fn run(db: &Db, command: UserCommand, format: Format) -> Done {
             name,
             role,
             bcrypt_cost,
+            min_password_bytes,
         } => {
             modchat::validate::username(&name)
                 .map_err(|e| Fail::refused(format!("username: {e}")))?;
             let role: Role = role.parse().map_err(Fail::refused)?;
-            let hash = new_password_hash(bcrypt_cost)?;
+            let hash = new_password_hash(bcrypt_cost, min_password_bytes)?;
+            // reserved and held names are the console's to give; look-alikes
+            // of an existing account are refused here too
             match accounts::create(conn, &name, &hash, role) {
                 Ok(a) => {
                     println!("added {} ({}), id {}", a.username, a.role, a.id);
                     Ok(())
                 }
-                Err(StoreError::Conflict) => {
-                    Err(Fail::refused(format!("username {name:?} is taken")))
-                }
+                Err(StoreError::Conflict) => Err(Fail::refused(format!(
+                    "username {name:?} is taken or looks like an existing name"
+                ))),
                 Err(e) => Err(e.into()),
             }
         }
@@ -70,10 +73,14 @@ pub fn run(db: &Db, command: UserCommand, format: Format) -> Done {
             println!("{} is now {} (was {})", a.username, role, a.role);
             Ok(())
         }
-        UserCommand::Passwd { name, bcrypt_cost } => {
+        UserCommand::Passwd {
+            name,
+            bcrypt_cost,
+            min_password_bytes,
+        } => {
             let a = accounts::find_by_name(conn, &name)?
                 .ok_or_else(|| Fail::refused(format!("no user {name}")))?;
-            let hash = new_password_hash(bcrypt_cost)?;
+            let hash = new_password_hash(bcrypt_cost, min_password_bytes)?;
             let revoked = conn.transaction(|c| {
                 accounts::set_password(c, a.id, &hash)?;
                 tokens::revoke_all(c, a.id)
@@ -88,12 +95,16 @@ pub fn run(db: &Db, command: UserCommand, format: Format) -> Done {
 }
 
 /// Reads the password (first line of stdin), checks it, hashes it.
-fn new_password_hash(bcrypt_cost: u32) -> Result<String, Fail> {
+fn new_password_hash(bcrypt_cost: u32, min_password_bytes: usize) -> Result<String, Fail> {
     if !(4..=31).contains(&bcrypt_cost) {
         return Err(Fail::usage("--bcrypt-cost must be 4 to 31"));
     }
     let password = read_line_from_stdin("password")?;
-    modchat::validate::password(&password).map_err(|e| Fail::refused(format!("password: {e}")))?;
+    if !(1..=72).contains(&min_password_bytes) {
+        return Err(Fail::usage("--min-password-bytes must be 1 to 72"));
+    }
+    modchat::validate::password_min(&password, min_password_bytes)
+        .map_err(|e| Fail::refused(format!("password: {e}")))?;
     modchat::auth::hash_password(&password, bcrypt_cost).map_err(Fail::refused)
 }
 

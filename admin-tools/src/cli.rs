@@ -126,6 +126,9 @@ pub enum UserCommand {
         /// bcrypt work factor, as the server's [auth] bcrypt_cost
         #[arg(long, env = "MODCHAT_AUTH__BCRYPT_COST", default_value_t = 12)]
         bcrypt_cost: u32,
+        /// shortest password accepted, as the server's [auth] min_password_bytes
+        #[arg(long, env = "MODCHAT_AUTH__MIN_PASSWORD_BYTES", default_value_t = 8)]
+        min_password_bytes: usize,
     },
     /// List accounts.
     List {
@@ -142,6 +145,9 @@ pub enum UserCommand {
         name: String,
         #[arg(long, env = "MODCHAT_AUTH__BCRYPT_COST", default_value_t = 12)]
         bcrypt_cost: u32,
+        /// shortest password accepted, as the server's [auth] min_password_bytes
+        #[arg(long, env = "MODCHAT_AUTH__MIN_PASSWORD_BYTES", default_value_t = 8)]
+        min_password_bytes: usize,
     },
 }
 

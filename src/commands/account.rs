@@ -9,9 +9,10 @@ use crate::actors::UserRef;
 use crate::auth::{hash_token, new_token};
 use crate::error::{ErrorCode, Failure};
 use crate::fields;
-use crate::model::Role;
+use crate::model::{username_key, AccountId, Role};
+use crate::names;
 use crate::protocol::Args;
-use crate::store::accounts::{self, Account};
+use crate::store::accounts::{self, Account, NameClash};
 use crate::store::logins::{self, LoginAttempt};
 use crate::store::{self, rooms, tokens, StoreError};
 use crate::validate;
@@ -23,13 +24,15 @@ pub async fn register(ctx: Ctx, args: Args) -> Outcome {
         return Err(Failure::new(ErrorCode::RegistrationClosed));
     }
     validate::username(&username).map_err(|e| Failure::bad_field("username", e))?;
-    validate::password(&password).map_err(|e| Failure::bad_field("password", e))?;
+    validate::password_min(&password, ctx.env.config.auth.min_password_bytes)
+        .map_err(|e| Failure::bad_field("password", e))?;
+    name_free(&ctx, &username, None).await?;
     let hash = ctx.env.passwords.hash(password).await.map_err(internal)?;
-    let name = username.clone();
+    let (name, held) = (username.clone(), hold_start(&ctx));
     let created = ctx
         .env
         .db
-        .run(move |c| accounts::create(c, &name, &hash, Role::User))
+        .run(move |c| accounts::create_unless_held(c, &name, &hash, Role::User, held))
         .await;
     match created {
         Ok(a) => {
@@ -224,11 +227,12 @@ pub async fn rename(ctx: Ctx, args: Args) -> Outcome {
     let new = args.str("username")?.to_owned();
     validate::username(&new).map_err(|e| Failure::bad_field("username", e))?;
     let user = ctx.user()?.clone();
-    let n = new.clone();
+    name_free(&ctx, &new, Some((user.id, &user.name))).await?;
+    let (n, held) = (new.clone(), hold_start(&ctx));
     match ctx
         .env
         .db
-        .run(move |c| accounts::rename(c, user.id, &n))
+        .run(move |c| accounts::rename_unless_held(c, user.id, &n, held))
         .await
     {
         Ok(()) => Ok(Reply {
@@ -241,4 +245,47 @@ pub async fn rename(ctx: Ctx, args: Args) -> Outcome {
         )),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The contract's rules on which names may be taken, beyond their
+/// characters (docs/protocol.md, "Names"): not reserved, not another
+/// account's in any letter case or look-alike, not held after another
+/// account gave it up by `rename`. `me` is the renaming account and its
+/// current name: its own name, re-cased or as a look-alike, stays allowed
+/// even when reserved (the console may have created it). Checked before the
+/// work a request costs; the store checks again in the write's transaction.
+async fn name_free(ctx: &Ctx, name: &str, me: Option<(AccountId, &str)>) -> Result<(), Failure> {
+    let own = me.is_some_and(|(_, current)| {
+        username_key(current) == username_key(name)
+            || names::skeleton_key(current) == names::skeleton_key(name)
+    });
+    if !own && names::is_reserved(name, &ctx.env.config.auth.reserved_names) {
+        return Err(Failure::msg(
+            ErrorCode::UsernameTaken,
+            format!("the name {name} is reserved"),
+        ));
+    }
+    let (n, id, held) = (name.to_owned(), me.map(|(id, _)| id), hold_start(ctx));
+    let clash = ctx
+        .env
+        .db
+        .run(move |c| accounts::name_clash(c, &n, id, held))
+        .await?;
+    let why = match clash {
+        None => return Ok(()),
+        Some(NameClash::Taken) => "is taken",
+        Some(NameClash::LooksLike) => "looks like an existing name",
+        Some(NameClash::Held) => "was given up recently and is held for its previous owner",
+    };
+    Err(Failure::msg(
+        ErrorCode::UsernameTaken,
+        format!("the name {name} {why}"),
+    ))
+}
+
+/// Names given up by `rename` after this time are held; None when
+/// `[auth] name_hold_days` is 0.
+fn hold_start(ctx: &Ctx) -> Option<chrono::NaiveDateTime> {
+    let days = ctx.env.config.auth.name_hold_days;
+    (days > 0).then(|| store::now() - TimeDelta::days(i64::from(days)))
 }

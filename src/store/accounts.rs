@@ -3,9 +3,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::accounts;
+use super::schema::{accounts, released_names};
 use super::{DbConn, StoreError, StoreResult};
 use crate::model::{username_key, AccountId, Role};
+use crate::names::skeleton_key;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = accounts)]
@@ -42,24 +43,174 @@ impl TryFrom<AccountRow> for Account {
     }
 }
 
-/// Creates an account; `Conflict` when the name is taken in any letter case.
+/// Creates an account; `Conflict` when the name is taken in any letter case
+/// or looks like another account's (`names::skeleton_key`). Held names are
+/// not checked: this is the console's way in (`modchat-admin user add`).
 pub fn create(
     conn: &mut DbConn,
     username: &str,
     password_hash: &str,
     role: Role,
 ) -> StoreResult<Account> {
+    create_unless_held(conn, username, password_hash, role, None)
+}
+
+/// [`create`] for `register`: also `Conflict` when another account gave the
+/// name (or a look-alike) up by `rename` after `held_after`.
+///
+/// The row is written first and the checks run after it in the same
+/// transaction, so they see every commit the insert waited for: a
+/// registration racing a rename away from the same name cannot slip
+/// between the rename's commit and its hold.
+pub fn create_unless_held(
+    conn: &mut DbConn,
+    username: &str,
+    password_hash: &str,
+    role: Role,
+    held_after: Option<NaiveDateTime>,
+) -> StoreResult<Account> {
     let key = username_key(username);
-    diesel::insert_into(accounts::table)
-        .values((
-            accounts::username.eq(username),
-            accounts::username_key.eq(&key),
-            accounts::password_hash.eq(password_hash),
-            accounts::role.eq(role.as_str()),
-            accounts::created_at.eq(super::now()),
+    let skeleton = skeleton_key(username);
+    conn.transaction(|c| {
+        diesel::insert_into(accounts::table)
+            .values((
+                accounts::username.eq(username),
+                accounts::username_key.eq(&key),
+                accounts::name_skeleton.eq(&skeleton),
+                accounts::password_hash.eq(password_hash),
+                accounts::role.eq(role.as_str()),
+                accounts::created_at.eq(super::now()),
+            ))
+            .execute(c)?;
+        let a = find_by_name(c, username)?
+            .ok_or_else(|| StoreError::Other("account vanished".into()))?;
+        if clash_beyond_keys(c, &key, &skeleton, a.id, held_after)?.is_some() {
+            return Err(StoreError::Conflict);
+        }
+        Ok(a)
+    })
+}
+
+/// Why a name cannot be taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameClash {
+    /// Another account has it, in some letter case.
+    Taken,
+    /// Another account's name looks like it.
+    LooksLike,
+    /// Another account gave it (or a look-alike) up by `rename` recently.
+    Held,
+}
+
+/// Whether `name` is free for account `me` (None: a new account), holds
+/// counted from `held_after` (None: no hold). Run before the expensive part
+/// of a request (`register` hashes only a free name); the write that
+/// follows checks again atomically.
+pub fn name_clash(
+    conn: &mut DbConn,
+    name: &str,
+    me: Option<AccountId>,
+    held_after: Option<NaiveDateTime>,
+) -> StoreResult<Option<NameClash>> {
+    let key = username_key(name);
+    let skeleton = skeleton_key(name);
+    let others: Vec<(AccountId, String, Option<String>)> = accounts::table
+        .filter(
+            accounts::username_key
+                .eq(&key)
+                .or(accounts::name_skeleton.eq(&skeleton)),
+        )
+        .select((
+            accounts::id,
+            accounts::username_key,
+            accounts::name_skeleton,
         ))
-        .execute(conn)?;
-    find_by_name(conn, username)?.ok_or_else(|| StoreError::Other("account vanished".into()))
+        .load(conn)?;
+    if let Some((_, k, _)) = others.iter().find(|(id, _, _)| Some(*id) != me) {
+        return Ok(Some(if *k == key {
+            NameClash::Taken
+        } else {
+            NameClash::LooksLike
+        }));
+    }
+    clash_beyond_keys(conn, &key, &skeleton, me.unwrap_or(0), held_after)
+}
+
+/// What the unique keys cannot see: accounts whose `name_skeleton` is NULL
+/// (look-alikes of an older account from before the column, or not yet
+/// filled), and held names. Account `me` is never in the way of itself.
+fn clash_beyond_keys(
+    c: &mut DbConn,
+    key: &str,
+    skeleton: &str,
+    me: AccountId,
+    held_after: Option<NaiveDateTime>,
+) -> StoreResult<Option<NameClash>> {
+    let unkeyed: Vec<String> = accounts::table
+        .filter(accounts::name_skeleton.is_null())
+        .filter(accounts::id.ne(me))
+        .select(accounts::username)
+        .load(c)?;
+    if unkeyed.iter().any(|n| skeleton_key(n) == skeleton) {
+        return Ok(Some(NameClash::LooksLike));
+    }
+    if let Some(after) = held_after {
+        let held: Option<i64> = released_names::table
+            .filter(
+                released_names::skeleton
+                    .eq(skeleton)
+                    .or(released_names::name_key.eq(key)),
+            )
+            .filter(released_names::released_at.gt(after))
+            .filter(released_names::account_id.ne(me))
+            .select(released_names::id)
+            .first(c)
+            .optional()?;
+        if held.is_some() {
+            return Ok(Some(NameClash::Held));
+        }
+    }
+    Ok(None)
+}
+
+/// Fills `name_skeleton` where it is NULL, oldest account first, so the
+/// oldest of several look-alike accounts holds the key. SQL cannot compute
+/// a TR39 skeleton, so this runs in Rust after the migrations, on every
+/// start; it is idempotent, and cheap once every row has its key. A row
+/// whose key an older account holds keeps NULL (and is checked in Rust by
+/// every `register` and `rename`); such rows are counted and returned.
+pub fn fill_name_skeletons(conn: &mut DbConn) -> StoreResult<usize> {
+    let rows: Vec<(AccountId, String)> = accounts::table
+        .filter(accounts::name_skeleton.is_null())
+        .order(accounts::id)
+        .select((accounts::id, accounts::username))
+        .load(conn)?;
+    let mut look_alikes = 0;
+    for (id, name) in rows {
+        let set = diesel::update(
+            accounts::table
+                .find(id)
+                .filter(accounts::name_skeleton.is_null()),
+        )
+        .set(accounts::name_skeleton.eq(skeleton_key(&name)))
+        .execute(conn);
+        match set {
+            Ok(_) => {}
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => look_alikes += 1,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if look_alikes > 0 {
+        tracing::warn!(
+            accounts = look_alikes,
+            "accounts whose names look like an older account's keep them; \
+             their look-alike key stays empty"
+        );
+    }
+    Ok(look_alikes)
 }
 
 /// Looks a name up case-insensitively.
@@ -94,19 +245,70 @@ pub fn find_by_id(conn: &mut DbConn, id: AccountId) -> StoreResult<Option<Accoun
         .transpose()
 }
 
-/// Renames; `Conflict` when another account has the name. Renaming to a
-/// different letter case of one's own name is allowed.
+/// Renames, with no hold checked (the console's way); see
+/// [`rename_unless_held`].
 pub fn rename(conn: &mut DbConn, id: AccountId, new_name: &str) -> StoreResult<()> {
-    let n = diesel::update(accounts::table.find(id))
+    rename_unless_held(conn, id, new_name, None)
+}
+
+/// Renames; `Conflict` when another account has the name or a look-alike,
+/// or (with `held_after`) gave it up after that time. Renaming to a
+/// different letter case or a look-alike of one's own name is allowed, and
+/// so is taking back a name one gave up. A name actually given up (not
+/// just re-cased) goes into `released_names`, in the same transaction.
+pub fn rename_unless_held(
+    conn: &mut DbConn,
+    id: AccountId,
+    new_name: &str,
+    held_after: Option<NaiveDateTime>,
+) -> StoreResult<()> {
+    let (old_name, old_key, old_skeleton): (String, String, Option<String>) = accounts::table
+        .find(id)
+        .select((
+            accounts::username,
+            accounts::username_key,
+            accounts::name_skeleton,
+        ))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::Other(format!("no account {id}")))?;
+    let key = username_key(new_name);
+    let skeleton = skeleton_key(new_name);
+    conn.transaction(|c| {
+        // the write first: on SQLite it takes the write lock before any read,
+        // on MariaDB the reads after it see what it waited for
+        let n = diesel::update(
+            accounts::table
+                .find(id)
+                .filter(accounts::username_key.eq(&old_key)),
+        )
         .set((
             accounts::username.eq(new_name),
-            accounts::username_key.eq(username_key(new_name)),
+            accounts::username_key.eq(&key),
+            accounts::name_skeleton.eq(&skeleton),
         ))
-        .execute(conn)?;
-    if n == 0 {
-        return Err(StoreError::Other(format!("no account {id}")));
-    }
-    Ok(())
+        .execute(c)?;
+        if n == 0 {
+            // renamed meanwhile by another of its sessions
+            return Err(StoreError::Conflict);
+        }
+        if clash_beyond_keys(c, &key, &skeleton, id, held_after)?.is_some() {
+            return Err(StoreError::Conflict);
+        }
+        if key != old_key {
+            diesel::insert_into(released_names::table)
+                .values((
+                    released_names::account_id.eq(id),
+                    released_names::name.eq(&old_name),
+                    released_names::name_key.eq(&old_key),
+                    released_names::skeleton
+                        .eq(old_skeleton.unwrap_or_else(|| skeleton_key(&old_name))),
+                    released_names::released_at.eq(super::now()),
+                ))
+                .execute(c)?;
+        }
+        Ok(())
+    })
 }
 
 pub fn set_role(conn: &mut DbConn, id: AccountId, role: Role) -> StoreResult<()> {

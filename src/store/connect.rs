@@ -173,6 +173,7 @@ pub(super) fn build_pool(
         .map_err(|e| StoreError::Unavailable(format!("cannot connect: {e}")))?;
     if opts.migrate {
         migrate(&mut first)?;
+        super::accounts::fill_name_skeletons(&mut first)?;
     }
     let ids = match &mut first {
         #[cfg(feature = "mysql")]

@@ -8,6 +8,7 @@ diesel::table! {
         password_hash -> Text,
         role -> Text,
         created_at -> Timestamp,
+        name_skeleton -> Nullable<Text>,
     }
 }
 
@@ -120,6 +121,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    released_names (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        name -> Text,
+        name_key -> Text,
+        skeleton -> Text,
+        released_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(auth_tokens -> accounts (account_id));
 diesel::joinable!(room_members -> accounts (account_id));
 diesel::joinable!(room_members -> rooms (room_id));
@@ -136,4 +148,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     banned_words,
     mutes,
     bans,
+    released_names,
 );

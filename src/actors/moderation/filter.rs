@@ -1,34 +1,21 @@
-//! The word filter: whole words, case-insensitive, on text normalised with
-//! Unicode NFKC (so full-width `ｂａｄ` is `bad`). A filter entry of several
-//! words matches them in sequence.
+//! The word filter: whole words, a filter entry of several words matching
+//! them in sequence. Text and entries are compared by their normal form
+//! (`crate::text`): NFKC, case folded, invisible (default-ignorable)
+//! characters removed, and look-alike characters mapped to their TR39
+//! skeleton, so `ｂａｄ`, `b\u{200B}ad`, `b\u{AD}ad` and a Cyrillic `bаd` are
+//! all `bad`. Word boundaries are where they were before that mapping:
+//! letters, digits and combining marks make words, anything else splits them.
 
 use std::collections::BTreeMap;
 
-use unicode_normalization::UnicodeNormalization;
+use crate::text;
 
-/// NFKC, then lower case.
-pub fn normalize(s: &str) -> String {
-    s.nfkc().flat_map(char::to_lowercase).collect()
-}
-
-/// The words of a text, normalised: runs of letters, digits and marks.
-pub fn words(text: &str) -> Vec<String> {
-    normalize(text)
-        .split(|c: char| !(c.is_alphanumeric() || is_mark(c)))
-        .filter(|w| !w.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-/// Combining marks belong to the word they sit on (é written as e + ◌́).
-fn is_mark(c: char) -> bool {
-    matches!(c as u32, 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
-}
-
-/// The canonical form a filter entry is stored in: its words, normalised,
-/// joined by one space; `None` if it has no word.
+/// The canonical form a filter entry is stored and listed in: its words,
+/// NFKC, lower case, without invisible characters, joined by one space;
+/// `None` if it has no word. Look-alikes are not mapped here (the skeleton
+/// turns `m` into `rn`): entries are shown as the moderator meant them.
 pub fn canonical(entry: &str) -> Option<String> {
-    let w = words(entry);
+    let w = text::words(entry);
     if w.is_empty() {
         None
     } else {
@@ -38,7 +25,7 @@ pub fn canonical(entry: &str) -> Option<String> {
 
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
-    /// canonical entry -> its words
+    /// canonical entry -> its words' skeleton keys (`text::entry_key`)
     entries: BTreeMap<String, Vec<String>>,
 }
 
@@ -54,7 +41,7 @@ impl Filter {
     pub fn add(&mut self, entry: &str) -> bool {
         match canonical(entry) {
             Some(c) if !self.entries.contains_key(&c) => {
-                let w = c.split(' ').map(str::to_owned).collect();
+                let w = c.split(' ').map(text::entry_key).collect();
                 self.entries.insert(c, w);
                 true
             }
@@ -75,10 +62,13 @@ impl Filter {
         if self.entries.is_empty() {
             return None;
         }
-        let t = words(text);
+        let t = text::filter_words(text);
         self.entries
             .iter()
-            .find(|(_, w)| t.windows(w.len()).any(|win| win == w.as_slice()))
+            .find(|(_, keys)| {
+                t.windows(keys.len())
+                    .any(|win| win.iter().zip(keys.iter()).all(|(w, k)| w.matches(k)))
+            })
             .map(|(c, _)| c.as_str())
     }
 }
@@ -103,5 +93,29 @@ mod tests {
     fn canonical_forms() {
         assert_eq!(canonical("  Ｂad  "), Some("bad".into()));
         assert_eq!(canonical("!!!"), None);
+        assert_eq!(canonical("frob\u{200b}nicate"), Some("frobnicate".into()));
+        assert_eq!(canonical("\u{ad}"), None);
+        assert_eq!(canonical("Mira"), Some("mira".into()), "shown unmapped");
+    }
+
+    #[test]
+    fn invisible_and_look_alike_characters_do_not_hide_a_word() {
+        let f = Filter::new(["frobnicate".to_owned(), "foo bar".to_owned()]);
+        for t in [
+            "frob\u{200b}nicate",
+            "frob\u{ad}nicate",
+            "frob\u{2060}nicate",
+            "frob\u{feff}ni\u{200d}cate",
+            "ＦＲＯＢＮＩＣＡＴＥ",
+            "fr\u{43e}bni\u{441}\u{430}t\u{435}",
+            "FR\u{41e}BNI\u{421}\u{410}\u{422}\u{415}",
+            "fr0bnicate!",
+            "well, f\u{200b}oo b\u{430}r",
+        ] {
+            assert!(f.first_match(t).is_some(), "{t:?}");
+        }
+        for t in ["frobnicated", "frob nicate", "foo-baz bar"] {
+            assert_eq!(f.first_match(t), None, "{t:?}");
+        }
     }
 }
