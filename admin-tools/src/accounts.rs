@@ -1,11 +1,12 @@
 //! `user add|list|show|set-role|passwd`, straight on the database. A role
-//! change is a moderation act like `set_role` over the protocol: the role
-//! and its `moderation_actions` row (actor NULL: the console) are written in
-//! one transaction, and a running server applies it to its sessions.
+//! or password change is a moderation act: the change and its
+//! `moderation_actions` row (`set_role`, `set_password`; actor NULL: the
+//! console) are written in one transaction, and a running server applies it
+//! to its sessions (a new password closes them).
 
 use diesel::Connection;
 use modchat::model::Role;
-use modchat::store::{accounts, audit, fmt_time, moderation, tokens, Db, StoreError};
+use modchat::store::{accounts, audit, console, fmt_time, moderation, Db, StoreError};
 
 use crate::cli::UserCommand;
 use crate::output::{local_time, print_rows, Format};
@@ -81,12 +82,10 @@ pub fn run(db: &Db, command: UserCommand, format: Format) -> Done {
             let a = accounts::find_by_name(conn, &name)?
                 .ok_or_else(|| Fail::refused(format!("no user {name}")))?;
             let hash = new_password_hash(bcrypt_cost, min_password_bytes)?;
-            let revoked = conn.transaction(|c| {
-                accounts::set_password(c, a.id, &hash)?;
-                tokens::revoke_all(c, a.id)
-            })?;
+            let at = modchat::store::now();
+            let revoked = conn.transaction(|c| console::change_password(c, a.id, &hash, at))?;
             println!(
-                "new password set for {}; {revoked} session token(s) revoked",
+                "new password set for {}; {revoked} session token(s) revoked; a running server closes its sessions",
                 a.username
             );
             Ok(())

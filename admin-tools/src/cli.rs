@@ -222,6 +222,9 @@ pub struct SqlArgs {
     /// List the canned queries and their parameters
     #[arg(long)]
     pub list: bool,
+    /// Stop the statement after this long (exit 1): 30, 30s, 2m
+    #[arg(long, value_name = "D", default_value = "30s")]
+    pub timeout: String,
 }
 
 #[derive(Subcommand)]

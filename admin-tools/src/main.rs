@@ -20,9 +20,9 @@ mod sql;
 use std::process::ExitCode;
 
 use clap::Parser;
-use modchat::store::{DatabaseUrl, Db, PoolOptions, StoreError};
+use modchat::store::{readonly, DatabaseUrl, Db, PoolOptions, StoreError};
 
-use cli::{Cli, Command};
+use cli::{Cli, Command, UserCommand};
 
 /// Why the tool stopped, and so its exit code.
 #[derive(Debug)]
@@ -103,33 +103,76 @@ fn run(cli: Cli) -> Done {
         return live::run(server, name, live, format);
     }
     let url = DatabaseUrl::parse(&cli.database_url).map_err(Fail::usage)?;
-    let reads_only = matches!(cli.command, Command::Logs { .. } | Command::Sql(_));
-    if let (true, DatabaseUrl::Sqlite { path }) = (reads_only, &url) {
-        // a reader must not leave an empty database file behind a typo
-        if !std::path::Path::new(path).exists() {
-            return Err(Fail::usage(format!(
-                "no database at {path}: give the server's with --database-url or MODCHAT_DATABASE_URL"
-            )));
-        }
-    }
-    // Readers leave the schema alone: an auditor's read-only database user
-    // may run them. Account changes create or migrate it first.
-    let open = |migrate: bool| {
+    let shown = shown_url(&cli.database_url);
+    let open = |url: &DatabaseUrl, migrate: bool| {
         Db::open(
-            &url,
+            url,
             &PoolOptions {
                 max_size: 1,
                 migrate,
                 ..PoolOptions::default()
             },
         )
-        .map_err(|e| Fail::usage(e.to_string()))
+        .map_err(|e| Fail::usage(format!("{shown}: {e}")))
     };
     match cli.command {
-        Command::User { command } => accounts::run(&open(true)?, command, format),
-        Command::Logs { command } => reports::run(&open(false)?, command, format),
-        Command::Sql(args) => sql::run(&url, args, format),
+        // the one command that may start a database: a new SQLite file
+        Command::User {
+            command: command @ UserCommand::Add { .. },
+        } => accounts::run(&open(&url, true)?, command, format),
+        // changes need an existing modchat database, which they bring up
+        // to date first (a record may need the newest action names)
+        Command::User {
+            command: command @ (UserCommand::SetRole { .. } | UserCommand::Passwd { .. }),
+        } => {
+            readonly::existing_schema(&url, &shown)?;
+            accounts::run(&open(&url, true)?, command, format)
+        }
+        // Readers leave the schema alone (an auditor's read-only database
+        // user may run them) and refuse a database that is not there.
+        Command::User { command } => {
+            reader_check(&url, &shown)?;
+            accounts::run(&open(&readonly::reader_url(&url), false)?, command, format)
+        }
+        Command::Logs { command } => {
+            reader_check(&url, &shown)?;
+            reports::run(&open(&readonly::reader_url(&url), false)?, command, format)
+        }
+        Command::Sql(args) => {
+            if !sql::lists_only(&args) {
+                reader_check(&url, &shown)?;
+            }
+            sql::run(&url, args, format)
+        }
         _ => Err(Fail::usage("live commands need --server HOST:PORT")),
+    }
+}
+
+/// A reader's look before it reads: refused (exit 2) when there is no
+/// modchat database at the URL; a schema older than this build is read
+/// anyway, with a warning, since the server migrates it at its next start
+/// and most reports need nothing new.
+fn reader_check(url: &DatabaseUrl, shown: &str) -> Done {
+    if let readonly::Schema::Behind(n) = readonly::existing_schema(url, shown)? {
+        eprintln!(
+            "modchat-admin: warning: the database at {shown} lacks {n} migration(s) of this build \
+             (the server applies them at its next start); a report that needs them fails"
+        );
+    }
+    Ok(())
+}
+
+/// The URL as it may be printed: a MariaDB password replaced by `***`.
+fn shown_url(url: &str) -> String {
+    let Some(rest) = url.strip_prefix("mysql://") else {
+        return url.to_owned();
+    };
+    match rest.rsplit_once('@') {
+        Some((auth, host)) => match auth.split_once(':') {
+            Some((user, _)) => format!("mysql://{user}:***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
     }
 }
 

@@ -25,6 +25,11 @@ const ACTIONS: &[&str] = &[
     "auto_mute",
     "filter_add",
     "filter_remove",
+    "set_room_role",
+    "set_topic",
+    "set_capacity",
+    "delete_room",
+    "set_password",
 ];
 
 pub fn run(db: &Db, command: LogsCommand, format: Format) -> Done {

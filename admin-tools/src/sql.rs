@@ -78,9 +78,15 @@ pub fn canned(backend: Backend) -> Vec<Canned> {
     out
 }
 
+/// `sql --list` (or `sql` alone) only lists the canned queries: it needs
+/// no database.
+pub fn lists_only(args: &SqlArgs) -> bool {
+    args.list || (args.name.is_none() && args.query.is_none())
+}
+
 pub fn run(url: &DatabaseUrl, args: SqlArgs, format: Format) -> Done {
     let all = canned(url.backend());
-    if args.list || (args.name.is_none() && args.query.is_none()) {
+    if lists_only(&args) {
         for c in &all {
             println!("{}", c.name);
             println!("    {}", c.summary);
@@ -108,7 +114,10 @@ pub fn run(url: &DatabaseUrl, args: SqlArgs, format: Format) -> Done {
         ),
     };
     let values = bind_values(&stmt, &args.params, declared)?;
-    let table = readonly::run(url, &stmt, &values)?;
+    let timeout = modchat::validate::duration(&args.timeout)
+        .map_err(|e| Fail::usage(format!("--timeout: {e}")))?;
+    let timeout = std::time::Duration::from_secs(timeout.unsigned_abs());
+    let table = readonly::run(url, &stmt, &values, timeout)?;
     print_rows(format, &table.columns, &table.rows)?;
     Ok(())
 }

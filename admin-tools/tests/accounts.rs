@@ -13,7 +13,8 @@ use support::{admin, admin_env, Backend, TestServer, PASSWORD};
 both_backends!(
     set_role_reaches_running_sessions,
     list_and_show,
-    passwd_revokes_tokens
+    passwd_revokes_tokens,
+    passwd_closes_open_sessions
 );
 
 /// A console role change is recorded (actor NULL), counts at the very next
@@ -183,4 +184,47 @@ fn passwd_revokes_tokens(b: Backend) {
     admin_env(&url, &["user", "passwd", "ghost"], "long enough\n", &[]).fails(1, "no user ghost");
     let mut again = s.connect();
     again.ok(json!({"type": "login", "username": "bob", "password": "a new password"}));
+}
+
+/// `user passwd` on a running server: within 2 s every session of the
+/// account gets `kicked {by: null, reason: "password changed"}` and is
+/// closed, its token no longer resumes, and the change is a `set_password`
+/// record with no actor (the console). Other accounts are untouched.
+fn passwd_closes_open_sessions(b: Backend) {
+    let mut s = TestServer::start(b);
+    let url = s.db.url.clone();
+    let mut bob = s.user("bob");
+    let token = bob.login_token();
+    let mut bob2 = s.connect(); // a second session of the same account
+    bob2.login("bob");
+    let mut carol = s.user("carol");
+    bob.ok(json!({"type": "create_room", "room": "lobby"}));
+    carol.ok(json!({"type": "join", "room": "lobby"}));
+    bob.clear();
+
+    admin_env(&url, &["user", "passwd", "bob"], "a new password\n", &[]).ok();
+    let changed = std::time::Instant::now();
+    for c in [&mut bob, &mut bob2] {
+        let ev = c.event("kicked");
+        assert_eq!(ev["by"], Value::Null);
+        assert_eq!(ev["reason"], "password changed");
+        c.expect_closed();
+    }
+    let took = changed.elapsed();
+    assert!(
+        took < std::time::Duration::from_secs(2),
+        "closed after {took:?}"
+    );
+
+    let mut c = s.connect();
+    c.err(json!({"type": "resume", "token": token}), "bad_token");
+    c.ok(json!({"type": "login", "username": "bob", "password": "a new password"}));
+    carol.ok(json!({"type": "say", "room": "lobby", "text": "still here"}));
+
+    let rec = s.actions().pop().expect("a record");
+    assert_eq!(rec.action, "set_password");
+    assert_eq!(rec.target_id, Some(s.account_id("bob")));
+    assert_eq!(rec.actor_id, None, "the console");
+    // the new session is not closed by the record it came after
+    c.ok(json!({"type": "ping"}));
 }

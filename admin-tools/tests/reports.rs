@@ -547,7 +547,8 @@ fn ad_hoc_sql_is_read_only(b: Backend) {
             sql: write.into(),
             params: Vec::new(),
         };
-        let e = modchat::store::readonly::run(&url, &stmt, &[]).expect_err(write);
+        let e = modchat::store::readonly::run(&url, &stmt, &[], std::time::Duration::from_secs(30))
+            .expect_err(write);
         assert!(e.to_string().contains("refused"), "{write}: {e}");
     }
     assert_eq!(count(&mut t), before, "nothing changed");

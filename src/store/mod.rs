@@ -16,6 +16,7 @@ pub mod chat_log;
 #[cfg(feature = "sqlite")]
 mod checkpoint;
 mod connect;
+pub mod console;
 pub mod logins;
 pub mod moderation;
 pub mod readonly;

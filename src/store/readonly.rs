@@ -9,8 +9,18 @@
 //!
 //! Before any of that, [`prepare`] reads the statement: one statement, one
 //! that reads (SELECT, WITH, ...), with `:name` parameters turned into
-//! binds. The database's own guard is what makes it safe; the check in
-//! front gives a clear error for the common mistakes.
+//! binds. The database's own guard is what makes it safe from writes; the
+//! check in front gives a clear error for the common mistakes. Locks are
+//! another matter: MariaDB lets a read-only transaction (and a user granted
+//! only SELECT) take row locks with `LOCK IN SHARE MODE` or `FOR UPDATE`,
+//! which stall the server's inserts, so [`prepare`] refuses those itself.
+//!
+//! A statement also stops after a timeout: MariaDB stops it by itself
+//! (`max_statement_time`, MySQL `max_execution_time`); diesel gives no way
+//! to interrupt a SQLite statement, so [`run`] stops waiting for it and the
+//! caller (a command-line tool) exits, which ends it.
+
+use std::time::Duration;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::connection::SimpleConnection;
@@ -21,10 +31,24 @@ use diesel_dynamic_schema::dynamic_value::{DynamicRow, NamedField};
 use super::{DatabaseUrl, StoreError, StoreResult};
 
 mod cells;
+mod check;
 mod parse;
 
 pub use cells::Cell;
+pub use check::{existing_schema, Schema};
 pub use parse::{prepare, Prepared};
+
+/// The URL a reader opens: a SQLite file read-only (`mode=ro`, so a file
+/// that vanished is not created); a MariaDB URL as it is.
+pub fn reader_url(url: &DatabaseUrl) -> DatabaseUrl {
+    match url {
+        #[cfg(feature = "sqlite")]
+        DatabaseUrl::Sqlite { path } => DatabaseUrl::Sqlite {
+            path: read_only_uri(path),
+        },
+        other => other.clone(),
+    }
+}
 
 /// A result with its column names, in the statement's order.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -47,10 +71,22 @@ macro_rules! load {
     }};
 }
 
+/// How long past the timeout the client waits for MariaDB to stop a
+/// statement itself (its error is the clearer one).
+const SERVER_GRACE: Duration = Duration::from_secs(2);
+
 /// Runs a prepared statement read-only, binding `values` in order (each as
 /// text), and loads its rows. A write is refused by the database and
-/// nothing changes; the error says so.
-pub fn run(url: &DatabaseUrl, stmt: &Prepared, values: &[String]) -> StoreResult<Table> {
+/// nothing changes; the error says so. After `timeout` the statement is
+/// stopped (MariaDB) or abandoned on its thread (SQLite: the caller should
+/// exit soon, which ends it; it holds no lock a writer waits for) and the
+/// error says it ran too long.
+pub fn run(
+    url: &DatabaseUrl,
+    stmt: &Prepared,
+    values: &[String],
+    timeout: Duration,
+) -> StoreResult<Table> {
     if values.len() != stmt.params.len() {
         return Err(StoreError::Other(format!(
             "{} values for {} parameters",
@@ -58,7 +94,44 @@ pub fn run(url: &DatabaseUrl, stmt: &Prepared, values: &[String]) -> StoreResult
             stmt.params.len()
         )));
     }
-    let rows: Vec<Row> = match url {
+    let wait = match url {
+        DatabaseUrl::Mysql { .. } => timeout + SERVER_GRACE,
+        DatabaseUrl::Sqlite { .. } => timeout,
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (url, stmt, values) = (url.clone(), stmt.clone(), values.to_vec());
+    std::thread::Builder::new()
+        .name("readonly-sql".into())
+        .spawn(move || {
+            let _ = tx.send(load_rows(&url, &stmt, &values, timeout));
+        })
+        .map_err(|e| StoreError::Other(format!("cannot start the query: {e}")))?;
+    let rows = match rx.recv_timeout(wait) {
+        Ok(rows) => rows?,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => return Err(timed_out(timeout)),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            return Err(StoreError::Other(
+                "the query stopped without an answer".into(),
+            ))
+        }
+    };
+    Ok(table(rows))
+}
+
+fn timed_out(timeout: Duration) -> StoreError {
+    StoreError::Other(format!(
+        "stopped: the statement ran longer than the timeout ({} s, --timeout); nothing was changed",
+        timeout.as_secs_f64()
+    ))
+}
+
+fn load_rows(
+    url: &DatabaseUrl,
+    stmt: &Prepared,
+    values: &[String],
+    timeout: Duration,
+) -> StoreResult<Vec<Row>> {
+    Ok(match url {
         #[cfg(feature = "sqlite")]
         DatabaseUrl::Sqlite { path } => {
             let mut c = diesel::SqliteConnection::establish(&read_only_uri(path))
@@ -70,15 +143,46 @@ pub fn run(url: &DatabaseUrl, stmt: &Prepared, values: &[String]) -> StoreResult
         DatabaseUrl::Mysql { url } => {
             let mut c = diesel::MysqlConnection::establish(url)
                 .map_err(|e| StoreError::Unavailable(format!("cannot connect: {e}")))?;
-            c.batch_execute("SET SESSION TRANSACTION READ ONLY; START TRANSACTION READ ONLY;")?;
+            // The statement check reads quotes as MariaDB does by default:
+            // a server or account whose sql_mode drops backslash escapes
+            // (or makes `"` an identifier quote) would otherwise see code
+            // where the check saw a string. REPEATABLE READ: under
+            // SERIALIZABLE every plain SELECT would take shared locks.
+            c.batch_execute(
+                "SET SESSION sql_mode = 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'; \
+                 SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY;",
+            )?;
+            let secs = timeout.as_secs_f64();
+            let ms = timeout.as_millis().max(1);
+            if c.batch_execute(&format!("SET SESSION max_statement_time = {secs}"))
+                .is_err()
+            {
+                // MySQL: SELECTs only, which is all that runs here
+                let _ = c.batch_execute(&format!("SET SESSION max_execution_time = {ms}"));
+            }
+            c.batch_execute("START TRANSACTION READ ONLY")?;
             let rows = load!(&mut c, diesel::mysql::Mysql, stmt, values);
             // the connection is dropped next; the rollback is for clarity
             let _ = c.batch_execute("ROLLBACK");
-            rows?
+            match rows {
+                Err(StoreError::Other(m)) if stopped_by_server(&m) => {
+                    return Err(timed_out(timeout))
+                }
+                r => r?,
+            }
         }
         #[allow(unreachable_patterns)]
         _ => return Err(StoreError::Other("backend not compiled in".into())),
-    };
+    })
+}
+
+/// MariaDB's `max_statement_time` error (1969) or MySQL's
+/// `max_execution_time` one (3024).
+fn stopped_by_server(message: &str) -> bool {
+    message.contains("max_statement_time") || message.contains("maximum statement execution time")
+}
+
+fn table(rows: Vec<Row>) -> Table {
     let columns = rows
         .first()
         .map(|r| {
@@ -96,7 +200,7 @@ pub fn run(url: &DatabaseUrl, stmt: &Prepared, values: &[String]) -> StoreResult
                 .collect()
         })
         .collect();
-    Ok(Table { columns, rows })
+    Table { columns, rows }
 }
 
 fn refused(e: diesel::result::Error) -> StoreError {

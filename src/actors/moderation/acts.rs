@@ -470,7 +470,14 @@ impl Moderation {
             Ok(changed)
         });
         Box::pin(write.map(move |res, act, _| {
-            res?;
+            // removing a word that is not there changed nothing: saying
+            // `ok` would tell an admin who mistyped it that it is gone
+            if !res? && !add {
+                return Err(Failure::msg(
+                    ErrorCode::NotFiltered,
+                    format!("{canon:?} is not in the filter"),
+                ));
+            }
             if add {
                 act.filter.add(&canon);
             } else {

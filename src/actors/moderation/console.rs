@@ -1,23 +1,37 @@
-//! Role changes made from the console. `modchat-admin user set-role` writes
-//! the role and its `set_role` record straight into the database (actor
-//! NULL); this watcher finds those records and applies them like a
-//! `set_role` sent over the protocol: the account's sessions get
-//! `role_changed` (with `by: null`) and its rooms show the new role.
+//! Account changes made from the console. `modchat-admin user set-role`
+//! and `user passwd` write the change and its record (`set_role`,
+//! `set_password`; actor NULL) straight into the database; this watcher
+//! finds those records and applies them:
 //!
-//! The watcher is for the events only. What a session may do never waits
-//! for it: the session reads the stored role before every command that
-//! depends on it (`Access::reads_stored_role`).
+//! - a role change like a `set_role` sent over the protocol: the account's
+//!   sessions get `role_changed` (with `by: null`) and its rooms show the
+//!   new role. This is for the events only: what a session may do never
+//!   waits for it (the session reads the stored role before every command
+//!   that depends on it, `Access::reads_stored_role`).
+//! - a password change closes every session of the account, each told
+//!   `kicked {by: null, reason: "password changed"}`: whoever had the old
+//!   password loses the sessions it opened. Its tokens were revoked in the
+//!   same transaction, so `resume` fails; the new password logs in.
+//!
+//! In a cluster every node's watcher sees every record and acts on its own
+//! sessions.
 
 use std::time::Duration;
 
 use actix::prelude::*;
+use serde_json::Value;
 
 use super::Moderation;
-use crate::actors::registry::RoleChanged;
-use crate::store::moderation::console_role_changes;
+use crate::actors::registry::{CloseUser, RoleChanged};
+use crate::fields;
+use crate::protocol::events;
+use crate::store::console::changes_after;
 
 /// How often the record is polled: one indexed query a second.
 const POLL: Duration = Duration::from_secs(1);
+
+/// The `reason` of the `kicked` event a password change sends.
+const PASSWORD_CHANGED: &str = "password changed";
 
 impl Moderation {
     pub(super) fn watch_console(&mut self, ctx: &mut Context<Self>) {
@@ -30,13 +44,24 @@ impl Moderation {
         }
         self.console.polling = true;
         let after = self.console.seen;
-        let poll = self.db.run(move |c| console_role_changes(c, after));
+        let poll = self.db.run(move |c| changes_after(c, after));
         ctx.spawn(poll.into_actor(self).map(|res, act, _| {
             act.console.polling = false;
             match res {
                 Ok(changes) => {
-                    for ch in changes {
-                        act.console.seen = act.console.seen.max(ch.record);
+                    act.console.seen = act.console.seen.max(changes.upto);
+                    for account in changes.passwords {
+                        tracing::info!(account, "password changed from the console: closing its sessions");
+                        act.registry.do_send(CloseUser {
+                            account,
+                            event: events::event(
+                                "kicked",
+                                fields!("by" => Value::Null, "reason" => PASSWORD_CHANGED),
+                            ),
+                            reason: PASSWORD_CHANGED,
+                        });
+                    }
+                    for ch in changes.roles {
                         tracing::info!(user = %ch.name, role = %ch.role, "role changed from the console");
                         act.registry.do_send(RoleChanged {
                             account: ch.account,
@@ -48,7 +73,7 @@ impl Moderation {
                         });
                     }
                 }
-                Err(e) => tracing::debug!(error = %e, "could not poll for console role changes"),
+                Err(e) => tracing::debug!(error = %e, "could not poll for console changes"),
             }
         }));
     }
