@@ -138,6 +138,7 @@ pub async fn run(
             moderation,
             metrics: metrics.clone(),
             cluster: cluster.clone(),
+            admission: transport::admission::Admission::new(&config),
         });
         env_slot = Some(env.clone());
         Registry::new(env, initial_rooms)

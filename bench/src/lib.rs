@@ -17,7 +17,9 @@
 //! Run the server for a benchmark with a low bcrypt cost and the flood
 //! limits raised through the environment, e.g.
 //! `MODCHAT_AUTH__BCRYPT_COST=4 MODCHAT_LIMITS__SAY_BURST=1000000
-//! MODCHAT_LIMITS__SAY_PER_S=1000000 modchat serve`.
+//! MODCHAT_LIMITS__SAY_PER_S=1000000 MODCHAT_LIMITS__MAX_CONNECTIONS_PER_ADDRESS=0
+//! modchat serve` (every connection of the tool comes from one address: the
+//! default cap of 64 would refuse the rest).
 
 pub mod client;
 pub mod driver;

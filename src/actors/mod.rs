@@ -41,6 +41,9 @@ pub struct Env {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// The NATS link, in a cluster (`[cluster] nats_url`).
     pub cluster: Option<Arc<crate::cluster::Cluster>>,
+    /// Connections open per client address (every transport), and the
+    /// trusted proxies.
+    pub admission: Arc<crate::transport::admission::Admission>,
 }
 
 /// A logged-in account as the actors pass it around.

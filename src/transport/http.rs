@@ -46,9 +46,19 @@ pub fn start(
     })
     .workers(workers.max(1))
     .disable_signals()
-    .shutdown_timeout(1);
+    .shutdown_timeout(1)
+    // a handle on each socket, so a WebSocket whose client stopped reading
+    // can be closed (http_conn.rs)
+    .on_connect(super::http_conn::on_connect)
+    // the same limit as the TCP listener's (actix-web's default is 3 s)
+    .tls_handshake_timeout(Duration::from_secs(10));
     let server = match tls {
-        Some(config) => server.listen_rustls_0_23(listener, (*config).clone())?,
+        Some(config) => {
+            // ALPN for HTTPS only: the JSON port's clients speak no HTTP
+            let mut config = (*config).clone();
+            config.alpn_protocols = vec![b"http/1.1".to_vec()];
+            server.listen_rustls_0_23(listener, config)?
+        }
         None => server.listen(listener)?,
     }
     .run();

@@ -9,23 +9,29 @@ use std::time::Duration;
 
 use actix::Addr;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
+use super::admission::Slot;
 use super::lazy_read::LazyBufReader;
+use super::proxy;
 use super::workers::Workers;
-use crate::actors::session::outbound::{self, Next, OutboundRx};
+use crate::actors::session::outbound::{self, Interrupt, Next, OutboundRx, LINGER};
 use crate::actors::session::{Close, Inbound, Session};
 use crate::actors::{ConnInfo, Env};
-use crate::protocol::framing::LineReader;
+use crate::error::{ErrorCode, Failure};
+use crate::net;
+use crate::protocol::{self, framing::LineReader};
 use crate::store;
 
 /// How long a TLS client may take over its handshake.
 const HANDSHAKE: Duration = Duration::from_secs(10);
 
 /// Accepts until the task is aborted. `live` is held by every connection's
-/// writer, so the server can wait for them to finish at shutdown. With
-/// `tls`, each connection's handshake runs in its own task first.
+/// writer, so the server can wait for them to finish at shutdown. A
+/// connection from a trusted proxy first has its PROXY header read, and
+/// with `tls` the handshake follows, both in the connection's own task;
+/// then the client's address must get a slot under the per-address cap.
 pub async fn accept_loop(
     listener: TcpListener,
     env: Arc<Env>,
@@ -37,28 +43,67 @@ pub async fn accept_loop(
         match listener.accept().await {
             Ok((stream, peer)) => {
                 let _ = stream.set_nodelay(true);
-                match &tls {
-                    None => {
-                        let (rd, wr) = stream.into_split();
-                        start_connection(&env, rd, wr, peer, "tcp", live.clone(), &workers);
+                let proxied = env.admission.trusts(peer.ip());
+                if tls.is_none() && !proxied {
+                    // the common case needs no task of its own
+                    let client = SocketAddr::new(net::canonical(peer.ip()), peer.port());
+                    match env.admission.admit(client.ip()) {
+                        Some(slot) => {
+                            let (rd, wr) = stream.into_split();
+                            let conn = Conn::new(client, "tcp", slot, live.clone());
+                            start_connection(&env, rd, wr, conn, &workers);
+                        }
+                        None => {
+                            actix_rt::spawn(refuse(stream, client));
+                        }
                     }
-                    Some(acceptor) => {
-                        let (acceptor, env, live, workers) =
-                            (acceptor.clone(), env.clone(), live.clone(), workers.clone());
-                        actix_rt::spawn(async move {
+                    continue;
+                }
+                let (tls, env, live, workers) =
+                    (tls.clone(), env.clone(), live.clone(), workers.clone());
+                actix_rt::spawn(async move {
+                    let mut stream = stream;
+                    let client = match proxy::client_addr(&mut stream, peer, &env.admission).await {
+                        Ok(c) => c,
+                        Err(e) => {
+                            // the contract: closed, whatever it sent
+                            tracing::info!(%peer, error = %e, "closing a proxied connection");
+                            return;
+                        }
+                    };
+                    let Some(slot) = env.admission.admit(client.ip()) else {
+                        match tls {
+                            None => refuse(stream, client).await,
+                            // a refusal in words would cost a handshake, the
+                            // very work the cap is there to bound
+                            Some(_) => tracing::debug!(
+                                %client,
+                                "refusing a TLS connection: too many open from its address"
+                            ),
+                        }
+                        return;
+                    };
+                    match tls {
+                        None => {
+                            let (rd, wr) = stream.into_split();
+                            let conn = Conn::new(client, "tcp", slot, live);
+                            start_connection(&env, rd, wr, conn, &workers);
+                        }
+                        Some(acceptor) => {
                             match tokio::time::timeout(HANDSHAKE, acceptor.accept(stream)).await {
                                 Ok(Ok(tls)) => {
                                     let (rd, wr) = tokio::io::split(tls);
-                                    start_connection(&env, rd, wr, peer, "tls", live, &workers);
+                                    let conn = Conn::new(client, "tls", slot, live);
+                                    start_connection(&env, rd, wr, conn, &workers);
                                 }
                                 Ok(Err(e)) => {
-                                    tracing::debug!(%peer, error = %e, "TLS handshake failed")
+                                    tracing::debug!(%client, error = %e, "TLS handshake failed")
                                 }
-                                Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                                Err(_) => tracing::debug!(%client, "TLS handshake timed out"),
                             }
-                        });
+                        }
                     }
-                }
+                });
             }
             Err(e) => {
                 // EMFILE and friends: back off rather than spin
@@ -69,34 +114,68 @@ pub async fn accept_loop(
     }
 }
 
+/// Over the per-address cap: one `error` line (`rate_limited`), then the
+/// connection is closed. The line is small enough for the socket's buffer;
+/// a peer that does not take it within a second is dropped all the same.
+async fn refuse(mut stream: TcpStream, client: SocketAddr) {
+    tracing::debug!(%client, "refusing a connection: too many open from its address");
+    let f = Failure::msg(
+        ErrorCode::RateLimited,
+        "too many connections from your address; close one and try again",
+    );
+    let mut line = protocol::error_reply(None, &serde_json::Value::Null, &f).to_vec();
+    line.push(b'\n');
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        stream.write_all(&line).await?;
+        stream.shutdown().await
+    })
+    .await;
+}
+
+/// A connection admitted, on its way to a session.
+struct Conn {
+    /// The client's address (from the PROXY header behind a proxy).
+    client: SocketAddr,
+    transport: &'static str,
+    /// Held by the writer: the socket is open as long as it runs.
+    slot: Slot,
+    live: Arc<()>,
+}
+
+impl Conn {
+    fn new(client: SocketAddr, transport: &'static str, slot: Slot, live: Arc<()>) -> Conn {
+        Conn {
+            client,
+            transport,
+            slot,
+            live,
+        }
+    }
+}
+
 /// The session and its reader run here, beside the actors they talk to on
 /// every request; the writer runs on one of `workers` (see workers.rs).
-fn start_connection<R, W>(
-    env: &Arc<Env>,
-    rd: R,
-    wr: W,
-    peer: SocketAddr,
-    transport: &'static str,
-    live: Arc<()>,
-    workers: &Workers,
-) where
+fn start_connection<R, W>(env: &Arc<Env>, rd: R, wr: W, conn: Conn, workers: &Workers)
+where
     R: AsyncRead + Unpin + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
 {
     let limits = &env.config.limits;
     let (out, rx) = outbound::channel(limits.max_outbound_bytes);
     let (max_line, idle) = (limits.max_line_bytes, env.config.idle_timeout());
+    let peer = conn.client;
     let info = ConnInfo {
         ip: peer.ip().to_string(),
         addr: peer.to_string(),
-        transport,
+        transport: conn.transport,
         since: store::now(),
     };
     tracing::debug!(%peer, "connection opened");
     let writer = workers.pick();
     Session::start(env.clone(), info, out, move |addr| {
         let session = addr.clone();
-        if !writer.spawn(write_loop(wr, rx, addr.clone(), peer, live)) {
+        let held = (conn.slot, conn.live);
+        if !writer.spawn(write_loop(wr, rx, addr.clone(), peer, held)) {
             // the workers are stopping: so is the server
             session.do_send(Close::because("server stopping"));
         }
@@ -127,17 +206,25 @@ async fn read_loop<R: AsyncRead + Unpin>(
     session.do_send(Close::because(why));
 }
 
+/// Writes until the session ends. A client that stops reading is dropped
+/// as soon as its queue passes the cap; once the session has ended, what is
+/// left gets [`LINGER`] to be written and the stream closed. Returning drops
+/// this half of the socket (the session has stopped the reader, which holds
+/// the other), so the descriptor is closed even if the peer never reads
+/// again.
 async fn write_loop<W: AsyncWrite + Unpin>(
     mut wr: W,
     mut rx: OutboundRx,
     session: Addr<Session>,
     peer: SocketAddr,
-    _live: Arc<()>,
+    _held: (Slot, Arc<()>),
 ) {
+    // set once the session has ended
+    let mut deadline: Option<tokio::time::Instant> = None;
     loop {
         let frames = match rx.next().await {
             Next::Close => break,
-            Next::Overflow => break slow_consumer(&session, peer),
+            Next::Overflow => return slow_consumer(&session, peer),
             Next::Frames(f) => f,
         };
         // one write for the whole batch; allocated per batch, so an idle
@@ -147,9 +234,22 @@ async fn write_loop<W: AsyncWrite + Unpin>(
             buf.extend_from_slice(f);
             buf.push(b'\n');
         }
-        let written = tokio::select! {
-            r = wr.write_all(&buf) => r,
-            _ = rx.overflowed() => break slow_consumer(&session, peer),
+        let write = wr.write_all(&buf);
+        tokio::pin!(write);
+        let written = loop {
+            tokio::select! {
+                r = &mut write => break r,
+                i = rx.interrupted(), if deadline.is_none() => match i {
+                    Interrupt::Overflow => return slow_consumer(&session, peer),
+                    Interrupt::Closed => {
+                        deadline = Some(tokio::time::Instant::now() + LINGER);
+                    }
+                },
+                _ = sleep_until(deadline), if deadline.is_some() => {
+                    tracing::debug!(%peer, "dropping a closed connection whose client does not read");
+                    return;
+                }
+            }
         };
         if written.is_err() {
             session.do_send(Close::because("write error"));
@@ -157,7 +257,18 @@ async fn write_loop<W: AsyncWrite + Unpin>(
         }
         rx.written(frames);
     }
-    let _ = wr.shutdown().await;
+    // TLS sends close_notify here, which a peer that does not read never
+    // takes: bounded too
+    let deadline = deadline.unwrap_or_else(|| tokio::time::Instant::now() + LINGER);
+    let _ = tokio::time::timeout_at(deadline, wr.shutdown()).await;
+}
+
+/// Resolves at `deadline`; never without one.
+pub(super) async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
 }
 
 fn slow_consumer(session: &Addr<Session>, peer: SocketAddr) {

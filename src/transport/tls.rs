@@ -26,13 +26,15 @@ pub fn server_config(cert: &str, key: &str) -> anyhow::Result<Arc<rustls::Server
     }
     let key = PrivateKeyDer::from_pem_file(key)
         .with_context(|| format!("tls.key: cannot read a private key from {key}"))?;
-    let mut config = rustls::ServerConfig::builder_with_provider(provider())
+    let config = rustls::ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .context("tls: protocol versions")?
         .with_no_client_auth()
         .with_single_cert(chain, key)
         .context("tls: the key does not match the certificate")?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // no ALPN here: the TCP listener's JSON lines are no protocol a client
+    // could name, so whatever it offers (or nothing) is accepted; HTTPS adds
+    // `http/1.1` to its own copy (http.rs)
     Ok(Arc::new(config))
 }
 

@@ -12,6 +12,7 @@
 //! - fragmented messages are put together (up to the same hard cap);
 //! - ping gets pong; a close frame gets its close reply.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,10 +21,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, ProtocolError};
 use bytestring::ByteString;
 
+use super::admission::{Admission, Slot};
 use super::http::HttpState;
-use crate::actors::session::outbound::{self, Next, OutboundRx};
+use super::http_conn::SocketHandle;
+use super::proxy;
+use crate::actors::session::outbound::{self, Interrupt, Next, OutboundRx, LINGER};
 use crate::actors::session::{Close, Inbound, Session};
 use crate::actors::ConnInfo;
+use crate::net;
 use crate::protocol::framing::Frame;
 use crate::store;
 
@@ -38,8 +43,19 @@ pub async fn upgrade(
     body: web::Payload,
     state: web::Data<HttpState>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let (response, ws, stream) = actix_ws::handle(&req, body)?;
     let env = state.env.clone();
+    // who the client is (behind a trusted proxy: X-Forwarded-For), and
+    // whether its address may open one more connection
+    let (ip, peer) = match client_of(&req, &env.admission) {
+        Ok(c) => c,
+        Err(refusal) => return Ok(refusal),
+    };
+    let Some(slot) = env.admission.admit(ip) else {
+        tracing::debug!(%peer, "refusing a WebSocket: too many connections from its address");
+        return Ok(HttpResponse::TooManyRequests()
+            .body("too many connections from your address; close one and try again\n"));
+    };
+    let (response, ws, stream) = actix_ws::handle(&req, body)?;
     let Some(live) = state.live.upgrade() else {
         return Ok(HttpResponse::ServiceUnavailable().body("shutting down\n"));
     };
@@ -50,24 +66,47 @@ pub async fn upgrade(
         .max_frame_size(cap)
         .aggregate_continuations()
         .max_continuation_size(cap);
-    let peer = req
-        .peer_addr()
-        .map_or_else(|| "unknown".to_owned(), |a| a.to_string());
     let info = ConnInfo {
-        ip: req
-            .peer_addr()
-            .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string()),
+        ip: ip.to_string(),
         addr: peer.clone(),
         transport: state.ws_transport,
         since: store::now(),
     };
     let (out, rx) = outbound::channel(limits.max_outbound_bytes);
     tracing::debug!(%peer, "websocket opened");
+    let socket = SocketHandle::of(&req);
     Session::start(env.clone(), info, out, move |addr| {
-        actix_rt::spawn(write_loop(ws.clone(), rx, addr.clone(), peer, live));
+        let held = (slot, live);
+        actix_rt::spawn(write_loop(ws.clone(), rx, addr.clone(), peer, socket, held));
         actix_rt::spawn(read_loop(stream, ws, addr, max_line, idle)).abort_handle()
     });
     Ok(response)
+}
+
+/// The client's address, and how `who` shows it: the peer's own, or from a
+/// trusted proxy the rightmost `X-Forwarded-For` entry (the one that proxy
+/// added; see proxy.rs). A request from a trusted proxy without a usable
+/// entry gets 400.
+fn client_of(req: &HttpRequest, admission: &Admission) -> Result<(IpAddr, String), HttpResponse> {
+    let Some(peer) = req.peer_addr() else {
+        return Err(HttpResponse::BadRequest().body("no peer address\n"));
+    };
+    if !admission.trusts(peer.ip()) {
+        let ip = net::canonical(peer.ip());
+        return Ok((ip, SocketAddr::new(ip, peer.port()).to_string()));
+    }
+    let values = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .map(|v| v.as_bytes());
+    match proxy::forwarded_for(values) {
+        // the proxy tells no port: the address alone
+        Some(ip) => Ok((ip, ip.to_string())),
+        None => {
+            tracing::info!(%peer, "a request from a trusted proxy without X-Forwarded-For");
+            Err(HttpResponse::BadRequest().body("X-Forwarded-For is required from this address\n"))
+        }
+    }
 }
 
 async fn read_loop(
@@ -138,17 +177,25 @@ pub fn text_frame(t: ByteString, max_line: usize) -> Option<Frame> {
     }
 }
 
+/// Turns the outbound queue into text frames. A client that stops reading
+/// is dropped as soon as its queue passes the cap, and once the session has
+/// ended what is left (the close frame included) gets [`LINGER`]; either
+/// way the socket is then shut down, so actix-web's buffers and the
+/// descriptor go with it (see http_conn.rs).
 async fn write_loop(
     mut ws: actix_ws::Session,
     mut rx: OutboundRx,
     session: Addr<Session>,
     peer: String,
-    _live: Arc<()>,
+    mut socket: SocketHandle,
+    _held: (Slot, Arc<()>),
 ) {
+    // set once the session has ended
+    let mut deadline: Option<tokio::time::Instant> = None;
     loop {
         let frames = match rx.next().await {
             Next::Close => break,
-            Next::Overflow => break slow_consumer(&session, &peer),
+            Next::Overflow => return slow_consumer(&session, &peer, &socket),
             Next::Frames(f) => f,
         };
         for f in &frames {
@@ -156,21 +203,40 @@ async fn write_loop(
                 tracing::error!("an outbound frame is not UTF-8; dropped");
                 continue;
             };
-            let sent = tokio::select! {
-                r = ws.text(text) => r,
-                _ = rx.overflowed() => return slow_consumer(&session, &peer),
+            let send = ws.text(text);
+            tokio::pin!(send);
+            let sent = loop {
+                tokio::select! {
+                    r = &mut send => break r,
+                    i = rx.interrupted(), if deadline.is_none() => match i {
+                        Interrupt::Overflow => return slow_consumer(&session, &peer, &socket),
+                        Interrupt::Closed => {
+                            deadline = Some(tokio::time::Instant::now() + LINGER);
+                        }
+                    },
+                    _ = super::tcp::sleep_until(deadline), if deadline.is_some() => {
+                        tracing::debug!(%peer, "dropping a closed WebSocket whose client does not read");
+                        return socket.shut_down();
+                    }
+                }
             };
             if sent.is_err() {
                 session.do_send(Close::because("write error"));
-                return;
+                return socket.shut_down();
             }
         }
         rx.written(frames);
     }
-    let _ = ws.close(None).await;
+    // the close frame; actix-web then ends the connection once it is
+    // written, which a client that does not read never lets happen
+    let deadline = deadline.unwrap_or_else(|| tokio::time::Instant::now() + LINGER);
+    let _ = tokio::time::timeout_at(deadline, ws.close(None)).await;
+    let _ = tokio::time::timeout_at(deadline, socket.closed()).await;
+    socket.shut_down();
 }
 
-fn slow_consumer(session: &Addr<Session>, peer: &str) {
+fn slow_consumer(session: &Addr<Session>, peer: &str, socket: &SocketHandle) {
     tracing::warn!(%peer, "disconnecting a client that does not read: outbound queue over its cap");
     session.do_send(Close::because("outbound queue over its cap"));
+    socket.shut_down();
 }

@@ -231,6 +231,7 @@ impl Cluster {
             .env("MODCHAT_AUTH__BCRYPT_COST", "4")
             .env("MODCHAT_LIMITS__SAY_BURST", "1000")
             .env("MODCHAT_LIMITS__SAY_PER_S", "1000")
+            .env("MODCHAT_LIMITS__MAX_CONNECTIONS_PER_ADDRESS", "0")
             .env("MODCHAT_SERVER__IO_THREADS", "1")
             .env("MODCHAT_LOG", "info")
             .stdout(Stdio::piped())

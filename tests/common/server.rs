@@ -41,6 +41,9 @@ impl TestServer {
         // flood control off unless a test turns it on: tests send fast
         config.limits.say_burst = 1_000_000;
         config.limits.say_per_s = 1_000_000.0;
+        // every test connects from 127.0.0.1, many at once; the cap's own
+        // tests (tests/connections.rs) set it
+        config.limits.max_connections_per_address = 0;
         f(&mut config);
         config.validate().expect("test config");
         let mut s = TestServer {

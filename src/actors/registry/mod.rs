@@ -297,15 +297,26 @@ impl Actor for Registry {
 
 impl Handler<Connected> for Registry {
     type Result = ();
-    fn handle(&mut self, msg: Connected, _ctx: &mut Context<Self>) {
+    fn handle(&mut self, msg: Connected, ctx: &mut Context<Self>) {
+        let id = msg.handle.id;
         self.conns.insert(
-            msg.handle.id,
+            id,
             Conn {
                 handle: msg.handle,
                 info: msg.info,
                 account: None,
             },
         );
+        // The login deadline: idle connections that never log in would
+        // otherwise hold a descriptor each for the whole idle timeout.
+        let deadline = std::time::Duration::from_secs(self.env.config.limits.login_timeout_s);
+        ctx.run_later(deadline, move |act, _ctx| {
+            if let Some(c) = act.conns.get(&id).filter(|c| c.account.is_none()) {
+                c.handle
+                    .addr
+                    .do_send(super::session::Close::because("not logged in in time"));
+            }
+        });
     }
 }
 

@@ -22,7 +22,8 @@ struct State {
     overflowed: bool,
     /// The writer, parked on an empty queue.
     waker: Option<Waker>,
-    /// The writer, waiting for a write while watching for overflow.
+    /// The writer, waiting for a write while watching for overflow or
+    /// the end of the session.
     kill_waker: Option<Waker>,
 }
 
@@ -65,6 +66,20 @@ pub enum Next {
     /// The client stopped reading and the queue passed its cap: drop it.
     Overflow,
 }
+
+/// Why a write in progress was interrupted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interrupt {
+    /// The queue passed its cap: drop the client now.
+    Overflow,
+    /// The session ended: finish what is queued within a bounded time.
+    Closed,
+}
+
+/// How long a closing connection's writer may take to hand its last
+/// frames (a `kicked` or `banned` event, `shutdown`) to a client, and
+/// to close the stream, before the socket is dropped anyway.
+pub const LINGER: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub fn channel(cap: usize) -> (Outbound, OutboundRx) {
     let shared = Arc::new(Shared {
@@ -126,11 +141,9 @@ impl Outbound {
             return;
         }
         s.closed = true;
-        let waker = s.waker.take();
+        let wakers = [s.waker.take(), s.kill_waker.take()];
         drop(s);
-        if let Some(w) = waker {
-            w.wake();
-        }
+        wakers.into_iter().flatten().for_each(Waker::wake);
     }
 
     pub fn is_overflowed(&self) -> bool {
@@ -177,6 +190,28 @@ impl OutboundRx {
             let mut s = self.shared.lock();
             if s.overflowed {
                 return Poll::Ready(());
+            }
+            match &s.kill_waker {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                _ => s.kill_waker = Some(cx.waker().clone()),
+            }
+            Poll::Pending
+        })
+        .await
+    }
+
+    /// Resolves when the queue passes its cap or the session ends, whichever
+    /// comes first: a writer blocked on a client that does not read must
+    /// then drop it at once, or give its last frames a bounded time (the
+    /// session's end must not keep the socket open for ever).
+    pub async fn interrupted(&self) -> Interrupt {
+        std::future::poll_fn(|cx| {
+            let mut s = self.shared.lock();
+            if s.overflowed {
+                return Poll::Ready(Interrupt::Overflow);
+            }
+            if s.closed {
+                return Poll::Ready(Interrupt::Closed);
             }
             match &s.kill_waker {
                 Some(w) if w.will_wake(cx.waker()) => {}
@@ -343,6 +378,21 @@ mod tests {
         assert!(tx.is_overflowed());
         rx.overflowed().await;
         assert!(matches!(rx.next().await, Next::Overflow));
+    }
+
+    #[actix_rt::test]
+    async fn the_end_of_the_session_interrupts_a_write() {
+        let (tx, rx) = channel(1024);
+        let closer = tx.clone();
+        actix_rt::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            closer.close();
+        });
+        assert_eq!(rx.interrupted().await, Interrupt::Closed);
+        let (tx, rx) = channel(4);
+        assert!(!tx.push(Bytes::from_static(b"12345")));
+        tx.close();
+        assert_eq!(rx.interrupted().await, Interrupt::Overflow, "overflow wins");
     }
 
     #[actix_rt::test]
