@@ -770,3 +770,76 @@ fn a_node_that_cannot_reach_nats_does_not_start() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// ../shared/PROTOCOL.md, ban: "a login or resume in flight when the ban
+/// lands ends banned too, on every node of a cluster": the target resumes
+/// and logs in in a loop on node 2 while a moderator on node 1 bans it;
+/// every session it got is closed, and no node lists it in `who`.
+#[test]
+fn a_ban_on_one_node_cannot_be_outrun_on_another() {
+    use common::server::PASSWORD;
+    use common::storm::Raw;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    let cluster = Cluster::start(2);
+    let mut m = cluster.account(0, "mod", Role::Moderator);
+    let mut troll = cluster.user(1, "troll");
+    let token = troll.login_token();
+    let addr = cluster.nodes[1].addr;
+    for round in 0..5 {
+        let stop = Arc::new(AtomicBool::new(false));
+        let admitted: Arc<Mutex<Vec<Raw>>> = Arc::default();
+        let threads: Vec<_> = (0..4)
+            .map(|i| {
+                let (stop, admitted, token) = (stop.clone(), admitted.clone(), token.clone());
+                std::thread::spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        let req = if i % 2 == 0 {
+                            json!({"type": "resume", "id": 1, "token": token})
+                        } else {
+                            json!({"type": "login", "id": 1, "username": "troll", "password": PASSWORD})
+                        };
+                        let mut c = Raw::connect(addr);
+                        if c.request_ok(&req) {
+                            admitted.lock().unwrap().push(c);
+                        }
+                    }
+                })
+            })
+            .collect();
+        let t0 = Instant::now();
+        while admitted.lock().unwrap().len() < 3 && t0.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        m.ok(json!({"type": "ban", "user": "troll", "reason": "round"}));
+        std::thread::sleep(Duration::from_millis(300));
+        stop.store(true, Ordering::Relaxed);
+        for t in threads {
+            t.join().unwrap();
+        }
+        let mut admitted = std::mem::take(&mut *admitted.lock().unwrap());
+        assert!(!admitted.is_empty(), "round {round}: nobody got in");
+        let open = admitted
+            .iter_mut()
+            .map(|c| c.closed_within(Duration::from_secs(5)))
+            .filter(|closed| !closed)
+            .count();
+        if open > 0 {
+            cluster.dump_logs();
+        }
+        assert_eq!(open, 0, "round {round}: {open} sessions outlived the ban");
+        assert!(
+            within_a_second(|| {
+                let who = m.ok(json!({"type": "who"}));
+                !who["users"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|u| u["name"] == "troll")
+            }),
+            "round {round}: troll still listed"
+        );
+        m.ok(json!({"type": "unban", "user": "troll"}));
+    }
+}

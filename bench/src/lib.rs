@@ -18,6 +18,8 @@
 //! limits raised through the environment, e.g.
 //! `MODCHAT_AUTH__BCRYPT_COST=4 MODCHAT_LIMITS__SAY_BURST=1000000
 //! MODCHAT_LIMITS__SAY_PER_S=1000000 MODCHAT_LIMITS__MAX_CONNECTIONS_PER_ADDRESS=0
+//! MODCHAT_LIMITS__ACTION_BURST=1000000 MODCHAT_LIMITS__ACTION_PER_S=1000000
+//! MODCHAT_LIMITS__REGISTRATIONS_PER_ADDRESS_PER_HOUR=1000000
 //! modchat serve` (every connection of the tool comes from one address: the
 //! default cap of 64 would refuse the rest).
 

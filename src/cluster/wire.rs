@@ -103,12 +103,20 @@ pub enum Event {
         creator: User,
     },
     /// A stored membership (`join`).
-    Joined { room: RoomId, user: User },
+    Joined {
+        room: RoomId,
+        user: User,
+        /// A muted account's join: shown to its own sessions only.
+        #[serde(default)]
+        quiet: bool,
+    },
     /// A membership ended and is already deleted (`leave`, room kick).
     Left {
         room: RoomId,
         account: AccountId,
         why: Departure,
+        #[serde(default)]
+        quiet: bool,
     },
     /// Deliver a frame to every session of an account.
     ToUser { account: AccountId, frame: String },

@@ -90,10 +90,10 @@ impl Ctx {
 /// A change to the session's own state, applied by the session.
 pub enum Effect {
     None,
+    /// Already registered with the registry by the handler.
     LoggedIn {
         user: UserRef,
         token_hash: String,
-        rooms: Vec<String>,
     },
     LoggedOut,
     Renamed(String),
@@ -128,6 +128,10 @@ pub struct Command {
     /// `unavailable` rather than a half-done result; reads of the shared
     /// database, logins and `ping` carry on.
     pub reach: Reach,
+    /// Whether each use takes a token of the account's second bucket
+    /// (`action_burst`, `action_per_s`): the acts that others see (joins,
+    /// leaves, new rooms, renames) must not be a flood either.
+    pub limit: Limit,
     /// One line for users; docs/protocol.md has the full story.
     pub summary: &'static str,
     pub run: Run,
@@ -140,25 +144,50 @@ pub enum Reach {
     OtherNodes,
 }
 
+/// See [`Command::limit`]. `say` and `whisper` have their own bucket in
+/// the Moderation actor's gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    None,
+    Action,
+}
+
+/// An option of a `COMMANDS` line.
+#[derive(Debug, Clone, Copy)]
+enum Opt {
+    Reach(Reach),
+    Limit(Limit),
+}
+
+impl Command {
+    const fn with(mut self, opt: Opt) -> Command {
+        match opt {
+            Opt::Reach(r) => self.reach = r,
+            Opt::Limit(l) => self.limit = l,
+        }
+        self
+    }
+}
+
 macro_rules! command {
-    ($name:literal, $access:expr, $summary:literal, $f:path) => {
-        command!($name, $access, $summary, $f, Reach::ThisNode)
-    };
-    ($name:literal, $access:expr, $summary:literal, $f:path, $reach:expr) => {
+    ($name:literal, $access:expr, $summary:literal, $f:path $(, $opt:expr)*) => {
         Command {
             name: $name,
             access: $access,
-            reach: $reach,
+            reach: Reach::ThisNode,
+            limit: Limit::None,
             summary: $summary,
             run: |ctx, args| Box::pin($f(ctx, args)),
         }
+        $(.with($opt))*
     };
 }
 
 use Access::{Anyone, AtLeast, LoggedIn, LoggedOut, RoleAware};
 const MODERATOR: Access = AtLeast(Role::Moderator);
 const ADMIN: Access = AtLeast(Role::Admin);
-const OTHER_NODES: Reach = Reach::OtherNodes;
+const OTHER_NODES: Opt = Opt::Reach(Reach::OtherNodes);
+const ACTION: Opt = Opt::Limit(Limit::Action);
 
 pub static COMMANDS: &[Command] = &[
     command!("register", Anyone, "Create an account.", account::register),
@@ -185,7 +214,8 @@ pub static COMMANDS: &[Command] = &[
         LoggedIn,
         "Change your username.",
         account::rename,
-        OTHER_NODES
+        OTHER_NODES,
+        ACTION
     ),
     command!("rooms", LoggedIn, "List the rooms.", rooms::list),
     command!(
@@ -193,15 +223,24 @@ pub static COMMANDS: &[Command] = &[
         RoleAware,
         "Create a room and join it.",
         rooms::create,
-        OTHER_NODES
+        OTHER_NODES,
+        ACTION
     ),
-    command!("join", LoggedIn, "Join a room.", rooms::join, OTHER_NODES),
+    command!(
+        "join",
+        LoggedIn,
+        "Join a room.",
+        rooms::join,
+        OTHER_NODES,
+        ACTION
+    ),
     command!(
         "leave",
         LoggedIn,
         "Leave a room.",
         rooms::leave,
-        OTHER_NODES
+        OTHER_NODES,
+        ACTION
     ),
     command!(
         "members",

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::rooms::lookup;
 use super::{internal, Ctx, Outcome, Reply};
-use crate::actors::moderation::{Act, ListFilter, Perform, RoomTarget};
+use crate::actors::moderation::{Act, ListFilter, MuteOf, Perform, RoomTarget};
 use crate::actors::registry::Announce;
 use crate::actors::UserRef;
 use crate::error::{ErrorCode, Failure};
@@ -300,6 +300,19 @@ pub async fn set_role(ctx: Ctx, args: Args) -> Outcome {
 pub async fn announce(ctx: Ctx, args: Args) -> Outcome {
     let text = super::chat::text_arg(&ctx, &args)?;
     let from = actor(&ctx, Role::Admin)?;
+    // a mute silences an admin too: an announcement is the loudest text
+    let mute = ctx
+        .env
+        .moderation
+        .send(MuteOf {
+            account: from.id,
+            room: None,
+        })
+        .await
+        .map_err(internal)?;
+    if let Some(m) = mute {
+        return Err(m.failure(ErrorCode::Muted, "muted"));
+    }
     let done = ctx
         .env
         .registry

@@ -3,6 +3,7 @@
 use serde_json::json;
 
 use super::{internal, Ctx, Outcome, Reply};
+use crate::actors::moderation::MuteOf;
 use crate::actors::registry::{GetRoom, Join, Leave, ListRooms, RoomCreated, RoomRef};
 use crate::actors::room::{IsMember, ListMembers};
 use crate::error::{ErrorCode, Failure};
@@ -25,9 +26,54 @@ pub(super) async fn lookup(ctx: &Ctx, name: &str) -> Result<Option<RoomRef>, Fai
         .map_err(internal)
 }
 
-pub async fn list(ctx: Ctx, _args: Args) -> Outcome {
-    let rooms = ctx.env.registry.send(ListRooms).await.map_err(internal)?;
-    Reply::fields(fields!("rooms" => rooms))
+/// The most rooms one `rooms` reply lists: 500 names of 64 characters
+/// with their counts stay far below `max_outbound_bytes`, so no number of
+/// rooms can make the list a reply that cuts its reader off.
+pub const MAX_ROOMS_PAGE: i64 = 500;
+
+pub async fn list(ctx: Ctx, args: Args) -> Outcome {
+    let query = args
+        .opt_str("query")?
+        .map(|q| q.to_lowercase())
+        .filter(|q| !q.is_empty());
+    if query.as_ref().is_some_and(|q| q.chars().count() > 64) {
+        return Err(Failure::bad_field("query", "at most 64 characters"));
+    }
+    let after = args.opt_str("after")?.map(str::to_lowercase);
+    if after.as_ref().is_some_and(|a| a.chars().count() > 64) {
+        return Err(Failure::bad_field("after", "at most 64 characters"));
+    }
+    let limit = args
+        .opt_int("limit", 1, MAX_ROOMS_PAGE)?
+        .unwrap_or(MAX_ROOMS_PAGE) as usize;
+    let (rooms, next) = ctx
+        .env
+        .registry
+        .send(ListRooms {
+            query,
+            after,
+            limit,
+        })
+        .await
+        .map_err(internal)?;
+    Reply::fields(fields!("rooms" => rooms, "next" => next))
+}
+
+/// Whether the account is muted where this join or leave would be shown:
+/// a muted account's joins and leaves are not announced.
+async fn muted_in(
+    ctx: &Ctx,
+    account: crate::model::AccountId,
+    room: &str,
+) -> Result<bool, Failure> {
+    let room = lookup(ctx, room).await?.map(|r| r.id);
+    let mute = ctx
+        .env
+        .moderation
+        .send(MuteOf { account, room })
+        .await
+        .map_err(internal)?;
+    Ok(mute.is_some())
 }
 
 pub async fn create(ctx: Ctx, args: Args) -> Outcome {
@@ -43,13 +89,23 @@ pub async fn create(ctx: Ctx, args: Args) -> Outcome {
         ));
     }
     let (n, uid) = (name.clone(), user.id);
+    // moderators and admins make rooms for the community: no cap
+    let cap = (user.role < Role::Moderator).then_some(ctx.env.config.limits.rooms_per_account);
     match ctx
         .env
         .db
-        .run(move |c| rooms::create(c, &n, capacity, uid))
+        .run(move |c| rooms::create_within(c, &n, capacity, uid, cap))
         .await
     {
-        Ok(room) => {
+        Ok(None) => Err(Failure::msg(
+            ErrorCode::LimitReached,
+            format!(
+                "you own {} rooms already, the most one account may",
+                ctx.env.config.limits.rooms_per_account
+            ),
+        )
+        .with("limit", ctx.env.config.limits.rooms_per_account)),
+        Ok(Some(room)) => {
             ctx.env.registry.do_send(RoomCreated {
                 room: room.clone(),
                 creator: user,
@@ -67,6 +123,7 @@ pub async fn create(ctx: Ctx, args: Args) -> Outcome {
 pub async fn join(ctx: Ctx, args: Args) -> Outcome {
     let room = room_arg(&args)?;
     let user = ctx.user()?.clone();
+    let quiet = muted_in(&ctx, user.id, &room).await?;
     let info = ctx
         .env
         .registry
@@ -74,6 +131,7 @@ pub async fn join(ctx: Ctx, args: Args) -> Outcome {
             user,
             session: ctx.session,
             room,
+            quiet,
         })
         .await
         .map_err(internal)??;
@@ -87,12 +145,14 @@ pub async fn join(ctx: Ctx, args: Args) -> Outcome {
 pub async fn leave(ctx: Ctx, args: Args) -> Outcome {
     let room = room_arg(&args)?;
     let user = ctx.user()?.clone();
+    let quiet = muted_in(&ctx, user.id, &room).await?;
     ctx.env
         .registry
         .send(Leave {
             user,
             session: ctx.session,
             room,
+            quiet,
         })
         .await
         .map_err(internal)??;

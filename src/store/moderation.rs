@@ -173,6 +173,21 @@ pub fn active_bans(conn: &mut DbConn, now: NaiveDateTime) -> StoreResult<Vec<Ban
         .load(conn)?)
 }
 
+/// The ban in force on one account at `now`, as stored: what a login
+/// checks, so a ban committed on any node counts at once.
+pub fn ban_of(
+    conn: &mut DbConn,
+    account: AccountId,
+    now: NaiveDateTime,
+) -> StoreResult<Option<BanRow>> {
+    Ok(bans::table
+        .filter(bans::account_id.eq(account))
+        .filter(bans::until.is_null().or(bans::until.gt(now)))
+        .select(BanRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// Sets (or replaces) a mute.
 pub fn put_mute(conn: &mut DbConn, m: &MuteRow) -> StoreResult<()> {
     delete_mute(conn, m.account_id, m.room_id)?;

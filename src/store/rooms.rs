@@ -56,6 +56,31 @@ pub fn create(
     })
 }
 
+/// `create`, unless `created_by` already made `cap` rooms (`None`: no
+/// cap), which gives `Ok(None)`. Counted in the creating transaction; two
+/// creations racing from two sessions of one account may pass the cap by
+/// one, which the action bucket keeps from mattering.
+pub fn create_within(
+    conn: &mut DbConn,
+    name: &str,
+    capacity: i32,
+    created_by: AccountId,
+    cap: Option<u32>,
+) -> StoreResult<Option<Room>> {
+    conn.transaction(|conn| {
+        if let Some(cap) = cap {
+            let owned: i64 = rooms::table
+                .filter(rooms::created_by.eq(Some(created_by)))
+                .count()
+                .get_result(conn)?;
+            if owned >= i64::from(cap) {
+                return Ok(None);
+            }
+        }
+        create(conn, name, capacity, created_by).map(Some)
+    })
+}
+
 pub fn find(conn: &mut DbConn, name: &str) -> StoreResult<Option<Room>> {
     Ok(rooms::table
         .filter(rooms::name.eq(name))

@@ -232,6 +232,12 @@ impl Cluster {
             .env("MODCHAT_LIMITS__SAY_BURST", "1000")
             .env("MODCHAT_LIMITS__SAY_PER_S", "1000")
             .env("MODCHAT_LIMITS__MAX_CONNECTIONS_PER_ADDRESS", "0")
+            .env("MODCHAT_LIMITS__ACTION_BURST", "1000000")
+            .env("MODCHAT_LIMITS__ACTION_PER_S", "1000000")
+            .env(
+                "MODCHAT_LIMITS__REGISTRATIONS_PER_ADDRESS_PER_HOUR",
+                "1000000",
+            )
             .env("MODCHAT_SERVER__IO_THREADS", "1")
             .env("MODCHAT_LOG", "info")
             .stdout(Stdio::piped())

@@ -5,6 +5,7 @@ pub mod cluster;
 pub mod db;
 pub mod proxy;
 pub mod server;
+pub mod storm;
 pub mod webdriver;
 pub mod ws;
 

@@ -44,6 +44,11 @@ impl TestServer {
         // every test connects from 127.0.0.1, many at once; the cap's own
         // tests (tests/connections.rs) set it
         config.limits.max_connections_per_address = 0;
+        // joins, registrations and logins of many test users from one
+        // address; the limits' own tests (tests/limits.rs) set them
+        config.limits.action_burst = 1_000_000;
+        config.limits.action_per_s = 1_000_000.0;
+        config.limits.registrations_per_address_per_hour = 1_000_000;
         f(&mut config);
         config.validate().expect("test config");
         let mut s = TestServer {

@@ -1,5 +1,6 @@
-//! Flood control: a token bucket per account for texts, and a sliding
-//! window of failed logins per address.
+//! Flood control: token buckets per account (texts, other acts), and
+//! sliding windows of events per key (failed logins per address and per
+//! address and name, registrations per address).
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -45,7 +46,8 @@ impl Buckets {
     }
 }
 
-/// Failed logins per address within the last `window`.
+/// Events per key (an address, or an address and a name) within the last
+/// `window`.
 pub struct LoginFailures {
     limit: usize,
     window: Duration,
@@ -61,7 +63,7 @@ impl LoginFailures {
         }
     }
 
-    /// `Err(wait)` when the address has used up its failures.
+    /// `Err(wait)` when the key has used up its events.
     pub fn check(&mut self, addr: &str, now: Instant) -> Result<(), Duration> {
         let Some(q) = self.by_addr.get_mut(addr) else {
             return Ok(());

@@ -52,18 +52,56 @@ pub struct Gate {
     pub text: String,
 }
 
-/// May this address try to log in? `rate_limited` after too many failures.
+/// May this address try to log in (`name`: a `login` of that name; `None`:
+/// a `resume`)? Refused past either failed-login window of the contract:
+/// per address and name, and per address over all names.
 #[derive(Message)]
-#[rtype(result = "Result<(), Failure>")]
+#[rtype(result = "Result<(), Throttled>")]
 pub struct CheckLogin {
     pub ip: String,
+    pub name: Option<String>,
 }
 
-/// A login from this address failed.
+/// A refused attempt: the `rate_limited` reply, and whether this refusal
+/// writes its `login_events` row (at most one a minute per address).
+#[derive(Debug)]
+pub struct Throttled {
+    pub failure: Failure,
+    pub record: bool,
+}
+
+/// A login (`name`) or resume (`None`) from this address failed.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct LoginFailed {
     pub ip: String,
+    pub name: Option<String>,
+}
+
+/// A `register` from this address: counted, and refused past
+/// `registrations_per_address_per_hour`.
+#[derive(Message)]
+#[rtype(result = "Result<(), Failure>")]
+pub struct CheckRegister {
+    pub ip: String,
+}
+
+/// May this account do one more act of the second bucket (join, leave,
+/// create_room, rename, ...)?
+#[derive(Message)]
+#[rtype(result = "Result<(), Failure>")]
+pub struct TakeAction {
+    pub account: AccountId,
+}
+
+/// The mute in force on the account (globally, or in `room`): a muted
+/// account's joins and leaves are not announced, and a muted admin does
+/// not announce either.
+#[derive(Message)]
+#[rtype(result = "Option<Sanction>")]
+pub struct MuteOf {
+    pub account: AccountId,
+    pub room: Option<RoomId>,
 }
 
 /// The ban in force on an account, if any.
@@ -162,7 +200,14 @@ pub struct Moderation {
     filter: Filter,
     strikes: HashMap<AccountId, VecDeque<Instant>>,
     buckets: Buckets,
+    /// The second bucket: join, leave, create_room, rename, ...
+    actions: Buckets,
+    /// Failed logins per address and name, and per address.
     logins: LoginFailures,
+    address_logins: LoginFailures,
+    /// When each throttled address last wrote its `rate_limited` row.
+    throttle_rows: HashMap<String, Instant>,
+    registrations: LoginFailures,
     console: console::ConsoleWatch,
     cluster: Option<Arc<Cluster>>,
 }
@@ -178,7 +223,17 @@ impl Moderation {
         let l = &config.limits;
         let mut m = Moderation {
             buckets: Buckets::new(l.say_burst, l.say_per_s),
+            actions: Buckets::new(l.action_burst, l.action_per_s),
             logins: LoginFailures::new(l.login_failures_per_min, Duration::from_secs(60)),
+            address_logins: LoginFailures::new(
+                l.login_failures_per_address_per_min,
+                Duration::from_secs(60),
+            ),
+            throttle_rows: HashMap::new(),
+            registrations: LoginFailures::new(
+                l.registrations_per_address_per_hour,
+                Duration::from_secs(3600),
+            ),
             filter: Filter::new(initial.words),
             mutes: HashMap::new(),
             bans: HashMap::new(),
@@ -340,7 +395,6 @@ impl Moderation {
     /// A word-filter hit: recorded; too many in the window mute the sender.
     fn filter_hit(
         &mut self,
-        ctx: &mut Context<Self>,
         user: &UserRef,
         room: Option<RoomId>,
         word: String,
@@ -354,17 +408,11 @@ impl Moderation {
             q.pop_front();
         }
         let at = store::now();
+        // the mute is in force only once its record is committed (below):
+        // a mute with no record would be gone at the next restart, unexplained
         let auto = if q.len() >= m.filter_strikes as usize {
             q.clear();
-            let until = at + chrono::TimeDelta::seconds(m.auto_mute_s as i64);
-            let s = Sanction {
-                until: Some(until),
-                reason: Some("word filter".into()),
-                room: None,
-            };
-            self.mutes.insert((user.id, GLOBAL), s);
-            self.arm_mute_timer(ctx, (user.id, GLOBAL), until);
-            Some(until)
+            Some(at + chrono::TimeDelta::seconds(m.auto_mute_s as i64))
         } else {
             None
         };
@@ -413,11 +461,24 @@ impl Moderation {
                 Ok(())
             })
         });
-        Box::pin(write.into_actor(self).map(move |res, act, _ctx| {
-            if let Err(e) = res {
-                tracing::error!(error = %e, account = target, "could not record a word-filter hit");
-            }
-            if let Some(until) = auto {
+        Box::pin(write.into_actor(self).map(move |res, act, ctx| {
+            let written = match res {
+                Ok(()) => true,
+                Err(e) => {
+                    tracing::error!(error = %e, account = target, "could not record a word-filter hit; no automatic mute");
+                    false
+                }
+            };
+            if let (Some(until), true) = (auto, written) {
+                act.mutes.insert(
+                    (target, GLOBAL),
+                    Sanction {
+                        until: Some(until),
+                        reason: Some("word filter".into()),
+                        room: None,
+                    },
+                );
+                act.arm_mute_timer(ctx, (target, GLOBAL), until);
                 act.policy_changed();
                 tracing::info!(account = target, "muted automatically after word-filter hits");
                 act.tell(
@@ -479,7 +540,12 @@ impl Actor for Moderation {
         ctx.run_interval(Duration::from_secs(60), |act, _| {
             let now = Instant::now();
             act.buckets.prune(now);
+            act.actions.prune(now);
             act.logins.prune(now);
+            act.address_logins.prune(now);
+            act.registrations.prune(now);
+            act.throttle_rows
+                .retain(|_, t| now.duration_since(*t) < Duration::from_secs(60));
             let w = Duration::from_secs(act.config.moderation.filter_window_s);
             act.strikes
                 .retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < w));
@@ -489,7 +555,7 @@ impl Actor for Moderation {
 
 impl Handler<Gate> for Moderation {
     type Result = ResponseActFuture<Self, Result<(), Failure>>;
-    fn handle(&mut self, msg: Gate, ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, msg: Gate, _ctx: &mut Context<Self>) -> Self::Result {
         if let Some(s) = self.mute_of(msg.user.id, msg.room, store::now()) {
             return Box::pin(fut::ready(Err(s.failure(ErrorCode::Muted, "muted"))));
         }
@@ -502,25 +568,50 @@ impl Handler<Gate> for Moderation {
             .with("retry_after_ms", ms))));
         }
         match self.filter.first_match(&msg.text).map(str::to_owned) {
-            Some(word) => self.filter_hit(ctx, &msg.user, msg.room, word),
+            Some(word) => self.filter_hit(&msg.user, msg.room, word),
             None => Box::pin(fut::ready(Ok(()))),
         }
     }
 }
 
+/// The per-name window's key: the address and the name as the server
+/// compares names (case-insensitively).
+fn name_key(ip: &str, name: &str) -> String {
+    format!("{ip} {}", crate::model::username_key(name))
+}
+
+fn rate_limited(wait: Duration, what: &str) -> Failure {
+    let ms = wait.as_millis().max(1) as u64;
+    Failure::msg(
+        ErrorCode::RateLimited,
+        format!("{what}; try again in {} s", ms.div_ceil(1000)),
+    )
+    .with("retry_after_ms", ms)
+}
+
 impl Handler<CheckLogin> for Moderation {
-    type Result = Result<(), Failure>;
+    type Result = Result<(), Throttled>;
     fn handle(&mut self, msg: CheckLogin, _ctx: &mut Context<Self>) -> Self::Result {
-        self.logins.check(&msg.ip, Instant::now()).map_err(|wait| {
-            let ms = wait.as_millis().max(1) as u64;
-            Failure::msg(
-                ErrorCode::RateLimited,
-                format!(
-                    "too many failed logins from this address; try again in {} s",
-                    ms.div_ceil(1000)
-                ),
-            )
-            .with("retry_after_ms", ms)
+        let now = Instant::now();
+        let per_address = self.address_logins.check(&msg.ip, now);
+        let per_name = match &msg.name {
+            Some(n) => self.logins.check(&name_key(&msg.ip, n), now),
+            None => Ok(()),
+        };
+        let wait = match (per_address, per_name) {
+            (Ok(()), Ok(())) => return Ok(()),
+            (Err(w), _) | (_, Err(w)) => w,
+        };
+        let record = match self.throttle_rows.get(&msg.ip) {
+            Some(t) if now.duration_since(*t) < Duration::from_secs(60) => false,
+            _ => {
+                self.throttle_rows.insert(msg.ip.clone(), now);
+                true
+            }
+        };
+        Err(Throttled {
+            failure: rate_limited(wait, "too many failed logins from this address"),
+            record,
         })
     }
 }
@@ -528,7 +619,46 @@ impl Handler<CheckLogin> for Moderation {
 impl Handler<LoginFailed> for Moderation {
     type Result = ();
     fn handle(&mut self, msg: LoginFailed, _ctx: &mut Context<Self>) {
-        self.logins.failed(&msg.ip, Instant::now());
+        let now = Instant::now();
+        self.address_logins.failed(&msg.ip, now);
+        if let Some(n) = &msg.name {
+            self.logins.failed(&name_key(&msg.ip, n), now);
+        }
+    }
+}
+
+impl Handler<CheckRegister> for Moderation {
+    type Result = Result<(), Failure>;
+    fn handle(&mut self, msg: CheckRegister, _ctx: &mut Context<Self>) -> Self::Result {
+        let now = Instant::now();
+        self.registrations
+            .check(&msg.ip, now)
+            .map_err(|w| rate_limited(w, "too many registrations from this address"))?;
+        self.registrations.failed(&msg.ip, now);
+        Ok(())
+    }
+}
+
+impl Handler<TakeAction> for Moderation {
+    type Result = Result<(), Failure>;
+    fn handle(&mut self, msg: TakeAction, _ctx: &mut Context<Self>) -> Self::Result {
+        self.actions
+            .take(msg.account, Instant::now())
+            .map_err(|wait| {
+                let ms = wait.as_millis().max(1) as u64;
+                Failure::msg(
+                    ErrorCode::RateLimited,
+                    format!("slow down: try again in {ms} ms"),
+                )
+                .with("retry_after_ms", ms)
+            })
+    }
+}
+
+impl Handler<MuteOf> for Moderation {
+    type Result = Option<Sanction>;
+    fn handle(&mut self, msg: MuteOf, _ctx: &mut Context<Self>) -> Option<Sanction> {
+        self.mute_of(msg.account, msg.room, store::now()).cloned()
     }
 }
 

@@ -13,7 +13,6 @@ use serde_json::{json, Value};
 use super::{OnlineUser, Registry};
 use crate::actors::moderation::Reload;
 use crate::actors::room::{self, AddMember, Broadcast, CatchUp, RemotePresence, Sequenced};
-use crate::actors::session::Close;
 use crate::cluster::wire::{self, Envelope, Event, WhoConn, WhoUser};
 use crate::error::Failure;
 use crate::model::{username_key, AccountId};
@@ -286,7 +285,7 @@ impl Handler<FromCluster> for Registry {
                 };
                 self.room_created(&room, &creator.into());
             }
-            Event::Joined { room, user } => {
+            Event::Joined { room, user, quiet } => {
                 let Some(name) = self.room_ids.get(&room).cloned() else {
                     return;
                 };
@@ -300,12 +299,18 @@ impl Handler<FromCluster> for Registry {
                     user: user.clone(),
                     requester: None,
                     stored: true,
+                    quiet,
                 });
                 if let Some(u) = self.users.get_mut(&user.id) {
                     u.rooms.insert(name);
                 }
             }
-            Event::Left { room, account, why } => {
+            Event::Left {
+                room,
+                account,
+                why,
+                quiet,
+            } => {
                 let Some(name) = self.room_ids.get(&room).cloned() else {
                     return;
                 };
@@ -313,7 +318,7 @@ impl Handler<FromCluster> for Registry {
                     wire::Departure::Left => room::Departure::Left,
                     wire::Departure::Kicked { by } => room::Departure::Kicked { by },
                 };
-                self.member_left(&name, account, why);
+                self.member_left(&name, account, why, quiet);
             }
             Event::ToUser { account, frame } => {
                 for s in self.sessions_of(account) {
@@ -326,10 +331,7 @@ impl Handler<FromCluster> for Registry {
                 reason,
             } => {
                 let reason = close_reason(&reason);
-                for s in self.sessions_of(account) {
-                    s.addr
-                        .do_send(Close::with_event(frame.clone().into(), reason));
-                }
+                self.close_account(account, frame.into(), reason);
             }
             Event::KickUser { account, by, frame } => {
                 self.kick_here(account, by, frame.into());

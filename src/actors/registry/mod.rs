@@ -11,7 +11,7 @@ use actix::prelude::*;
 use serde_json::{json, Value};
 
 use super::room::{self, AddMember, AttachSession, DetachSession, JoinInfo, RemoveMember, Room};
-use super::session::{BeginShutdown, Session};
+use super::session::{BeginShutdown, Close, Session};
 use super::{ConnInfo, Env, SessionHandle, UserRef};
 use crate::cluster::wire::Event;
 use crate::error::{ErrorCode, Failure};
@@ -47,13 +47,28 @@ pub struct Disconnected {
     pub session: SessionId,
 }
 
-/// A connection logged in as `user`, whose rooms are `rooms`.
+/// Taken before a login or resume reads anything: the close epoch now.
+/// A ban, a global kick or a password change that closes the account's
+/// sessions after this moment also refuses the login that holds this
+/// ticket, so no login in flight outlives it (see [`LoggedIn`]).
 #[derive(Message)]
-#[rtype(result = "()")]
+#[rtype(result = "LoginTicket")]
+pub struct TakeLoginTicket;
+
+#[derive(Debug, Clone, Copy)]
+pub struct LoginTicket(u64);
+
+/// A connection logged in as `user`, whose rooms are `rooms`. Refused
+/// (`Err` with the event the account's other sessions got, already sent
+/// to this connection, which is then closed) when the account's sessions
+/// were closed after `ticket` was taken.
+#[derive(Message)]
+#[rtype(result = "Result<(), ()>")]
 pub struct LoggedIn {
     pub session: SessionId,
     pub user: UserRef,
     pub rooms: Vec<String>,
+    pub ticket: LoginTicket,
 }
 
 /// A connection logged out; it stays open.
@@ -89,6 +104,8 @@ pub struct Join {
     pub user: UserRef,
     pub session: SessionId,
     pub room: String,
+    /// The account is muted: the room does not announce it.
+    pub quiet: bool,
 }
 
 #[derive(Message)]
@@ -97,12 +114,23 @@ pub struct Leave {
     pub user: UserRef,
     pub session: SessionId,
     pub room: String,
+    pub quiet: bool,
 }
 
-/// `rooms`: every room with its counts.
+/// `rooms`: one page of the rooms whose name contains `query`, sorted by
+/// name, after `after`; and the name to pass as `after` for the next page.
 #[derive(Message)]
-#[rtype(result = "Vec<Value>")]
-pub struct ListRooms;
+#[rtype(result = "(Vec<Value>, Option<String>)")]
+pub struct ListRooms {
+    pub query: Option<String>,
+    pub after: Option<String>,
+    pub limit: usize,
+}
+
+/// How many rooms there are (for `/metrics`).
+#[derive(Message)]
+#[rtype(result = "usize")]
+pub struct RoomCount;
 
 /// A room's counts changed.
 #[derive(Message)]
@@ -162,7 +190,16 @@ pub struct Registry {
     initial_rooms: Vec<rooms::Room>,
     /// In a cluster: the other nodes and their online accounts.
     peers: peers::Peers,
+    /// Bumped at every close of an account's sessions (ban, global kick,
+    /// password change), here or on another node.
+    close_epoch: u64,
+    /// The epoch of each account's latest close, with its event and when:
+    /// a login whose ticket is older is refused with that event.
+    closed: HashMap<AccountId, (u64, bytes::Bytes, std::time::Instant)>,
 }
+
+/// Closes older than this are forgotten: no login takes that long.
+const CLOSE_MEMORY: std::time::Duration = std::time::Duration::from_secs(600);
 
 impl Registry {
     /// `initial_rooms`: every stored room, loaded before the server starts.
@@ -178,7 +215,33 @@ impl Registry {
             room_ids: HashMap::new(),
             initial_rooms,
             peers: peers::Peers::default(),
+            close_epoch: 0,
+            closed: HashMap::new(),
         }
+    }
+
+    /// Every session of the account (here) is closed with `event`, and
+    /// every login of it in flight will be.
+    pub(super) fn close_account(
+        &mut self,
+        account: AccountId,
+        event: bytes::Bytes,
+        reason: &'static str,
+    ) {
+        self.mark_closed(account, event.clone());
+        for s in self.sessions_of(account) {
+            s.addr.do_send(Close::with_event(event.clone(), reason));
+        }
+    }
+
+    pub(super) fn mark_closed(&mut self, account: AccountId, event: bytes::Bytes) {
+        self.close_epoch += 1;
+        let now = std::time::Instant::now();
+        if self.closed.len() >= 4096 {
+            self.closed
+                .retain(|_, (_, _, at)| now.duration_since(*at) < CLOSE_MEMORY);
+        }
+        self.closed.insert(account, (self.close_epoch, event, now));
     }
 
     fn start_room(&mut self, room: &rooms::Room) -> Addr<Room> {
@@ -209,13 +272,14 @@ impl Registry {
     }
 
     /// A membership ended (stored already): the room shows it.
-    fn member_left(&mut self, room: &str, account: AccountId, why: room::Departure) {
+    fn member_left(&mut self, room: &str, account: AccountId, why: room::Departure, quiet: bool) {
         if let Some(e) = self.rooms.get(room) {
             e.addr.do_send(RemoveMember {
                 account,
                 why,
                 requester: None,
                 stored: true,
+                quiet,
             });
         }
         if let Some(u) = self.users.get_mut(&account) {
@@ -328,11 +392,29 @@ impl Handler<Disconnected> for Registry {
     }
 }
 
+impl Handler<TakeLoginTicket> for Registry {
+    type Result = MessageResult<TakeLoginTicket>;
+    fn handle(&mut self, _: TakeLoginTicket, _ctx: &mut Context<Self>) -> Self::Result {
+        MessageResult(LoginTicket(self.close_epoch))
+    }
+}
+
 impl Handler<LoggedIn> for Registry {
-    type Result = ();
-    fn handle(&mut self, msg: LoggedIn, _ctx: &mut Context<Self>) {
+    type Result = Result<(), ()>;
+    fn handle(&mut self, msg: LoggedIn, _ctx: &mut Context<Self>) -> Self::Result {
+        if let Some((epoch, event, _)) = self.closed.get(&msg.user.id) {
+            if *epoch > msg.ticket.0 {
+                if let Some(conn) = self.conns.get(&msg.session) {
+                    conn.handle
+                        .addr
+                        .do_send(Close::with_event(event.clone(), "closed during login"));
+                }
+                return Err(());
+            }
+        }
+        // the connection closed while logging in: nothing to attach
         let Some(conn) = self.conns.get_mut(&msg.session) else {
-            return;
+            return Ok(());
         };
         conn.account = Some(msg.user.id);
         let handle = conn.handle.clone();
@@ -361,6 +443,7 @@ impl Handler<LoggedIn> for Registry {
                 });
             }
         }
+        Ok(())
     }
 }
 
@@ -434,6 +517,7 @@ impl Registry {
             requester: Some(msg.session),
             stored: false,
             elsewhere: self.peers.online(msg.user.id),
+            quiet: msg.quiet,
         };
         let room_id = entry.id;
         Box::pin(
@@ -446,6 +530,7 @@ impl Registry {
                     act.publish(Event::Joined {
                         room: room_id,
                         user: (&msg.user).into(),
+                        quiet: msg.quiet,
                     });
                     if let Some(u) = act.users.get_mut(&msg.user.id) {
                         u.rooms.insert(msg.room);
@@ -467,6 +552,7 @@ impl Handler<Leave> for Registry {
             why: room::Departure::Left,
             requester: Some(msg.session),
             stored: false,
+            quiet: msg.quiet,
         };
         let room_id = entry.id;
         Box::pin(
@@ -480,6 +566,7 @@ impl Handler<Leave> for Registry {
                         room: room_id,
                         account: msg.user.id,
                         why: crate::cluster::wire::Departure::Left,
+                        quiet: msg.quiet,
                     });
                     if let Some(u) = act.users.get_mut(&msg.user.id) {
                         u.rooms.remove(&msg.room);
@@ -491,17 +578,37 @@ impl Handler<Leave> for Registry {
 }
 
 impl Handler<ListRooms> for Registry {
-    type Result = Vec<Value>;
-    fn handle(&mut self, _: ListRooms, _ctx: &mut Context<Self>) -> Self::Result {
-        let mut names: Vec<&String> = self.rooms.keys().collect();
-        names.sort();
-        names
+    type Result = MessageResult<ListRooms>;
+    fn handle(&mut self, msg: ListRooms, _ctx: &mut Context<Self>) -> Self::Result {
+        let mut names: Vec<&String> = self
+            .rooms
+            .keys()
+            .filter(|n| msg.after.as_ref().is_none_or(|a| *n > a))
+            .filter(|n| msg.query.as_ref().is_none_or(|q| n.contains(q.as_str())))
+            .collect();
+        names.sort_unstable();
+        let more = names.len() > msg.limit;
+        names.truncate(msg.limit);
+        let next = if more {
+            names.last().map(|n| (*n).clone())
+        } else {
+            None
+        };
+        let page = names
             .into_iter()
             .map(|n| {
                 let e = &self.rooms[n];
                 json!({"name": n, "members": e.members, "online": e.online, "capacity": e.capacity})
             })
-            .collect()
+            .collect();
+        MessageResult((page, next))
+    }
+}
+
+impl Handler<RoomCount> for Registry {
+    type Result = usize;
+    fn handle(&mut self, _: RoomCount, _ctx: &mut Context<Self>) -> usize {
+        self.rooms.len()
     }
 }
 

@@ -298,10 +298,7 @@ impl Handler<CloseUser> for Registry {
             frame: frame_text(&msg.event),
             reason: msg.reason.to_owned(),
         });
-        for s in self.sessions_of(msg.account) {
-            s.addr
-                .do_send(Close::with_event(msg.event.clone(), msg.reason));
-        }
+        self.close_account(msg.account, msg.event, msg.reason);
     }
 }
 
@@ -321,6 +318,7 @@ impl Registry {
     /// A global kick on this node: its rooms show the account leaving, its
     /// sessions here close.
     pub(super) fn kick_here(&mut self, account: AccountId, by: String, event: bytes::Bytes) {
+        self.mark_closed(account, event.clone());
         // in a cluster the account may have no session here but be a
         // member of rooms here: every room is told (rooms without it
         // ignore it)
@@ -354,12 +352,14 @@ impl Handler<KickFromRoom> for Registry {
                 room: id,
                 account: msg.account,
                 why: crate::cluster::wire::Departure::Kicked { by: msg.by.clone() },
+                quiet: false,
             });
         }
         self.member_left(
             &msg.room,
             msg.account,
             room::Departure::Kicked { by: msg.by },
+            false,
         );
     }
 }

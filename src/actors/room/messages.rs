@@ -41,6 +41,9 @@ pub struct AddMember {
     pub stored: bool,
     /// The account has sessions on other nodes.
     pub elsewhere: bool,
+    /// A muted account's join: `joined` goes to its own sessions only, so
+    /// a muted user cannot talk through join/leave noise.
+    pub quiet: bool,
 }
 
 /// Why a membership ends.
@@ -62,6 +65,8 @@ pub struct RemoveMember {
     /// The membership row is already deleted (by the Moderation actor, in
     /// the transaction of its record).
     pub stored: bool,
+    /// A muted account's leave: `left` goes to its own sessions only.
+    pub quiet: bool,
 }
 
 /// A global kick: the room shows the member leaving (`left`, reason

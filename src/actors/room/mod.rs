@@ -153,6 +153,17 @@ impl Room {
         }
     }
 
+    /// Sends `frame` to one member's sessions (but `skip`).
+    fn tell_member(&self, account: AccountId, frame: &Bytes, skip: Option<SessionId>) {
+        if let Some(m) = self.members.get(&account) {
+            for s in &m.sessions {
+                if Some(s.id) != skip {
+                    s.out.push(frame.clone());
+                }
+            }
+        }
+    }
+
     /// Sends `frame` to every session of every member but `account`.
     fn fan_out_others(&self, frame: &Bytes, account: AccountId) {
         for (id, m) in &self.members {
@@ -307,7 +318,11 @@ impl Handler<AddMember> for Room {
                 "joined",
                 fields!("room" => &*act.name, "user" => &msg.user.name, "members" => members),
             );
-            act.fan_out(&ev, msg.requester);
+            if msg.quiet {
+                act.tell_member(msg.user.id, &ev, msg.requester);
+            } else {
+                act.fan_out(&ev, msg.requester);
+            }
             act.report(ctx);
             Ok(info(act))
         }))
@@ -360,7 +375,9 @@ impl Handler<RemoveMember> for Room {
                 }
             }
             let ev = events::event("left", f);
-            act.fan_out(&ev, None);
+            if !msg.quiet {
+                act.fan_out(&ev, None);
+            }
             // the member's own other sessions learn it too
             for s in &gone.sessions {
                 if Some(s.id) != msg.requester {

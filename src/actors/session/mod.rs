@@ -17,7 +17,8 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use self::outbound::Outbound;
-use super::registry::{Connected, Disconnected, LoggedIn, LoggedOut, Renamed};
+use super::moderation::TakeAction;
+use super::registry::{Connected, Disconnected, LoggedOut, Renamed};
 use super::{ConnInfo, Env, SessionHandle, UserRef};
 use crate::commands::{self, Command, Ctx, Effect};
 use crate::error::{ErrorCode, Failure};
@@ -304,6 +305,35 @@ impl Session {
             self.answer(slot, protocol::error_reply(Some(cmd.name), &req.re, &f));
             return Box::pin(fut::ready(()));
         }
+        if let (crate::commands::Limit::Action, Some(u)) = (cmd.limit, &self.user) {
+            let take = self.env.moderation.send(TakeAction { account: u.id });
+            let re = req.re.clone();
+            return Box::pin(take.into_actor(self).then(move |taken, act, _ctx| {
+                let refused = match taken {
+                    Ok(Ok(())) => None,
+                    Ok(Err(f)) => Some(f),
+                    Err(e) => Some(crate::commands::internal(e)),
+                };
+                match refused {
+                    None => act.run_handler(cmd, req, slot),
+                    Some(f) => {
+                        act.env.metrics.error(f.code);
+                        act.answer(slot, protocol::error_reply(Some(cmd.name), &re, &f));
+                        Box::pin(fut::ready(()))
+                    }
+                }
+            }));
+        }
+        self.run_handler(cmd, req, slot)
+    }
+
+    /// Runs the handler of an allowed request and answers.
+    fn run_handler(
+        &mut self,
+        cmd: &'static Command,
+        req: Request,
+        slot: Slot,
+    ) -> ResponseActFuture<Self, ()> {
         let ctx = Ctx {
             env: self.env.clone(),
             session: self.id,
@@ -373,19 +403,12 @@ impl Session {
     fn apply(&mut self, effect: Effect) {
         match effect {
             Effect::None => {}
-            Effect::LoggedIn {
-                user,
-                token_hash,
-                rooms,
-            } => {
+            Effect::LoggedIn { user, token_hash } => {
+                // the handler has registered it with the registry already
+                // (`LoggedIn`, refused when a ban overtook the login)
                 if self.user.is_none() {
                     self.env.metrics.sessions.inc();
                 }
-                self.env.registry.do_send(LoggedIn {
-                    session: self.id,
-                    user: user.clone(),
-                    rooms,
-                });
                 self.user = Some(user);
                 self.token_hash = Some(token_hash);
             }
