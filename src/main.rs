@@ -75,13 +75,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("MODCHAT_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    init_logging();
     let (config, database_url, listen, http_listen) = match Cli::parse().command {
         Command::Serve {
             config,
@@ -152,8 +146,17 @@ fn serve(config: Arc<Config>) -> anyhow::Result<()> {
 
 fn gen_cert(hosts: &[String], cert: &std::path::Path, key: &std::path::Path) -> anyhow::Result<()> {
     use modchat::transport::tls;
+    // both checked first, so a refusal leaves no half of a pair behind
+    for path in [cert, key] {
+        if path.exists() {
+            anyhow::bail!(
+                "{} exists; gen-cert never overwrites a file",
+                path.display()
+            );
+        }
+    }
     let (cert_pem, key_pem) = tls::self_signed(hosts)?;
-    tls::write_new(cert, &cert_pem, false)?;
+    tls::write_new(cert, &cert_pem, true)?;
     tls::write_new(key, &key_pem, true)?;
     println!(
         "wrote {} and {} for {}\n\nto use them:\n  MODCHAT_TLS__CERT={} MODCHAT_TLS__KEY={} modchat serve\nor in the config file:\n  [tls]\n  cert = \"{}\"\n  key = \"{}\"\nclients trust {} as their CA (modchat chat --tls --ca {})",
@@ -168,6 +171,62 @@ fn gen_cert(hosts: &[String], cert: &std::path::Path, key: &std::path::Path) -> 
         cert.display(),
     );
     Ok(())
+}
+
+/// Logs to stderr at `MODCHAT_LOG` (default `info`), coloured only on a
+/// terminal: a log file or journald gets plain text, not escape codes.
+fn init_logging() {
+    use std::io::IsTerminal;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MODCHAT_LOG")
+        .unwrap_or_else(|_| "info".into());
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_filter(tracing_subscriber::filter::filter_fn(|m| !is_peer_fault(m)));
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(PeerFaults)
+        .with(fmt)
+        .init();
+}
+
+/// Where libraries report, at ERROR or WARN, what one remote peer did wrong
+/// on its own connection: actix-http's "stream error: request parse error"
+/// for oversized headers, a bad HTTP version or a garbage request line.
+/// An ERROR line must mean the server has a fault an operator should act
+/// on, and a stranger must not be able to write them (nor fill the disk
+/// with them at that level).
+const PEER_FAULT_TARGETS: &[&str] = &["actix_http::h1::dispatcher", "actix_http::h2::dispatcher"];
+
+fn is_peer_fault(m: &tracing::Metadata<'_>) -> bool {
+    *m.level() <= tracing::Level::WARN && PEER_FAULT_TARGETS.contains(&m.target())
+}
+
+/// Logs each peer fault again at DEBUG (target `modchat::peer`), where it
+/// still helps whoever debugs a client; the original event is kept from
+/// the output by the fmt layer's filter.
+struct PeerFaults;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for PeerFaults {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        if !is_peer_fault(event.metadata()) {
+            return;
+        }
+        struct Message(String);
+        impl tracing::field::Visit for Message {
+            fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
+                if f.name() == "message" {
+                    self.0 = format!("{v:?}");
+                }
+            }
+        }
+        let mut message = Message(String::new());
+        event.record(&mut message);
+        tracing::debug!(target: "modchat::peer", origin = event.metadata().target(), "{}", message.0);
+    }
 }
 
 /// SIGTERM or Ctrl-C.

@@ -1,8 +1,15 @@
-//! What `GET /metrics` shows (Prometheus text, every series `modchat_...`),
-//! through the `prometheus-client` crate. One [`Metrics`] per server, in
+//! What `GET /metrics` shows (every series `modchat_...`), through the
+//! `prometheus-client` crate. One [`Metrics`] per server, in
 //! [`Env`](crate::actors::Env); each figure is updated where its state
 //! lives: connections and errors by the Session, texts and commits by the
 //! chat-log writer, rooms by the registry when scraped.
+//!
+//! One registry, two encodings: Prometheus text 0.0.4 (the default; what
+//! `promtool check metrics` reads) and OpenMetrics 1.0 (on request). Every
+//! labelled family is filled with its known label values at zero when the
+//! server starts, so each family and its series are there from the first
+//! scrape: a `rate()` over a series that appears only at its first event
+//! misses that event, and an alert on an absent series never fires.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -28,6 +35,27 @@ pub struct Code {
 struct Build {
     version: &'static str,
     protocol: &'static str,
+}
+
+/// The transports a connection is counted under (`who`'s `transport`).
+pub const TRANSPORTS: &[&str] = &["tcp", "tls", "ws", "wss"];
+
+/// The two text encodings of the same registry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Prometheus text exposition format 0.0.4.
+    Text,
+    /// OpenMetrics text 1.0.0.
+    OpenMetrics,
+}
+
+impl Format {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Text => prometheus_client::encoding::prometheus_text::CONTENT_TYPE,
+            Format::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        }
+    }
 }
 
 pub struct Metrics {
@@ -167,6 +195,14 @@ impl Metrics {
                 protocol: "1",
             }),
         );
+        for &transport in TRANSPORTS {
+            let _ = m.connections.get_or_create(&Transport { transport });
+        }
+        for &code in ErrorCode::ALL {
+            let _ = m.errors.get_or_create(&Code {
+                code: code.as_str(),
+            });
+        }
         Metrics { registry: r, ..m }
     }
 
@@ -188,10 +224,15 @@ impl Metrics {
         }
     }
 
-    /// The Prometheus text exposition.
-    pub fn encode(&self) -> String {
+    /// Every family, in `format`.
+    pub fn encode(&self, format: Format) -> String {
+        use prometheus_client::encoding::{prometheus_text, text};
         let mut s = String::new();
-        if prometheus_client::encoding::text::encode(&mut s, &self.registry).is_err() {
+        let done = match format {
+            Format::Text => prometheus_text::encode(&mut s, &self.registry),
+            Format::OpenMetrics => text::encode(&mut s, &self.registry),
+        };
+        if done.is_err() {
             tracing::error!("could not encode the metrics");
         }
         s

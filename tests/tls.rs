@@ -18,11 +18,15 @@ type Tls = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
 
 /// A certificate for localhost and 127.0.0.1, and a server using it.
 fn tls_server(dir: &Path) -> TestServer {
+    tls_server_on(dir, Backend::Sqlite)
+}
+
+fn tls_server_on(dir: &Path, b: Backend) -> TestServer {
     let (cert, key) = tls::self_signed(&["localhost".into(), "127.0.0.1".into()]).expect("cert");
     let (c, k) = (dir.join("cert.pem"), dir.join("key.pem"));
     tls::write_new(&c, &cert, false).expect("write cert");
     tls::write_new(&k, &key, true).expect("write key");
-    TestServer::start_with(Backend::Sqlite, |cfg| {
+    TestServer::start_with(b, |cfg| {
         cfg.tls.cert = c.display().to_string();
         cfg.tls.key = k.display().to_string();
     })
@@ -335,4 +339,226 @@ fn gen_cert_writes_a_pair_a_server_can_use() {
         next: 0,
     };
     assert_eq!(c.request(json!({"type": "version"}))["protocol"], 1);
+}
+
+both_backends!(every_https_answer_carries_hsts);
+
+/// Under TLS every HTTP answer (files, endpoints, 404, 405, a refused
+/// upgrade, HTTP/1.0) carries `Strict-Transport-Security`; without TLS
+/// none does (a browser ignores it over plain HTTP anyway).
+fn every_https_answer_carries_hsts(b: Backend) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = tls_server_on(dir.path(), b);
+    let ca = dir.path().join("cert.pem");
+    let http = s.http.expect("http");
+    let answer = |method: &str, path: &str, version: &str| -> String {
+        let req = format!(
+            "{method} {path} {version}\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+        );
+        let mut raw = Vec::new();
+        let mut h = connect_tls(http, &ca).expect("https");
+        h.write_all(req.as_bytes()).expect("write");
+        let _ = h.read_to_end(&mut raw);
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        text.split("\r\n\r\n")
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    };
+    for (method, path, version, status) in [
+        ("GET", "/", "HTTP/1.1", "200"),
+        ("HEAD", "/app.js", "HTTP/1.1", "200"),
+        ("GET", "/healthz", "HTTP/1.1", "200"),
+        ("GET", "/metrics", "HTTP/1.1", "200"),
+        ("GET", "/nowhere", "HTTP/1.1", "404"),
+        ("POST", "/", "HTTP/1.1", "405"),
+        ("GET", "/ws", "HTTP/1.1", "426"),
+        ("GET", "/ws", "HTTP/1.0", "400"),
+        ("GET", "/", "HTTP/1.0", "200"),
+    ] {
+        let head = answer(method, path, version);
+        assert!(
+            head.starts_with(&format!("{} {status}", version.to_ascii_lowercase()))
+                || head.starts_with(&format!("http/1.1 {status}")),
+            "{method} {path} {version}: {head}"
+        );
+        assert!(
+            head.contains("\r\nstrict-transport-security: max-age=31536000"),
+            "{method} {path} {version}: {head}"
+        );
+    }
+    drop(s);
+    let plain = TestServer::start(b);
+    let mut h = TcpStream::connect(plain.http.expect("http")).expect("http");
+    h.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    h.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .expect("write");
+    let mut raw = String::new();
+    let _ = h.read_to_string(&mut raw);
+    assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
+    assert!(
+        !raw.to_ascii_lowercase()
+            .contains("strict-transport-security"),
+        "{raw}"
+    );
+}
+
+/// `openssl` with `args`: (exit success, stdout and stderr).
+fn openssl(args: &[&str], cert: &Path) -> (bool, String) {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .arg(cert)
+        .output()
+        .expect("openssl (Debian package openssl)");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// `modchat gen-cert` makes a certificate a CA could have issued for the
+/// hosts given: CN and SANs, at most 825 days, keyUsage, extendedKeyUsage
+/// serverAuth, both key identifiers; OpenSSL verifies it for a TLS server
+/// once trusted; both files 0600, never over an existing file.
+#[test]
+fn gen_cert_is_a_server_certificate_for_the_hosts_given() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::process::Command;
+    let gen = |dir: &Path, hosts: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_modchat"));
+        cmd.arg("gen-cert").current_dir(dir);
+        for h in hosts {
+            cmd.args(["--host", h]);
+        }
+        cmd.output().expect("modchat gen-cert")
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = gen(dir.path(), &["chat.example.org", "10.1.2.3"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (cert, key) = (
+        dir.path().join("modchat-cert.pem"),
+        dir.path().join("modchat-key.pem"),
+    );
+    for f in [&cert, &key] {
+        let mode = std::fs::metadata(f).expect("written").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", f.display());
+    }
+
+    let (ok, text) = openssl(&["x509", "-noout", "-text", "-in"], &cert);
+    assert!(ok, "{text}");
+    let after = |label: &str| -> String {
+        let mut lines = text.lines();
+        lines.find(|l| l.contains(label));
+        lines.next().unwrap_or("").trim().to_owned()
+    };
+    assert!(
+        text.lines()
+            .any(|l| l.trim() == "Subject: CN = chat.example.org"),
+        "{text}"
+    );
+    assert!(!text.contains("rcgen"), "{text}");
+    assert_eq!(
+        after("X509v3 Subject Alternative Name"),
+        "DNS:chat.example.org, IP Address:10.1.2.3"
+    );
+    assert_eq!(
+        after("X509v3 Key Usage"),
+        "Digital Signature, Key Encipherment"
+    );
+    assert_eq!(
+        after("X509v3 Extended Key Usage"),
+        "TLS Web Server Authentication"
+    );
+    assert!(!after("X509v3 Subject Key Identifier").is_empty(), "{text}");
+    assert!(
+        !after("X509v3 Authority Key Identifier").is_empty(),
+        "{text}"
+    );
+    assert_eq!(after("X509v3 Basic Constraints"), "CA:FALSE");
+
+    // valid now, for 825 days at most (and more than 824: not a short one)
+    let day = 86_400u64;
+    let (lasts_824, _) = openssl(
+        &[
+            "x509",
+            "-noout",
+            "-checkend",
+            &(824 * day).to_string(),
+            "-in",
+        ],
+        &cert,
+    );
+    assert!(lasts_824, "valid for at least 824 days");
+    let (beyond, _) = openssl(
+        &[
+            "x509",
+            "-noout",
+            "-checkend",
+            &(825 * day + 120).to_string(),
+            "-in",
+        ],
+        &cert,
+    );
+    assert!(!beyond, "expires within 825 days");
+    let ca = cert.display().to_string();
+    let (verified, said) = openssl(
+        &[
+            "verify",
+            "-CAfile",
+            &ca,
+            "-purpose",
+            "sslserver",
+            "-verify_hostname",
+            "chat.example.org",
+        ],
+        &cert,
+    );
+    assert!(verified, "openssl verify: {said}");
+
+    // never over existing files: neither is touched, nothing half-written
+    let before = (
+        std::fs::read(&cert).expect("cert"),
+        std::fs::read(&key).expect("key"),
+    );
+    assert!(!gen(dir.path(), &["other.example.org"]).status.success());
+    assert_eq!(
+        (
+            std::fs::read(&cert).expect("cert"),
+            std::fs::read(&key).expect("key")
+        ),
+        before
+    );
+    let lone = tempfile::tempdir().expect("tempdir");
+    std::fs::write(lone.path().join("modchat-key.pem"), "mine").expect("a key of one's own");
+    assert!(!gen(lone.path(), &[]).status.success());
+    assert!(
+        !lone.path().join("modchat-cert.pem").exists(),
+        "no half pair"
+    );
+
+    // the default is localhost
+    let plain = tempfile::tempdir().expect("tempdir");
+    assert!(gen(plain.path(), &[]).status.success());
+    let (_, text) = openssl(
+        &[
+            "x509",
+            "-noout",
+            "-subject",
+            "-ext",
+            "subjectAltName",
+            "-in",
+        ],
+        &plain.path().join("modchat-cert.pem"),
+    );
+    assert!(text.contains("subject=CN = localhost"), "{text}");
+    assert!(text.contains("DNS:localhost"), "{text}");
 }

@@ -9,7 +9,10 @@ use common::ws::{http_get, Other, WsClient};
 use common::{Backend, TestServer};
 use serde_json::json;
 
-both_backends!(tcp_and_websocket_share_a_room);
+both_backends!(
+    tcp_and_websocket_share_a_room,
+    reserved_bits_and_opcodes_close_with_1002
+);
 
 /// A TCP user and a WebSocket user in one room, both directions: messages,
 /// whispers, presence.
@@ -161,4 +164,53 @@ fn healthz_and_metrics() {
             .all(|l| l.starts_with("modchat_")),
         "{text}"
     );
+}
+
+/// RFC 6455 5.2 and 7.4.1: reserved bits set (no extension is negotiated)
+/// or a reserved opcode close with 1002, text that is not UTF-8 (whole or
+/// across fragments) with 1007; an upgrade over HTTP/1.0 gets 400, no 101.
+fn reserved_bits_and_opcodes_close_with_1002(b: Backend) {
+    use std::io::{Read, Write};
+    let s = TestServer::start(b);
+    let http = s.http.expect("http");
+    let payload = br#"{"type":"ping"}"#;
+    // FIN with RSV1, RSV2, RSV3 on a text frame; reserved data opcode 3;
+    // reserved control opcode 0xB; RSV1 on a ping
+    for first in [0xC1u8, 0xA1, 0x91, 0x83, 0x8B, 0xC9] {
+        let mut c = WsClient::user(http, &format!("u{first:x}"));
+        let mut frame = vec![first, 0x80 | payload.len() as u8, 0, 0, 0, 0];
+        frame.extend_from_slice(payload);
+        c.ws.get_mut().write_all(&frame).expect("a raw frame");
+        assert_eq!(c.expect_close(), Some(1002), "first byte {first:#04x}");
+    }
+    let mut bad = WsClient::connect(http);
+    bad.send_frame(&[b'{', 0xff, 0xfe, b'}'], true, true, true);
+    assert_eq!(bad.expect_close(), Some(1007));
+    let mut split = WsClient::connect(http);
+    split.send_frame(b"{\"t\":\"\xe2\x82", true, true, false);
+    split.send_frame(b"x\"}", true, false, true);
+    assert_eq!(
+        split.expect_close(),
+        Some(1007),
+        "bad UTF-8 across fragments"
+    );
+
+    let mut old = std::net::TcpStream::connect(http).expect("connect");
+    old.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .expect("timeout");
+    old.write_all(
+        b"GET /ws HTTP/1.0\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    )
+    .expect("write");
+    let mut answer = String::new();
+    let _ = old.read_to_string(&mut answer);
+    assert!(
+        answer.starts_with("HTTP/1.0 400") || answer.starts_with("HTTP/1.1 400"),
+        "{answer}"
+    );
+
+    // the server carries on
+    let mut after = WsClient::connect(http);
+    after.ok(json!({"type": "ping"}));
 }

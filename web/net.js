@@ -3,9 +3,11 @@
 
 // ---------------------------------------------------------------- connection
 
+// Only the server this page came from: the password typed here goes to no
+// other (no parameter or setting points the socket elsewhere, and the
+// Content-Security-Policy allows no other connect target).
 function serverHost() {
-  const p = new URLSearchParams(location.search);
-  return p.get('server') || location.host;
+  return location.host;
 }
 function wsUrl() {
   return (location.protocol === 'https:' ? 'wss://' : 'ws://') + serverHost() + '/ws';

@@ -1,14 +1,24 @@
 //! The HTTP listener: the protocol over WebSocket (`/ws`), the web client
 //! (`/`), a health check for load balancers (`/healthz`; `/health` is the
 //! older liveness-only form) and Prometheus metrics (`/metrics`).
+//!
+//! Every path answers `GET` and `HEAD` alike (actix-http leaves the body
+//! out of a `HEAD` answer); any other method on a known path gets 405 with
+//! `Allow`, an unknown path 404. Answers are compressed as the client's
+//! `Accept-Encoding` asks (gzip or br), and under TLS every answer carries
+//! `Strict-Transport-Security`, so a browser that once reached the server
+//! over HTTPS never falls back to plain HTTP, where a password could be read.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{Compress, Condition, DefaultHeaders};
+use actix_web::{web, App, FromRequest, Handler, HttpRequest, HttpResponse, HttpServer, Responder};
 
-use crate::actors::registry::ListRooms;
+use crate::actors::registry::RoomCount;
 use crate::actors::Env;
+use crate::metrics::Format;
 
 /// What every HTTP worker shares.
 pub struct HttpState {
@@ -19,6 +29,37 @@ pub struct HttpState {
     pub live: std::sync::Weak<()>,
     /// `ws`, or `wss` when the listener speaks TLS.
     pub ws_transport: &'static str,
+}
+
+/// A year, the value browsers' preload lists ask for; without
+/// `includeSubDomains`, since other hosts of the domain may not speak HTTPS.
+const HSTS: &str = "max-age=31536000";
+
+/// What a known path allows.
+const ALLOW: &str = "GET, HEAD";
+
+/// A path that answers `GET` and `HEAD` with `handler`, and 405 to any
+/// other method.
+pub fn get_or_head<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: Handler<Args> + Clone,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::resource(path)
+        .route(web::get().to(handler.clone()))
+        .route(web::head().to(handler))
+        .default_service(web::to(method_not_allowed))
+}
+
+async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    tracing::debug!(method = %req.method(), path = req.path(), "method not allowed");
+    HttpResponse::MethodNotAllowed()
+        .insert_header((header::ALLOW, HeaderValue::from_static(ALLOW)))
+        .body(format!(
+            "{} is not allowed here; use {ALLOW}\n",
+            req.method()
+        ))
 }
 
 /// How long `/healthz` waits for the database.
@@ -32,17 +73,22 @@ pub fn start(
     workers: usize,
 ) -> std::io::Result<actix_web::dev::ServerHandle> {
     let state = web::Data::new(state);
+    let https = tls.is_some();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .wrap(Compress::default())
+            .wrap(Condition::new(
+                https,
+                DefaultHeaders::new().add((header::STRICT_TRANSPORT_SECURITY, HSTS)),
+            ))
             .configure(super::web::routes)
-            .route("/ws", web::get().to(super::ws::upgrade))
-            .route("/healthz", web::get().to(healthz))
-            .route("/metrics", web::get().to(metrics))
-            .route(
-                "/health",
-                web::get().to(|| async { HttpResponse::Ok().body("ok\n") }),
-            )
+            .service(get_or_head("/ws", super::ws::upgrade))
+            .service(get_or_head("/healthz", healthz))
+            .service(get_or_head("/metrics", metrics))
+            .service(get_or_head("/health", || async {
+                HttpResponse::Ok().body("ok\n")
+            }))
     })
     .workers(workers.max(1))
     .disable_signals()
@@ -101,12 +147,39 @@ async fn healthz(state: web::Data<HttpState>) -> HttpResponse {
     }
 }
 
-async fn metrics(state: web::Data<HttpState>) -> HttpResponse {
+/// Prometheus text 0.0.4, which every scraper and `promtool` read;
+/// OpenMetrics only for a client whose `Accept` prefers it (as Prometheus
+/// itself does), the way client_golang and the Python client choose.
+async fn metrics(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
     let env = &state.env;
-    if let Ok(rooms) = env.registry.send(ListRooms).await {
-        env.metrics.rooms.set(rooms.len() as i64);
+    if let Ok(rooms) = env.registry.send(RoomCount).await {
+        env.metrics.rooms.set(rooms as i64);
     }
+    let format = match req.headers().get(header::ACCEPT).map(HeaderValue::to_str) {
+        Some(Ok(accept)) if prefers_openmetrics(accept) => Format::OpenMetrics,
+        _ => Format::Text,
+    };
     HttpResponse::Ok()
-        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
-        .body(env.metrics.encode())
+        .content_type(format.content_type())
+        .body(env.metrics.encode(format))
+}
+
+/// Whether an `Accept` header ranks `application/openmetrics-text` above
+/// (or equal to) plain text.
+pub fn prefers_openmetrics(accept: &str) -> bool {
+    let (mut openmetrics, mut text) = (0.0_f32, 0.0_f32);
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        match media.as_str() {
+            "application/openmetrics-text" => openmetrics = openmetrics.max(q),
+            "text/plain" | "text/*" | "*/*" => text = text.max(q),
+            _ => {}
+        }
+    }
+    openmetrics > 0.0 && openmetrics >= text
 }

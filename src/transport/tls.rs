@@ -68,12 +68,53 @@ pub fn client_config(ca: Option<&Path>) -> anyhow::Result<Arc<rustls::ClientConf
     ))
 }
 
+/// How long a `gen-cert` certificate is valid: 825 days, the most Apple's
+/// platforms accept for a TLS server certificate (browsers refuse longer
+/// ones even from a CA the user added).
+pub const GEN_CERT_DAYS: u64 = 825;
+
 /// `modchat gen-cert`: a self-signed certificate for `hosts` (names or IP
-/// addresses), valid for a year; returns (certificate PEM, key PEM).
+/// addresses; the first is also the CN), shaped as a CA would issue a
+/// server certificate so that strict clients and checkers (sslyze, Go,
+/// OpenSSL's `-purpose sslserver`) accept it once trusted: keyUsage
+/// digitalSignature and keyEncipherment, extendedKeyUsage serverAuth,
+/// basicConstraints CA:FALSE, subject and authority key identifiers, valid
+/// from a minute ago (clock skew) for [`GEN_CERT_DAYS`]. Returns
+/// (certificate PEM, key PEM).
 pub fn self_signed(hosts: &[String]) -> anyhow::Result<(String, String)> {
-    let rcgen::CertifiedKey { cert, signing_key } =
-        rcgen::generate_simple_self_signed(hosts.to_vec()).context("cannot make a certificate")?;
-    Ok((cert.pem(), signing_key.serialize_pem()))
+    use rcgen::{
+        CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+        KeyUsagePurpose,
+    };
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    let Some(first) = hosts.first() else {
+        anyhow::bail!("gen-cert: no host given");
+    };
+    let mut params =
+        CertificateParams::new(hosts.to_vec()).context("gen-cert: a host is not a valid name")?;
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, first.as_str());
+    params.distinguished_name = dn;
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .context("the clock is before 1970")?;
+    // rcgen takes `time` dates; counting from its epoch keeps that crate out
+    // of our own dependencies
+    let now = rcgen::date_time_ymd(1970, 1, 1) + Duration::from_secs(since_epoch.as_secs());
+    params.not_before = now - Duration::from_secs(60);
+    params.not_after = params.not_before + Duration::from_secs(GEN_CERT_DAYS * 86_400);
+    params.is_ca = IsCa::ExplicitNoCa;
+    params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+    ];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    params.use_authority_key_identifier_extension = true;
+    let key = KeyPair::generate().context("cannot make a key")?;
+    let cert = params
+        .self_signed(&key)
+        .context("cannot make a certificate")?;
+    Ok((cert.pem(), key.serialize_pem()))
 }
 
 /// Writes a new file that only its owner may read (a private key).

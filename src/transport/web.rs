@@ -3,7 +3,8 @@
 //! it. Text is never rendered as HTML by the client; the Content Security
 //! Policy forbids inline scripts besides.
 
-use actix_web::{web, HttpResponse};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
 
 const HTML: &str = "text/html; charset=utf-8";
 const JS: &str = "text/javascript; charset=utf-8";
@@ -23,24 +24,57 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("/app.js", include_str!("../../web/app.js"), JS),
 ];
 
-/// Scripts and styles from this server only; the WebSocket anywhere (the
-/// client may be pointed at another server with `?server=HOST:PORT`).
-const CSP: &str = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+/// Scripts, styles and the WebSocket from this server only (`'self'`
+/// covers `ws:`/`wss:` to the page's own host and port): the client talks
+/// to no other server, so nothing typed into it can be sent elsewhere.
+const CSP: &str = "default-src 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for &(path, body, content_type) in ASSETS {
-        cfg.route(
-            path,
-            web::get().to(move || async move { asset(body, content_type) }),
-        );
+        let etag = etag_of(body);
+        cfg.service(super::http::get_or_head(path, move |req: HttpRequest| {
+            let etag = etag.clone();
+            async move { asset(&req, body, content_type, &etag) }
+        }));
     }
 }
 
-fn asset(body: &'static str, content_type: &str) -> HttpResponse {
+/// A weak validator from the file's hash: weak, because the compressed and
+/// plain answers carry the same tag (the compression middleware leaves it
+/// alone) and are equal only in meaning, not byte for byte.
+fn etag_of(body: &str) -> String {
+    use sha2::Digest;
+    let hash = sha2::Sha256::digest(body.as_bytes());
+    let hex: String = hash[..12].iter().map(|b| format!("{b:02x}")).collect();
+    format!("W/\"{hex}\"")
+}
+
+/// `If-None-Match` by weak comparison (RFC 9110 13.1.2): `*` or any listed
+/// tag whose opaque part equals ours.
+fn not_modified(req: &HttpRequest, etag: &str) -> bool {
+    let ours = etag.trim_start_matches("W/");
+    req.headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|t| t == "*" || t.trim_start_matches("W/") == ours)
+}
+
+fn asset(req: &HttpRequest, body: &'static str, content_type: &str, etag: &str) -> HttpResponse {
+    // no-cache: the browser revalidates each time (a 304 costs no body), so
+    // a new server version's client is picked up at the next load
+    if not_modified(req, etag) {
+        return HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .finish();
+    }
     HttpResponse::Ok()
         .content_type(content_type)
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header(("Content-Security-Policy", CSP))
         .insert_header(("X-Content-Type-Options", "nosniff"))
-        .insert_header(("Cache-Control", "no-cache"))
         .body(body)
 }

@@ -8,7 +8,9 @@
 //!   connection stays; one longer than [`hard_cap`] (4 × that, at least
 //!   64 KiB) is not buffered: the connection is closed with 1009;
 //! - a binary frame gets `bad_json`;
-//! - a text frame that is not UTF-8: closed with 1007;
+//! - a text frame that is not UTF-8: closed with 1007; reserved bits (no
+//!   extension is ever negotiated) or an unknown opcode: closed with 1002;
+//! - an upgrade over HTTP/1.0 is refused (400);
 //! - fragmented messages are put together (up to the same hard cap);
 //! - ping gets pong; a close frame gets its close reply.
 
@@ -43,6 +45,9 @@ pub async fn upgrade(
     body: web::Payload,
     state: web::Data<HttpState>,
 ) -> Result<HttpResponse, actix_web::Error> {
+    if let Some(refusal) = refuse_handshake(&req) {
+        return Ok(refusal);
+    }
     let env = state.env.clone();
     // who the client is (behind a trusted proxy: X-Forwarded-For), and
     // whether its address may open one more connection
@@ -109,6 +114,31 @@ fn client_of(req: &HttpRequest, admission: &Admission) -> Result<(IpAddr, String
     }
 }
 
+/// What actix-ws does not check, answered before it looks: RFC 6455 4.1
+/// needs HTTP/1.1 or later (an HTTP/1.0 proxy would not keep the upgraded
+/// connection), so HTTP/1.0 gets 400; a request that cannot open a
+/// WebSocket (HEAD, or GET without `Upgrade: websocket`, as from a browser's
+/// address bar) gets 426 naming the protocol, so HEAD answers as GET does.
+fn refuse_handshake(req: &HttpRequest) -> Option<HttpResponse> {
+    use actix_web::http::{header, Method, StatusCode, Version};
+    if req.version() < Version::HTTP_11 {
+        return Some(HttpResponse::BadRequest().body("a WebSocket upgrade needs HTTP/1.1\n"));
+    }
+    let upgrade = req
+        .headers()
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if req.method() == Method::HEAD || !upgrade {
+        return Some(
+            HttpResponse::build(StatusCode::UPGRADE_REQUIRED)
+                .insert_header((header::UPGRADE, "websocket"))
+                .body("this is the WebSocket endpoint: GET with Upgrade: websocket\n"),
+        );
+    }
+    None
+}
+
 async fn read_loop(
     mut stream: AggregatedMessageStream,
     mut ws: actix_ws::Session,
@@ -121,16 +151,7 @@ async fn read_loop(
             Err(_) => break "idle timeout",
             Ok(None) => break "peer closed",
             Ok(Some(Err(e))) => {
-                let (code, why) = match e {
-                    ProtocolError::Overflow => (CloseCode::Size, "frame too large"),
-                    ProtocolError::Io(ref io) if io.kind() == std::io::ErrorKind::InvalidData => {
-                        (CloseCode::Invalid, "text frame not UTF-8")
-                    }
-                    ProtocolError::Io(ref io) if io.to_string().contains("continuation") => {
-                        (CloseCode::Size, "message too large")
-                    }
-                    _ => (CloseCode::Protocol, "websocket protocol error"),
-                };
+                let (code, why) = close_for(&e);
                 let _ = ws
                     .clone()
                     .close(Some(CloseReason {
@@ -174,6 +195,28 @@ pub fn text_frame(t: ByteString, max_line: usize) -> Option<Frame> {
         None
     } else {
         Some(Frame::Line(t.into_bytes().to_vec()))
+    }
+}
+
+/// The close code for a frame the codec refused. actix-http reports both
+/// reserved bits and text that is not UTF-8 as `InvalidData` I/O errors;
+/// only the second is 1007 (RFC 6455 7.4.1), every other breach of the
+/// framing (reserved bits with no extension negotiated, an unknown opcode,
+/// an unmasked frame, a stray continuation) is 1002.
+fn close_for(e: &ProtocolError) -> (CloseCode, &'static str) {
+    match e {
+        ProtocolError::Overflow => (CloseCode::Size, "frame too large"),
+        ProtocolError::Io(io) if io.to_string().contains("continuation size") => {
+            (CloseCode::Size, "message too large")
+        }
+        ProtocolError::Io(io)
+            if io.kind() == std::io::ErrorKind::InvalidData
+                && (io.get_ref().is_some_and(|e| e.is::<std::str::Utf8Error>())
+                    || io.to_string().to_ascii_lowercase().contains("utf-8")) =>
+        {
+            (CloseCode::Invalid, "text frame not UTF-8")
+        }
+        _ => (CloseCode::Protocol, "websocket protocol error"),
     }
 }
 
