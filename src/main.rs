@@ -186,10 +186,13 @@ fn init_logging() {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_filter(tracing_subscriber::filter::filter_fn(|m| !is_peer_fault(m)));
+    // PeerFaults last: its DEBUG copy is dispatched only once the fmt layer
+    // is done with the original event (a nested event in the middle of
+    // another's dispatch would confuse the per-layer filter's state)
     tracing_subscriber::registry()
         .with(filter)
-        .with(PeerFaults)
         .with(fmt)
+        .with(PeerFaults)
         .init();
 }
 

@@ -350,7 +350,8 @@ fn remote_clients_cannot_make_error_log_lines(b: Backend) {
     let db = common::db::TestDb::new(b);
 
     // plain listeners: HTTP-level garbage
-    let plain = Served::start(&db.url, None);
+    // peer faults asked for at DEBUG: there they are, at DEBUG
+    let plain = Served::start(&db.url, None, Some("info,modchat::peer=debug"));
     let http = plain.http;
     let mut huge = connect(http);
     let big = "x".repeat(128 * 1024);
@@ -385,7 +386,7 @@ fn remote_clients_cannot_make_error_log_lines(b: Backend) {
     let plain_log = plain.stop();
 
     // TLS listeners: handshake garbage, and a client that hangs up mid-way
-    let tls = Served::start(&db.url, Some((&cert, &key)));
+    let tls = Served::start(&db.url, Some((&cert, &key)), None);
     for addr in [tls.tcp, tls.http] {
         for garbage in [
             &b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"[..],
@@ -409,8 +410,19 @@ fn remote_clients_cannot_make_error_log_lines(b: Backend) {
         let _ = s.flush();
         drain(&mut s);
     }
+    let config = modchat::transport::tls::client_config(Some(&cert)).expect("client");
+    let name = rustls::pki_types::ServerName::try_from("localhost").expect("name");
+    let conn = rustls::ClientConnection::new(config, name).expect("client");
+    let mut s = rustls::StreamOwned::new(conn, connect(tls.http));
+    let _ = s.write_all(b"GET / HTTP/9.9\r\nHost: localhost\r\n\r\n");
+    let _ = s.flush();
+    drain(&mut s);
     let tls_log = tls.stop();
 
+    assert!(
+        plain_log.contains("DEBUG modchat::peer: stream error: request parse error"),
+        "{plain_log}"
+    );
     for (what, log) in [("plain", plain_log), ("tls", tls_log)] {
         assert!(
             !log.contains('\x1b'),
@@ -445,7 +457,11 @@ struct Served {
 }
 
 impl Served {
-    fn start(url: &str, tls: Option<(&std::path::Path, &std::path::Path)>) -> Served {
+    fn start(
+        url: &str,
+        tls: Option<(&std::path::Path, &std::path::Path)>,
+        log: Option<&str>,
+    ) -> Served {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_modchat"));
         cmd.args([
             "serve",
@@ -461,6 +477,9 @@ impl Served {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+        if let Some(filter) = log {
+            cmd.env("MODCHAT_LOG", filter);
+        }
         if let Some((cert, key)) = tls {
             cmd.env("MODCHAT_TLS__CERT", cert)
                 .env("MODCHAT_TLS__KEY", key);
