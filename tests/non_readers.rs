@@ -154,8 +154,8 @@ type Tls = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
 /// kept to read the end of the stream later.
 enum Silent {
     Tcp(TestClient),
-    Tls(BufReader<Tls>),
-    Ws(WsClient),
+    Tls(Box<BufReader<Tls>>),
+    Ws(Box<WsClient>),
 }
 
 impl Silent {
@@ -169,7 +169,7 @@ impl Silent {
             Kind::Ws => {
                 let mut c = WsClient::user(srv.http.expect("http"), name);
                 c.ok(json!({"type": "join", "room": room}));
-                Silent::Ws(c)
+                Silent::Ws(Box::new(c))
             }
             Kind::Tls => {
                 let mut c = BufReader::new(connect_tls(srv.addr, ca));
@@ -191,7 +191,7 @@ impl Silent {
                         }
                     }
                 }
-                Silent::Tls(c)
+                Silent::Tls(Box::new(c))
             }
         }
     }
