@@ -337,6 +337,7 @@ impl Moderation {
                 account: target.id,
                 event: ev,
                 reason: "banned",
+                everywhere: true,
             });
             Ok(fields!("until" => until_json))
         }))

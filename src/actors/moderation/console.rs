@@ -59,6 +59,8 @@ impl Moderation {
                                 fields!("by" => Value::Null, "reason" => PASSWORD_CHANGED),
                             ),
                             reason: PASSWORD_CHANGED,
+                            // every node's watcher finds the record itself
+                            everywhere: false,
                         });
                     }
                     for ch in changes.roles {

@@ -56,6 +56,9 @@ pub struct CloseUser {
     pub account: AccountId,
     pub event: bytes::Bytes,
     pub reason: &'static str,
+    /// Also on the other nodes of a cluster; `false` for what every node
+    /// finds by itself (the console's password change).
+    pub everywhere: bool,
 }
 
 /// Global kick: each of the account's rooms shows it leaving, then every
@@ -293,11 +296,13 @@ impl Handler<SendToUser> for Registry {
 impl Handler<CloseUser> for Registry {
     type Result = ();
     fn handle(&mut self, msg: CloseUser, _ctx: &mut Context<Self>) {
-        self.publish(Event::CloseUser {
-            account: msg.account,
-            frame: frame_text(&msg.event),
-            reason: msg.reason.to_owned(),
-        });
+        if msg.everywhere {
+            self.publish(Event::CloseUser {
+                account: msg.account,
+                frame: frame_text(&msg.event),
+                reason: msg.reason.to_owned(),
+            });
+        }
         self.close_account(msg.account, msg.event, msg.reason);
     }
 }
