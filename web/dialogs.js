@@ -305,8 +305,8 @@ function announceDialog() {
 
 // ---------------------------------------------------------------- moderation log and word filter
 
-const ACTIONS = ['kick', 'mute', 'unmute', 'ban', 'unban', 'set_role', 'delete_message', 'filter_block', 'auto_mute', 'filter_add', 'filter_remove'];
-const ACTION_LABEL = { kick: 'Kick', mute: 'Mute', unmute: 'Unmute', ban: 'Ban', unban: 'Unban', set_role: 'Role', delete_message: 'Delete', filter_block: 'Blocked', auto_mute: 'Auto-mute', filter_add: 'Filter +', filter_remove: 'Filter −' };
+const ACTIONS = ['kick', 'mute', 'unmute', 'ban', 'unban', 'set_role', 'delete_message', 'filter_block', 'auto_mute', 'filter_add', 'filter_remove', 'set_password'];
+const ACTION_LABEL = { kick: 'Kick', mute: 'Mute', unmute: 'Unmute', ban: 'Ban', unban: 'Unban', set_role: 'Role', delete_message: 'Delete', filter_block: 'Blocked', auto_mute: 'Auto-mute', filter_add: 'Filter +', filter_remove: 'Filter −', set_password: 'Password' };
 
 async function loadModlog(fresh) {
   const ml = S.modlog;
@@ -332,7 +332,7 @@ async function loadModlog(fresh) {
 }
 
 function modlogSentence(e) {
-  const by = e.by || (e.action === 'set_role' ? 'The console' : 'The system');
+  const by = e.by || (e.action === 'set_role' || e.action === 'set_password' ? 'The console' : 'The system');
   const t = e.target || 'someone';
   const inRoom = e.room ? ' in #' + e.room : '';
   switch (e.action) {
@@ -347,6 +347,7 @@ function modlogSentence(e) {
     case 'auto_mute': return 'The filter muted ' + t + ' ' + untilWords(e.until);
     case 'filter_add': return by + ' added “' + (e.detail || '?') + '” to the filter';
     case 'filter_remove': return by + ' removed “' + (e.detail || '?') + '” from the filter';
+    case 'set_password': return by + ' changed the password of ' + t + ' and closed its sessions';
     default: return by + ': ' + e.action + ' ' + t;
   }
 }
