@@ -24,7 +24,13 @@ use common::{Backend, TestServer};
 use modchat::transport::tls;
 use serde_json::{json, Value};
 
-both_backends!(tcp_non_reader, tls_non_reader, websocket_non_reader);
+both_backends!(
+    tcp_non_reader,
+    tls_non_reader,
+    websocket_non_reader,
+    kicked_tcp_non_reader,
+    kicked_websocket_non_reader
+);
 
 /// One measuring test at a time: they read the whole process's RSS and
 /// descriptors.
@@ -424,4 +430,54 @@ fn non_reader(b: Backend, kind: Kind) {
         within(Duration::from_secs(10), || server_conns(&ports) < conns0),
         "the talker's connection is closed too"
     );
+}
+
+fn kicked_tcp_non_reader(b: Backend) {
+    kicked_non_reader(b, Kind::Tcp)
+}
+
+fn kicked_websocket_non_reader(b: Backend) {
+    kicked_non_reader(b, Kind::Ws)
+}
+
+/// A member that stopped reading and is kicked while the server's write to
+/// it is blocked (its queue under the cap, so it is not dropped for that):
+/// its `kicked` event gets the linger (5 s) to be taken, then the socket is
+/// closed all the same (a writer waited on it for ever before).
+fn kicked_non_reader(b: Backend, kind: Kind) {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ca = dir.path().join("cert.pem");
+    let mut srv = TestServer::start_with(b, |c| {
+        // room for the whole flood: only the kick ends this session
+        c.limits.max_outbound_bytes = 64 * 1024 * 1024;
+    });
+    let mut boss = srv.account("boss", modchat::model::Role::Admin);
+    let mut talker = Talker::connect(&srv, &ca, false);
+    talker.ok(json!({"type": "create_room", "room": "flood"}));
+    let silent = Silent::connect(kind, &srv, &ca, "silent", "flood");
+    let server_end = match kind {
+        Kind::Ws => srv.http.expect("http"),
+        _ => srv.addr,
+    };
+    let inode = server_socket_inode(server_end, silent.local_addr())
+        .expect("the server's end of the silent connection in /proc/net/tcp");
+    // 16 MB: the kernel's buffers take a few, the rest waits in the queue
+    talker.flood("flood", 2000, &"😀".repeat(2000));
+    assert!(
+        holds_socket(inode),
+        "not dropped: its queue is under the cap"
+    );
+    let kicked = Instant::now();
+    boss.ok(json!({"type": "kick", "user": "silent", "reason": "asleep"}));
+    assert!(
+        within(Duration::from_secs(15), || !holds_socket(inode)),
+        "the server still holds the kicked non-reader's socket after {:?}",
+        kicked.elapsed()
+    );
+    eprintln!(
+        "{kind:?} kicked non-reader ({b:?}): socket closed {:?} after the kick",
+        kicked.elapsed()
+    );
+    silent.read_to_end(Duration::from_secs(10));
 }
