@@ -72,10 +72,9 @@ impl SocketHandle {
 
     /// Resolves when actix-web has dropped the connection.
     pub async fn closed(&mut self) {
-        match &mut self.gone {
+        if let Some(rx) = &mut self.gone {
             // Err: the sender is gone, with the connection
-            Some(rx) => while rx.changed().await.is_ok() {},
-            None => {}
+            while rx.changed().await.is_ok() {}
         }
     }
 

@@ -53,7 +53,7 @@ pub async fn upgrade(
     // whether its address may open one more connection
     let (ip, peer) = match client_of(&req, &env.admission) {
         Ok(c) => c,
-        Err(refusal) => return Ok(refusal),
+        Err(why) => return Ok(HttpResponse::BadRequest().body(why)),
     };
     let Some(slot) = env.admission.admit(ip) else {
         tracing::debug!(%peer, "refusing a WebSocket: too many connections from its address");
@@ -91,10 +91,10 @@ pub async fn upgrade(
 /// The client's address, and how `who` shows it: the peer's own, or from a
 /// trusted proxy the rightmost `X-Forwarded-For` entry (the one that proxy
 /// added; see proxy.rs). A request from a trusted proxy without a usable
-/// entry gets 400.
-fn client_of(req: &HttpRequest, admission: &Admission) -> Result<(IpAddr, String), HttpResponse> {
+/// entry is refused (400, with the text of the `Err`).
+fn client_of(req: &HttpRequest, admission: &Admission) -> Result<(IpAddr, String), &'static str> {
     let Some(peer) = req.peer_addr() else {
-        return Err(HttpResponse::BadRequest().body("no peer address\n"));
+        return Err("no peer address\n");
     };
     if !admission.trusts(peer.ip()) {
         let ip = net::canonical(peer.ip());
@@ -109,7 +109,7 @@ fn client_of(req: &HttpRequest, admission: &Admission) -> Result<(IpAddr, String
         Some(ip) => Ok((ip, ip.to_string())),
         None => {
             tracing::info!(%peer, "a request from a trusted proxy without X-Forwarded-For");
-            Err(HttpResponse::BadRequest().body("X-Forwarded-For is required from this address\n"))
+            Err("X-Forwarded-For is required from this address\n")
         }
     }
 }
