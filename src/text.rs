@@ -129,22 +129,104 @@ fn word_keys(w: &str) -> WordKeys {
             as_typed: None,
         };
     }
-    let lower = entry_key(w);
-    let as_typed = if w.chars().any(|c| !c.is_ascii() && c.is_uppercase()) {
-        let mut mapped = String::with_capacity(w.len());
-        for c in w.chars() {
-            if !c.is_ascii() && c.is_uppercase() {
-                let mut buf = [0; 4];
-                mapped.extend(unicode_security::skeleton(c.encode_utf8(&mut buf)));
-            } else {
-                mapped.push(c);
+    let lower = simple_entry_key(w, false).unwrap_or_else(|| entry_key(w));
+    let as_typed = if w.chars().any(is_foreign_capital) {
+        let key = simple_entry_key(w, true).unwrap_or_else(|| {
+            let mut mapped = String::with_capacity(w.len());
+            for c in w.chars() {
+                if is_foreign_capital(c) {
+                    mapped.extend(unicode_security::skeleton(c.encode_utf8(&mut [0; 4])));
+                } else {
+                    mapped.push(c);
+                }
             }
-        }
-        Some(entry_key(&mapped)).filter(|k| *k != lower)
+            entry_key(&mapped)
+        });
+        Some(key).filter(|k| *k != lower)
     } else {
         None
     };
     WordKeys { lower, as_typed }
+}
+
+fn is_foreign_capital(c: char) -> bool {
+    !c.is_ascii() && c.is_uppercase()
+}
+
+/// [`entry_key`] of a word char by char, from a per-thread cache of each
+/// character's key, or None when a character is not simple (with
+/// `capitals`, of the word with its non-ASCII capitals mapped to their
+/// prototype first, as [`WordKeys::as_typed`]). A character is
+/// simple when it, its case folding and its TR39 prototype are starters
+/// without a canonical decomposition (nor default-ignorable): for a word of
+/// such characters both NFD passes of the skeleton change nothing, so the
+/// key of the word is the keys of its characters end to end, exactly. Most
+/// letters of most scripts are simple; a chat in Cyrillic or Greek then
+/// costs a hash lookup per character instead of two normalisation passes.
+fn simple_entry_key(w: &str, capitals: bool) -> Option<String> {
+    use std::cell::RefCell;
+    /// Direct-mapped by the low bits of the code point: one script's
+    /// letters (a Unicode block) do not evict each other, a text of rare
+    /// characters cannot grow it, and a lookup is one compare.
+    const SLOTS: usize = 1024;
+    type Slot = Option<(char, bool, Option<Box<str>>)>;
+    thread_local! {
+        static KEYS: RefCell<Vec<Slot>> = RefCell::new(vec![None; SLOTS]);
+    }
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        let mut out = String::with_capacity(w.len() + 2);
+        for c in w.chars() {
+            if c.is_ascii() {
+                push_ascii_key(c as u8, &mut out);
+                continue;
+            }
+            let capital = capitals && is_foreign_capital(c);
+            let i = (c as usize ^ (usize::from(capital) << 9)) % SLOTS;
+            let slot = &mut keys[i];
+            if !matches!(slot, Some((k, cap, _)) if *k == c && *cap == capital) {
+                *slot = Some((c, capital, simple_char_key(c, capital)));
+            }
+            out.push_str(slot.as_ref().and_then(|(_, _, key)| key.as_deref())?);
+        }
+        Some(out)
+    })
+}
+
+fn simple_char_key(c: char, capital: bool) -> Option<Box<str>> {
+    fn simple(c: char) -> bool {
+        if is_default_ignorable(c) || unicode_normalization::char::canonical_combining_class(c) != 0
+        {
+            return false;
+        }
+        let mut same = true;
+        unicode_normalization::char::decompose_canonical(c, |d| same &= d == c);
+        same
+    }
+    let mut folded = String::new();
+    if capital {
+        let proto: String = unicode_security::skeleton(c.encode_utf8(&mut [0; 4])).collect();
+        if !proto.chars().all(simple) {
+            return None;
+        }
+        for p in proto.chars() {
+            case_fold_into(p, &mut folded);
+        }
+    } else {
+        case_fold_into(c, &mut folded);
+    }
+    if !folded.chars().all(simple) {
+        return None;
+    }
+    let proto: String = unicode_security::skeleton(&folded).collect();
+    if !proto.chars().all(simple) {
+        return None;
+    }
+    let mut key = String::with_capacity(proto.len());
+    for p in proto.chars() {
+        case_fold_into(p, &mut key);
+    }
+    Some(key.into_boxed_str())
 }
 
 /// [`entry_key`] of an ASCII word without the tables: in ASCII, TR39 maps
@@ -153,14 +235,18 @@ fn word_keys(w: &str) -> WordKeys {
 pub fn ascii_key(w: &str) -> String {
     let mut out = String::with_capacity(w.len() + 2);
     for b in w.bytes() {
-        match b.to_ascii_lowercase() {
-            b'0' => out.push('o'),
-            b'1' => out.push('l'),
-            b'm' => out.push_str("rn"),
-            c => out.push(char::from(c)),
-        }
+        push_ascii_key(b, &mut out);
     }
     out
+}
+
+fn push_ascii_key(b: u8, out: &mut String) {
+    match b.to_ascii_lowercase() {
+        b'0' => out.push('o'),
+        b'1' => out.push('l'),
+        b'm' => out.push_str("rn"),
+        c => out.push(char::from(c)),
+    }
 }
 
 /// The key a filter entry's word is compared by (entries are stored in
@@ -266,6 +352,46 @@ mod tests {
         for w in ["HELLO", "fr0bnicate", "MIRA", "rnira", "I1l"] {
             assert_eq!(ascii_key(w), entry_key(w), "{w:?}");
         }
+    }
+
+    /// The as-typed key the long way: the word with its non-ASCII capitals
+    /// mapped to their prototype, then [`entry_key`].
+    fn word_keys_general(w: &str) -> Option<String> {
+        let mut mapped = String::new();
+        for c in w.chars() {
+            if is_foreign_capital(c) {
+                mapped.extend(unicode_security::skeleton(c.encode_utf8(&mut [0; 4])));
+            } else {
+                mapped.push(c);
+            }
+        }
+        Some(entry_key(&mapped))
+    }
+
+    /// Char by char is exact where it answers: for every character up to
+    /// U+FFFF with a simple key, words of it equal the general path.
+    #[test]
+    fn simple_keys_are_entry_keys() {
+        let mut simple = 0;
+        for c in (0x80u32..0x1_0000).filter_map(char::from_u32) {
+            let w = format!("a{c}{c}b");
+            if let Some(k) = simple_entry_key(&w, false) {
+                simple += 1;
+                assert_eq!(k, entry_key(&w), "{c:?} U+{:04X}", c as u32);
+            }
+            if is_foreign_capital(c) {
+                let general = word_keys_general(&w);
+                if let Some(k) = simple_entry_key(&w, true) {
+                    assert_eq!(Some(k), general, "{c:?} U+{:04X}", c as u32);
+                }
+            }
+        }
+        assert!(simple > 10_000, "{simple}");
+        assert_eq!(
+            simple_entry_key("e\u{301}", false),
+            None,
+            "a mark is not simple"
+        );
     }
 
     fn keys(text: &str) -> Vec<String> {
