@@ -4,9 +4,11 @@ use chrono::TimeDelta;
 use serde_json::json;
 
 use super::{internal, Ctx, Effect, Outcome, Reply};
-use crate::actors::moderation::{BanOf, CheckLogin, LoginFailed};
+use crate::actors::moderation::{CheckLogin, CheckRegister, LoginFailed, Sanction, Throttled};
+use crate::actors::registry::{LoggedIn, TakeLoginTicket};
 use crate::actors::UserRef;
 use crate::auth::{hash_token, new_token};
+use crate::config::MAX_TOKEN_TTL_S;
 use crate::error::{ErrorCode, Failure};
 use crate::fields;
 use crate::model::{username_key, AccountId, Role};
@@ -14,7 +16,7 @@ use crate::names;
 use crate::protocol::Args;
 use crate::store::accounts::{self, Account, NameClash};
 use crate::store::logins::{self, LoginAttempt};
-use crate::store::{self, rooms, tokens, StoreError};
+use crate::store::{self, moderation, rooms, tokens, StoreError};
 use crate::validate;
 
 pub async fn register(ctx: Ctx, args: Args) -> Outcome {
@@ -23,9 +25,17 @@ pub async fn register(ctx: Ctx, args: Args) -> Outcome {
     if !ctx.env.config.auth.open_registration {
         return Err(Failure::new(ErrorCode::RegistrationClosed));
     }
+    // counted before anything costs: a storm from one address stops here
+    ctx.env
+        .moderation
+        .send(CheckRegister { ip: ctx.ip.clone() })
+        .await
+        .map_err(internal)??;
     validate::username(&username).map_err(|e| Failure::bad_field("username", e))?;
     validate::password_min(&password, ctx.env.config.auth.min_password_bytes)
         .map_err(|e| Failure::bad_field("password", e))?;
+    // the name before the hash: a taken, look-alike, reserved or held name
+    // costs one query, not a bcrypt hash
     name_free(&ctx, &username, None).await?;
     let hash = ctx.env.passwords.hash(password).await.map_err(internal)?;
     let (name, held) = (username.clone(), hold_start(&ctx));
@@ -38,26 +48,22 @@ pub async fn register(ctx: Ctx, args: Args) -> Outcome {
         Ok(a) => {
             Reply::fields(fields!("user" => json!({"name": a.username, "role": a.role.as_str()})))
         }
-        Err(StoreError::Conflict) => Err(Failure::msg(
-            ErrorCode::UsernameTaken,
-            format!("the name {username} is taken"),
-        )),
+        Err(StoreError::Conflict) => Err(taken_failure(&username)),
         Err(e) => Err(e.into()),
     }
+}
+
+fn taken_failure(name: &str) -> Failure {
+    Failure::msg(
+        ErrorCode::UsernameTaken,
+        format!("the name {name} is taken"),
+    )
 }
 
 pub async fn login(ctx: Ctx, args: Args) -> Outcome {
     let username = args.str("username")?.to_owned();
     let password = args.str("password")?.to_owned();
-    let moderation = &ctx.env.moderation;
-    if let Err(f) = moderation
-        .send(CheckLogin { ip: ctx.ip.clone() })
-        .await
-        .map_err(internal)?
-    {
-        record(&ctx, None, &username, false, "rate_limited").await?;
-        return Err(f);
-    }
+    throttle(&ctx, Some(&username)).await?;
     let name = username.clone();
     let account = ctx
         .env
@@ -73,7 +79,10 @@ pub async fn login(ctx: Ctx, args: Args) -> Outcome {
     match account {
         Some(a) if matches => start_session(&ctx, a, &username, "login", None).await,
         other => {
-            moderation.do_send(LoginFailed { ip: ctx.ip.clone() });
+            ctx.env.moderation.do_send(LoginFailed {
+                ip: ctx.ip.clone(),
+                name: Some(username.clone()),
+            });
             record(
                 &ctx,
                 other.map(|a| a.id),
@@ -87,8 +96,36 @@ pub async fn login(ctx: Ctx, args: Args) -> Outcome {
     }
 }
 
+/// Refuses a `login` (with the name) or `resume` (without) from an address
+/// past its failed-login limits. While throttled, an address writes at
+/// most one `login_events` row a minute: a flood of refused attempts must
+/// not become a flood of audit rows.
+async fn throttle(ctx: &Ctx, name: Option<&str>) -> Result<(), Failure> {
+    let checked = ctx
+        .env
+        .moderation
+        .send(CheckLogin {
+            ip: ctx.ip.clone(),
+            name: name.map(str::to_owned),
+        })
+        .await
+        .map_err(internal)?;
+    match checked {
+        Ok(()) => Ok(()),
+        Err(Throttled {
+            failure,
+            record: true,
+        }) => {
+            record(ctx, None, name.unwrap_or(""), false, "rate_limited").await?;
+            Err(failure)
+        }
+        Err(Throttled { failure, .. }) => Err(failure),
+    }
+}
+
 pub async fn resume(ctx: Ctx, args: Args) -> Outcome {
     let token = args.str("token")?.to_owned();
+    throttle(&ctx, None).await?;
     let hash = hash_token(&token);
     let h = hash.clone();
     let found = ctx
@@ -102,6 +139,10 @@ pub async fn resume(ctx: Ctx, args: Args) -> Outcome {
             start_session(&ctx, a, &name, "resume", Some((token, hash))).await
         }
         None => {
+            ctx.env.moderation.do_send(LoginFailed {
+                ip: ctx.ip.clone(),
+                name: None,
+            });
             record(&ctx, None, "", false, "bad_token").await?;
             Err(Failure::new(ErrorCode::BadToken))
         }
@@ -110,6 +151,13 @@ pub async fn resume(ctx: Ctx, args: Args) -> Outcome {
 
 /// The end of a successful login or resume: the token (new, or the resumed
 /// one with its expiry moved), the audit rows, the account's rooms.
+///
+/// No session may outlive a ban that was acknowledged, however the login
+/// and the ban interleave: the ticket is taken before anything is read,
+/// the ban is read from the database (a ban committed on any node counts),
+/// and the registry refuses the session if the account's sessions were
+/// closed after the ticket; a ban after that finds the session registered
+/// and closes it.
 async fn start_session(
     ctx: &Ctx,
     account: Account,
@@ -117,59 +165,95 @@ async fn start_session(
     how: &'static str,
     resumed: Option<(String, String)>,
 ) -> Outcome {
-    let ban = ctx
+    let ticket = ctx
         .env
-        .moderation
-        .send(BanOf(account.id))
+        .registry
+        .send(TakeLoginTicket)
         .await
         .map_err(internal)?;
-    if let Some(ban) = ban {
-        record(ctx, Some(account.id), attempted, false, "banned").await?;
-        return Err(ban.failure(ErrorCode::Banned, "banned"));
-    }
     let now = store::now();
-    let ttl =
-        TimeDelta::seconds(ctx.env.config.auth.token_ttl_s.min(i64::MAX as u64 / 1000) as i64);
+    // at most 366 days (config validation), so this cannot overflow
+    let ttl = TimeDelta::seconds(ctx.env.config.auth.token_ttl_s.min(MAX_TOKEN_TTL_S) as i64);
     let expires_at = now + ttl;
     let (token, token_hash) = resumed.unwrap_or_else(|| {
         let t = new_token();
         let h = hash_token(&t);
         (t, h)
     });
-    let (id, h, ip, attempted) = (
+    let (id, h, ip, attempted_name) = (
         account.id,
         token_hash.clone(),
         ctx.ip.clone(),
         attempted.to_owned(),
     );
-    let rooms = ctx
+    let started = ctx
         .env
         .db
         .run(move |c| {
+            let ban = moderation::ban_of(c, id, now)?;
+            let reason = if ban.is_some() { "banned" } else { how };
+            logins::record(
+                c,
+                &LoginAttempt {
+                    account_id: Some(id),
+                    username: &attempted_name,
+                    ip: &ip,
+                    success: ban.is_none(),
+                    reason: Some(reason),
+                    at: now,
+                },
+            )?;
+            if let Some(ban) = ban {
+                return Ok(Err(ban));
+            }
             if how == "resume" {
                 tokens::extend(c, &h, expires_at)?;
             } else {
                 tokens::insert(c, id, &h, expires_at)?;
             }
-            logins::record(
-                c,
-                &LoginAttempt {
-                    account_id: Some(id),
-                    username: &attempted,
-                    ip: &ip,
-                    success: true,
-                    reason: Some(how),
-                    at: now,
-                },
-            )?;
-            rooms::rooms_of(c, id)
+            Ok(Ok(rooms::rooms_of(c, id)?))
         })
         .await?;
+    let rooms = match started {
+        Ok(rooms) => rooms,
+        Err(ban) => return Err(ban_failure(&ban)),
+    };
     let user = UserRef {
         id: account.id,
         name: account.username,
         role: account.role,
     };
+    let admitted = ctx
+        .env
+        .registry
+        .send(LoggedIn {
+            session: ctx.session,
+            user: user.clone(),
+            rooms: rooms.clone(),
+            ticket,
+        })
+        .await
+        .map_err(internal)?;
+    if admitted.is_err() {
+        // overtaken by a ban, a kick or a password change: the connection
+        // has the event and is closing; the token must not outlive it
+        let h = token_hash.clone();
+        let ban = ctx
+            .env
+            .db
+            .run(move |c| {
+                tokens::revoke(c, &h)?;
+                moderation::ban_of(c, id, store::now())
+            })
+            .await?;
+        return Err(match ban {
+            Some(b) => ban_failure(&b),
+            None => Failure::msg(
+                ErrorCode::BadCredentials,
+                "the account's sessions were closed while this login was in progress",
+            ),
+        });
+    }
     Ok(Reply {
         fields: fields!(
             "user" => json!({"name": &user.name, "role": user.role.as_str()}),
@@ -177,12 +261,17 @@ async fn start_session(
             "expires_at" => store::fmt_time(&expires_at),
             "rooms" => &rooms,
         ),
-        effect: Effect::LoggedIn {
-            user,
-            token_hash,
-            rooms,
-        },
+        effect: Effect::LoggedIn { user, token_hash },
     })
+}
+
+fn ban_failure(ban: &moderation::BanRow) -> Failure {
+    Sanction {
+        until: ban.until,
+        reason: ban.reason.clone(),
+        room: None,
+    }
+    .failure(ErrorCode::Banned, "banned")
 }
 
 /// A failed attempt for the audit trail.
