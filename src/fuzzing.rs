@@ -44,6 +44,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("client_line", client_line),
     ("client_events", client_events),
     ("admin_args", admin_args),
+    ("proxy_header", proxy_header),
+    ("names", names),
 ];
 
 /// A leading byte as a setting, and the rest.
@@ -387,11 +389,16 @@ pub fn client_line(data: &[u8]) {
     }
 }
 
-/// Input: lines the server sends, one JSON frame a line (a line that is
-/// not JSON is skipped, as the client does). Each frame is applied to one
-/// model; `re` values 0 to 11 answer the requests below. The follow-up
-/// requests name real commands and every new line prints.
+/// Input: `[width, height, scroll, frames...]`, the frames being lines the
+/// server sends, one JSON frame a line (a line that is not JSON is skipped,
+/// as the client does). Each frame is applied to one model; `re` values 0
+/// to 11 answer the requests below. The follow-up requests name real
+/// commands, every new line prints, and the full-screen view draws the
+/// result on a screen of that size (the last line is also typed input).
 pub fn client_events(data: &[u8]) {
+    let (w, data) = split_byte(data);
+    let (h, data) = split_byte(data);
+    let (scroll, data) = split_byte(data);
     let pending = [
         json!({"type": "login", "username": "me"}),
         json!({"type": "join", "room": "lobby"}),
@@ -431,6 +438,14 @@ pub fn client_events(data: &[u8]) {
             assert!(i < chat.rooms.len());
         }
     }
+    let typed = data.rsplit(|&b| b == b'\n').next().unwrap_or_default();
+    crate::client::tui::render_in_memory(
+        chat,
+        &String::from_utf8_lossy(typed),
+        u16::from(w),
+        u16::from(h),
+        usize::from(scroll),
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -465,5 +480,76 @@ pub fn admin_args(data: &[u8]) {
         for ip in ["10.1.2.3", "::1", "::ffff:10.0.0.1", "fd00::7"] {
             let _ = b.contains(ip.parse().unwrap());
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 8. PROXY protocol headers and X-Forwarded-For
+
+/// Input: the first bytes a trusted proxy sends. The header read the way a
+/// connection reads it (a few bytes at a time, never past its end) says
+/// what parsing the whole input at once says; the same bytes, split at
+/// `\n`, are also `X-Forwarded-For` values.
+pub fn proxy_header(data: &[u8]) {
+    use crate::transport::proxy::{self, ProxyError, MAX_HEADER};
+    let whole = proxy::parse_proxy_header(data);
+    let mut rest = data;
+    let read = ready(proxy::read_header(&mut rest));
+    let consumed = data.len() - rest.len();
+    match whole {
+        Ok(Some((what, len))) => {
+            assert!(len <= data.len() && len <= MAX_HEADER);
+            assert_eq!(
+                proxy::parse_proxy_header(&data[..len]),
+                Ok(Some((what, len)))
+            );
+            assert_eq!(read, Ok(what), "reading it piecewise disagrees");
+            assert_eq!(consumed, len, "read past the header's end");
+        }
+        Ok(None) => {
+            assert!(data.len() < MAX_HEADER);
+            assert!(matches!(read, Err(ProxyError::Io(_))), "{read:?}");
+        }
+        Err(_) => assert!(read.is_err(), "{read:?}"),
+    }
+    let values: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
+    if let Some(ip) = proxy::forwarded_for(values.iter().copied()) {
+        assert_eq!(ip, crate::net::canonical(ip));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 9. Names and the word filter's normal forms
+
+/// A name as `register` checks it (its skeleton, the reserved names) and a
+/// text as the word filter reads it. Two promises of `crate::text`: an
+/// ASCII word's fast key is its full key, and a filter entry catches the
+/// very text it was made from.
+pub fn names(data: &[u8]) {
+    use crate::text;
+    let s = String::from_utf8_lossy(data);
+    let reserved: Vec<String> = crate::config::DEFAULT_RESERVED_NAMES
+        .iter()
+        .map(|n| (*n).to_owned())
+        .collect();
+    let _ = crate::names::skeleton_key(&s);
+    let _ = crate::names::is_reserved(&s, &reserved);
+    let _ = text::fold(&s);
+    let words = text::words(&s);
+    for w in &words {
+        if w.is_ascii() {
+            assert_eq!(text::ascii_key(w), text::entry_key(w), "{w:?}");
+        }
+    }
+    // what the filter stores for the entry `s` (its canonical words, each
+    // keyed), then whether the text `s` contains it
+    let keys: Vec<String> = words.iter().map(|w| text::entry_key(w)).collect();
+    let t = text::filter_words(&s);
+    if !keys.is_empty() {
+        assert!(
+            t.windows(keys.len())
+                .any(|win| win.iter().zip(&keys).all(|(w, k)| w.matches(k))),
+            "the entry {s:?} does not catch itself: entry {keys:?}, text {t:?}"
+        );
     }
 }

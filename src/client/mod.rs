@@ -8,7 +8,7 @@ pub mod commands;
 pub mod conn;
 pub(crate) mod plain;
 pub mod state;
-mod tui;
+pub(crate) mod tui;
 
 use std::io::{IsTerminal, Write};
 

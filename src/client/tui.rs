@@ -97,6 +97,29 @@ struct App {
     server: String,
 }
 
+/// Draws `chat` once, as the event loop does, on a `width` x `height`
+/// screen in memory with `typed` in the input line: how the client_events
+/// fuzz target renders whatever a server sent.
+pub(crate) fn render_in_memory(chat: Chat, typed: &str, width: u16, height: u16, scroll: usize) {
+    let mut input = Input::default();
+    for c in typed.chars() {
+        input.insert(c);
+    }
+    let app = App {
+        chat,
+        input,
+        scroll,
+        connected: true,
+        stay_out: false,
+        quit: false,
+        server: "fuzz".into(),
+    };
+    let backend = ratatui::backend::TestBackend::new(width, height);
+    // a TestBackend cannot fail
+    let Ok(mut t) = ratatui::Terminal::new(backend);
+    let _ = t.draw(|f| draw(f, &app));
+}
+
 /// Keys from a thread of their own (crossterm's `read` blocks).
 fn spawn_keys() -> mpsc::UnboundedReceiver<Event> {
     let (tx, rx) = mpsc::unbounded_channel();
