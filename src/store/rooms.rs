@@ -57,9 +57,12 @@ pub fn create(
 }
 
 /// `create`, unless `created_by` already made `cap` rooms (`None`: no
-/// cap), which gives `Ok(None)`. Counted in the creating transaction; two
+/// cap), which gives `Ok(None)` and stores nothing. The room is inserted
+/// first and counted after, in one transaction: a read before the write
+/// would make SQLite refuse one of two racing creations (a stale read
+/// snapshot cannot take the write lock) instead of making it wait. Two
 /// creations racing from two sessions of one account may pass the cap by
-/// one, which the action bucket keeps from mattering.
+/// one on MariaDB (READ COMMITTED), which the action bucket keeps small.
 pub fn create_within(
     conn: &mut DbConn,
     name: &str,
@@ -67,19 +70,28 @@ pub fn create_within(
     created_by: AccountId,
     cap: Option<u32>,
 ) -> StoreResult<Option<Room>> {
-    conn.transaction(|conn| {
+    let made = conn.transaction(|conn| {
+        let room = create(conn, name, capacity, created_by)?;
         if let Some(cap) = cap {
             let owned: i64 = rooms::table
                 .filter(rooms::created_by.eq(Some(created_by)))
                 .count()
                 .get_result(conn)?;
-            if owned >= i64::from(cap) {
-                return Ok(None);
+            if owned > i64::from(cap) {
+                // rolls the insert back
+                return Err(StoreError::Invalid(OVER_CAP));
             }
         }
-        create(conn, name, capacity, created_by).map(Some)
-    })
+        Ok(room)
+    });
+    match made {
+        Ok(room) => Ok(Some(room)),
+        Err(StoreError::Invalid(OVER_CAP)) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
+
+const OVER_CAP: &str = "rooms_per_account";
 
 pub fn find(conn: &mut DbConn, name: &str) -> StoreResult<Option<Room>> {
     Ok(rooms::table
