@@ -8,6 +8,8 @@
 //! - `storm`: logins and resumes, each on a fresh connection;
 //! - `log`: chat-log commits through the server, beside raw inserts into
 //!   the same database with the server's own store code;
+//! - `soak`: a long mixed load on every transport (scripts/soak) that
+//!   checks memory, descriptors and that nothing acknowledged is lost;
 //! - `summary`: the table `scripts/bench` prints, with ratios to ngircd.
 //!
 //! Receivers read raw lines and never parse JSON per delivery, on a
@@ -33,6 +35,7 @@ pub mod log;
 pub mod procfs;
 pub mod progress;
 pub mod saturate;
+pub mod soak;
 pub mod stats;
 pub mod storm;
 pub mod summary;

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use clap::{Parser, Subcommand};
-use modchat_bench::{fanout, idle, log, saturate, storm, summary, Proto};
+use modchat_bench::{fanout, idle, log, saturate, soak, storm, summary, Proto};
 
 #[derive(Parser)]
 #[command(
@@ -123,6 +123,65 @@ enum Scenario {
         #[arg(long, default_value_t = 3.0)]
         raw_seconds: f64,
     },
+    /// A long mixed load on every transport (scripts/soak): chatters, slow
+    /// readers, reconnect storms, non-readers, bans and kicks mid-login;
+    /// RSS, descriptors and say→ok p99 every period; at the end every
+    /// acknowledged id must be in `chat_logs`. Exits 1 when a check fails.
+    /// `--server` is the TCP listener, `--server-pid` the server's pid (and
+    /// the TLS server's, second).
+    Soak {
+        /// The server's HTTP listener (WebSocket).
+        #[arg(long)]
+        http: SocketAddr,
+        /// A second server with `[tls]` on the same database: its TCP
+        /// listener (TLS) ...
+        #[arg(long, requires_all = ["tls_http", "ca"])]
+        tls_server: Option<SocketAddr>,
+        /// ... its HTTP listener (secure WebSocket) ...
+        #[arg(long)]
+        tls_http: Option<SocketAddr>,
+        /// ... and the certificate to trust (`modchat gen-cert`'s).
+        #[arg(long)]
+        ca: Option<std::path::PathBuf>,
+        /// The servers' database, read at the end (never from the
+        /// environment: name it on purpose).
+        #[arg(long)]
+        database_url: String,
+        #[arg(long, default_value_t = 30.0)]
+        minutes: f64,
+        /// Seconds between samples.
+        #[arg(long, default_value_t = 60.0)]
+        period_s: f64,
+        /// A moderator account that exists (scripts/soak adds it).
+        #[arg(long, default_value = "soakmod")]
+        moderator: String,
+        #[arg(long, default_value = "soak-moderator-password")]
+        moderator_password: String,
+        /// Chatters per transport.
+        #[arg(long, default_value_t = 4)]
+        chatters: usize,
+        /// Says per second of each chatter.
+        #[arg(long, default_value_t = 5.0)]
+        rate: f64,
+        /// Accounts reconnecting in each storm.
+        #[arg(long, default_value_t = 60)]
+        storm: usize,
+        #[arg(long, default_value_t = 15.0)]
+        storm_every_s: f64,
+        /// Non-readers per transport in each wave.
+        #[arg(long, default_value_t = 5)]
+        non_readers: usize,
+        /// Accounts the moderator bans and kicks.
+        #[arg(long, default_value_t = 3)]
+        victims: usize,
+        /// The last period's RSS may be at most this times the second's.
+        #[arg(long, default_value_t = 1.5)]
+        rss_growth: f64,
+        /// Descriptors allowed above the baseline (at the end) or above
+        /// the second period's (in the last).
+        #[arg(long, default_value_t = 50)]
+        fd_slack: usize,
+    },
     /// Reads the `{"target": NAME, "run": REPORT}` lines `scripts/bench`
     /// collects (a file, or stdin) and prints one table with ratios of
     /// each target to the baseline.
@@ -165,10 +224,26 @@ fn main() -> anyhow::Result<()> {
         cli.scenario,
         Scenario::Fanout { .. } | Scenario::Saturate { .. }
     );
+    let two_pids = matches!(cli.scenario, Scenario::Soak { .. }) && cli.server_pid.len() <= 2;
     anyhow::ensure!(
-        spread || (cli.server.len() == 1 && cli.server_pid.len() <= 1),
+        spread || (cli.server.len() == 1 && (cli.server_pid.len() <= 1 || two_pids)),
         "only fanout and saturate spread over several servers"
     );
+    if let Scenario::Soak {
+        http,
+        tls_server,
+        tls_http,
+        ..
+    } = &cli.scenario
+    {
+        anyhow::ensure!(
+            [Some(*http), *tls_server, *tls_http]
+                .iter()
+                .flatten()
+                .all(|a| a.ip().is_loopback()),
+            "modchat-bench sends load to loopback addresses only"
+        );
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(cli.threads.max(1))
         .enable_all()
@@ -276,10 +351,70 @@ fn main() -> anyhow::Result<()> {
                 })
                 .await
             }
+            Scenario::Soak {
+                http,
+                tls_server,
+                tls_http,
+                ca,
+                database_url,
+                minutes,
+                period_s,
+                moderator,
+                moderator_password,
+                chatters,
+                rate,
+                storm,
+                storm_every_s,
+                non_readers,
+                victims,
+                rss_growth,
+                fd_slack,
+            } => {
+                let tls = match (tls_server, tls_http, ca) {
+                    (Some(tcp), Some(http), Some(ca)) => Some(soak::TlsEndpoints {
+                        tcp,
+                        http,
+                        config: modchat::transport::tls::client_config(Some(&ca))?,
+                    }),
+                    _ => None,
+                };
+                let mut servers = vec![];
+                let names = ["modchat", "modchat-tls"];
+                for (name, pid) in names.iter().zip(&server_pids) {
+                    servers.push(((*name).to_owned(), *pid));
+                }
+                soak::run(soak::Soak {
+                    endpoints: soak::Endpoints {
+                        tcp: server,
+                        http,
+                        tls,
+                    },
+                    minutes,
+                    period_s,
+                    servers,
+                    database_url,
+                    moderator,
+                    moderator_password,
+                    password: cli.password,
+                    prefix: cli.prefix,
+                    chatters,
+                    rate,
+                    storm,
+                    storm_every_s,
+                    non_readers,
+                    victims,
+                    rss_growth,
+                    fd_slack,
+                })
+                .await
+            }
             Scenario::Summary { .. } => unreachable!("handled above"),
         }
     })?;
     print!("{}", modchat_bench::table(&report));
     println!("{report}");
+    if report["passed"] == serde_json::json!(false) {
+        std::process::exit(1);
+    }
     Ok(())
 }
