@@ -31,11 +31,11 @@
 //! requests meanwhile get `unavailable`, which is counted, never treated as
 //! loss. Every period it prints each server's RSS and open descriptors
 //! (/proc) and the period's say→ok p99. At the end it stops the load, waits
-//! for the servers' descriptors to come back, checks that the non-readers
-//! were dropped, and reads `chat_logs` with the server's own store code:
+//! for the servers' descriptors to come back, checks that no server holds
+//! a socket to the non-readers' address any more, and reads `chat_logs` with the server's own store code:
 //! every acknowledged id must be there, with its sender. It fails (the
 //! report's `passed` is false) on a missing row, a ban violation, a server
-//! that died, RSS in the last period above `rss_growth` × the second
+//! that died, a server socket left to a non-reader, RSS in the last period above `rss_growth` × the second
 //! period's, or descriptors above baseline + `fd_slack` (at the end, with
 //! the load gone, and in the last period against the second).
 
@@ -335,8 +335,24 @@ pub async fn run(cfg: Soak) -> anyhow::Result<Value> {
         .map(|(_, pid)| measure(*pid).map(|m| m.0))
         .collect();
 
-    // the non-readers: did the server close them? (their buffered bytes,
-    // then the end of the stream)
+    // the server's own sockets to the non-readers' address, by TCP state
+    let server_side: Vec<BTreeMap<String, usize>> = cfg
+        .servers
+        .iter()
+        .map(|(_, pid)| sockets_to(*pid, load::local(load::NON_READERS)))
+        .collect();
+    for ((name, _), states) in cfg.servers.iter().zip(&server_side) {
+        if !states.is_empty() {
+            failures.push(format!(
+                "{name} still holds sockets to the non-readers (by TCP state: {states:?})"
+            ));
+        }
+    }
+
+    // the non-readers: do they see the end of the stream? (Informative: a
+    // socket the server closed with unsent bytes for a peer whose window
+    // stays shut is the kernel's to finish, and it may give up without a
+    // word; the server's part is the check above.)
     let held = std::mem::take(&mut *shared.held.lock().map_err(poisoned)?);
     let held_n = held.len();
     let drains: Vec<_> = held
@@ -464,11 +480,55 @@ pub async fn run(cfg: Soak) -> anyhow::Result<Value> {
         "non_readers": held_n,
         "non_readers_dropped": dropped,
         "non_readers_dropped_by_transport": by_transport,
+        "server_sockets_to_non_readers": server_side,
         "violations": violations,
         "totals": s,
         "errors": errors,
         "periods": samples,
     }))
+}
+
+/// The TCP sockets `pid` holds open whose peer is `peer`, counted by
+/// state (/proc/net/tcp: 01 established, 08 close-wait, ...): a server
+/// that dropped its non-readers holds none.
+fn sockets_to(pid: u32, peer: std::net::IpAddr) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    let std::net::IpAddr::V4(v4) = peer else {
+        return out;
+    };
+    let hex = format!("{:08X}", u32::from_le_bytes(v4.octets()));
+    let Ok(table) = std::fs::read_to_string(format!("/proc/{pid}/net/tcp")) else {
+        return out;
+    };
+    // inode -> state of every socket with that peer
+    let mut wanted = BTreeMap::new();
+    for line in table.lines().skip(1) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if let (Some(rem), Some(st), Some(inode)) = (f.get(2), f.get(3), f.get(9)) {
+            if rem.split(':').next() == Some(hex.as_str()) {
+                wanted.insert((*inode).to_owned(), (*st).to_owned());
+            }
+        }
+    }
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return out;
+    };
+    for fd in fds.flatten() {
+        let Ok(link) = std::fs::read_link(fd.path()) else {
+            continue;
+        };
+        let link = link.to_string_lossy();
+        let Some(inode) = link
+            .strip_prefix("socket:[")
+            .and_then(|l| l.strip_suffix(']'))
+        else {
+            continue;
+        };
+        if let Some(st) = wanted.get(inode) {
+            *out.entry(st.clone()).or_default() += 1;
+        }
+    }
+    out
 }
 
 fn poisoned<T>(_: T) -> anyhow::Error {
@@ -515,14 +575,15 @@ impl Snapshot {
     }
 }
 
+/// Acknowledged ids missing from `chat_logs`, and those stored with
+/// another sender: (id, the sender the tool knew, the stored one).
+type LogCheck = (Vec<i64>, Vec<(i64, String, String)>);
+
 /// Reads `chat_logs` for every acknowledged id (in id ranges, so the
 /// queries stay few): the ids that are missing, and those stored with
 /// another sender. Retries the connection for a minute, since the
 /// database may just have been restarted.
-fn check_log(
-    url: &str,
-    mut acked: Vec<(i64, String)>,
-) -> anyhow::Result<(Vec<i64>, Vec<(i64, String, String)>)> {
+fn check_log(url: &str, mut acked: Vec<(i64, String)>) -> anyhow::Result<LogCheck> {
     let parsed = DatabaseUrl::parse(url).map_err(|e| anyhow::anyhow!("{url}: {e}"))?;
     let opts = PoolOptions {
         max_size: 1,

@@ -17,12 +17,12 @@ use super::Shared;
 /// Source addresses: the server's per-address rules (failed logins,
 /// connections) see each part of the load as a client of its own, as
 /// they would be on a real network.
-fn local(n: u8) -> IpAddr {
+pub(super) fn local(n: u8) -> IpAddr {
     IpAddr::V4(Ipv4Addr::new(127, 0, 0, n))
 }
 const CHATTERS: u8 = 1;
 const STORM: u8 = 2;
-const NON_READERS: u8 = 3;
+pub(super) const NON_READERS: u8 = 3;
 const MODERATOR: u8 = 4;
 /// Victim v connects from 127.0.0.(10 + v).
 const VICTIMS: u8 = 10;
@@ -188,7 +188,13 @@ async fn say(
         sh.ack(&v, name, timed.then_some(us));
         Ok(true)
     } else {
-        sh.refusal("say", &v);
+        // who was refused, unless the database was away
+        let who = if code(&v) == "unavailable" {
+            String::new()
+        } else {
+            format!(" by {name}")
+        };
+        sh.refusal(&format!("say{who}"), &v);
         Ok(false)
     }
 }
