@@ -123,8 +123,9 @@ pub(crate) struct Shared {
     pub c: Counters,
     /// Every acknowledged message: (id, sender).
     pub acked: Mutex<Vec<(i64, String)>>,
-    /// This period's say→ok latencies of the chatters, in µs.
-    pub latencies: Mutex<Vec<u64>>,
+    /// This period's say→ok latencies of the chatters, in µs, by
+    /// transport.
+    pub latencies: Mutex<Vec<(Transport, u64)>>,
     /// Error codes and failures seen, with counts.
     pub errors: Mutex<BTreeMap<String, u64>>,
     /// What broke a rule (bans), in words.
@@ -180,7 +181,7 @@ impl Shared {
     }
 
     /// Keeps an acknowledged message (the `ok` of a `say`).
-    pub fn ack(&self, v: &Value, sender: &str, latency_us: Option<u64>) {
+    pub fn ack(&self, v: &Value, sender: &str, latency_us: Option<(Transport, u64)>) {
         let Some(id) = v["id"].as_i64() else {
             self.error("say: ok without an id");
             return;
@@ -261,7 +262,16 @@ pub async fn run(cfg: Soak) -> anyhow::Result<Value> {
         last = now;
         let lat = std::mem::take(&mut *shared.latencies.lock().map_err(poisoned)?);
         let n = lat.len();
-        let pct = stats::percentiles_ms(lat);
+        let mut by_transport = serde_json::Map::new();
+        for t in cfg.endpoints.transports() {
+            let of_t: Vec<u64> = lat.iter().filter(|l| l.0 == t).map(|l| l.1).collect();
+            by_transport.insert(t.name().to_owned(), stats::percentiles_ms(of_t));
+        }
+        let pct = stats::percentiles_ms(lat.into_iter().map(|l| l.1).collect());
+        let p99s: Vec<String> = by_transport
+            .iter()
+            .map(|(t, p)| format!("{t} {:.1}", p["p99"].as_f64().unwrap_or(0.0)))
+            .collect();
         let mut servers = Vec::new();
         let mut line = format!("soak: {m}/{periods}:");
         for (name, pid) in &cfg.servers {
@@ -277,9 +287,10 @@ pub async fn run(cfg: Soak) -> anyhow::Result<Value> {
             }
         }
         line.push_str(&format!(
-            " say p99 {:.1} ms (p50 {:.1}, {n} acked); unavailable {}, refused {}, disconnects {}; logins {}, resumes {}, storm {}/{}; bans {}, kicks {}, banned refusals {}; non-readers {} (flood {} ms, {} timeouts)",
+            " say p99 {:.1} ms (p50 {:.1}, {n} acked; p99 {}); unavailable {}, refused {}, disconnects {}; logins {}, resumes {}, storm {}/{}; bans {}, kicks {}, banned refusals {}; non-readers {} (flood {} ms, {} timeouts)",
             pct["p99"].as_f64().unwrap_or(0.0),
             pct["p50"].as_f64().unwrap_or(0.0),
+            p99s.join(", "),
             d["unavailable"], d["refused"], d["disconnects"], d["logins"], d["resumes"],
             d["storm_ok"], d["storm_failed"], d["bans"], d["kicks"], d["banned_refusals"], d["non_readers"], d["flood_ms"], d["flood_timeouts"],
         ));
@@ -289,6 +300,7 @@ pub async fn run(cfg: Soak) -> anyhow::Result<Value> {
             "at_s": (epoch.elapsed().as_secs_f64() * 10.0).round() / 10.0,
             "servers": servers,
             "say_ms": pct,
+            "say_ms_by_transport": by_transport,
             "counts": d,
         });
         println!("{sample}");

@@ -91,6 +91,10 @@ pub fn start(
             }))
     })
     .workers(workers.max(1))
+    // as on the TCP listener: with Nagle on, a reply written while the
+    // previous frame is unacknowledged waited for the client's delayed ACK
+    // (WebSocket say→ok p99 ~50 ms against TCP's ~7 ms in the soak)
+    .tcp_nodelay(true)
     .disable_signals()
     .shutdown_timeout(1)
     // a handle on each socket, so a WebSocket whose client stopped reading

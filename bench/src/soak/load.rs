@@ -175,7 +175,7 @@ async fn say(
     name: &str,
     room: &str,
     text: &str,
-    timed: bool,
+    timed: Option<Transport>,
 ) -> anyhow::Result<bool> {
     sh.c.says.fetch_add(1, Ordering::Relaxed);
     let t0 = Instant::now();
@@ -185,7 +185,7 @@ async fn say(
     let v = c.reply_with(id, |_| Ok(())).await?;
     if is(&v, "ok") {
         let us = t0.elapsed().as_micros() as u64;
-        sh.ack(&v, name, timed.then_some(us));
+        sh.ack(&v, name, timed.map(|t| (t, us)));
         Ok(true)
     } else {
         // who was refused, unless the database was away
@@ -225,7 +225,7 @@ async fn chatter(sh: Arc<Shared>, t: Transport, k: usize) {
             }
             let text = format!("{name} {seq}");
             seq += 1;
-            if let Err(e) = say(&sh, &mut c, &name, &room, &text, true).await {
+            if let Err(e) = say(&sh, &mut c, &name, &room, &text, Some(t)).await {
                 sh.c.disconnects.fetch_add(1, Ordering::Relaxed);
                 sh.error(format!("chatter {}: {e:#}", t.name()));
                 break;
@@ -404,7 +404,7 @@ async fn reconnect(
         joined.store(true, Ordering::Relaxed);
     }
     matches!(
-        say(sh, &mut c, &name, &room, &format!("{name} {round}"), false).await,
+        say(sh, &mut c, &name, &room, &format!("{name} {round}"), None).await,
         Ok(true)
     )
 }
@@ -535,7 +535,7 @@ async fn flood(
         tick.tick().await;
         let text = format!("{name} {seq} {filler}");
         seq += 1;
-        match say(sh, &mut c, &name, &room, &text, false).await {
+        match say(sh, &mut c, &name, &room, &text, None).await {
             Ok(true) => {
                 sh.c.flood_acked.fetch_add(1, Ordering::Relaxed);
             }
@@ -780,7 +780,7 @@ async fn victim(sh: Arc<Shared>, v: usize, t: Transport) {
         if !joined {
             joined = enter(&sh, &mut c, &room).await;
         }
-        let _ = say(&sh, &mut c, &name, &room, &format!("{name} {n}"), false).await;
+        let _ = say(&sh, &mut c, &name, &room, &format!("{name} {n}"), None).await;
         c.drain_for(Duration::from_millis(50 + (n * 37) % 250))
             .await;
     }
