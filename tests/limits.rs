@@ -39,12 +39,14 @@ fn ban_cannot_be_outrun_by_resumes_and_logins(b: Backend) {
     let mut troll = srv.user("troll");
     let token = troll.login_token();
     let addr = srv.addr;
+    let unanswered: Arc<Mutex<usize>> = Arc::default();
     for round in 0..10 {
         let stop = Arc::new(AtomicBool::new(false));
         let admitted: Arc<Mutex<Vec<Raw>>> = Arc::default();
         let threads: Vec<_> = (0..6)
             .map(|i| {
                 let (stop, admitted, token) = (stop.clone(), admitted.clone(), token.clone());
+                let unanswered = unanswered.clone();
                 std::thread::spawn(move || {
                     while !stop.load(Ordering::Relaxed) {
                         let req = if i % 2 == 0 {
@@ -53,8 +55,12 @@ fn ban_cannot_be_outrun_by_resumes_and_logins(b: Backend) {
                             json!({"type": "login", "id": 1, "username": "troll", "password": PASSWORD})
                         };
                         let mut c = Raw::connect(addr);
-                        if c.request_ok(&req) {
-                            admitted.lock().unwrap().push(c);
+                        match c.request(&req) {
+                            Some(true) => admitted.lock().unwrap().push(c),
+                            Some(false) => {}
+                            // every request gets its one reply, even one
+                            // overtaken by the ban
+                            None => *unanswered.lock().unwrap() += 1,
                         }
                     }
                 })
@@ -66,6 +72,16 @@ fn ban_cannot_be_outrun_by_resumes_and_logins(b: Backend) {
             std::thread::sleep(Duration::from_millis(5));
         }
         m.ok(json!({"type": "ban", "user": "troll", "reason": "round"}));
+        // gone from `who` as soon as the ban is acknowledged
+        let who = m.ok(json!({"type": "who"}));
+        assert!(
+            !who["users"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|u| u["name"] == "troll"),
+            "round {round}: listed right after the ban's ok: {who}"
+        );
         // every connection admitted before the ban's ok, and any admitted
         // after it, must be closed: keep the storm going a moment longer
         std::thread::sleep(Duration::from_millis(200));
@@ -96,7 +112,11 @@ fn ban_cannot_be_outrun_by_resumes_and_logins(b: Backend) {
         late.err(json!({"type": "resume", "token": token}), "banned");
         m.ok(json!({"type": "unban", "user": "troll"}));
     }
-    let _ = srv.actions();
+    assert_eq!(
+        *unanswered.lock().unwrap(),
+        0,
+        "requests closed without a reply"
+    );
 }
 
 fn login(c: &mut TestClient, name: &str, password: &str) -> Value {

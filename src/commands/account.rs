@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::{internal, Ctx, Effect, Outcome, Reply};
 use crate::actors::moderation::{CheckLogin, CheckRegister, LoginFailed, Sanction, Throttled};
-use crate::actors::registry::{LoggedIn, TakeLoginTicket};
+use crate::actors::registry::{CloseSession, LoggedIn, TakeLoginTicket};
 use crate::actors::UserRef;
 use crate::auth::{hash_token, new_token};
 use crate::config::MAX_TOKEN_TTL_S;
@@ -234,19 +234,29 @@ async fn start_session(
         })
         .await
         .map_err(internal)?;
-    if admitted.is_err() {
-        // overtaken by a ban, a kick or a password change: the connection
-        // has the event and is closing; the token must not outlive it
+    if let Err(event) = admitted {
+        // overtaken by a ban, a kick or a password change: a token this
+        // login made must not outlive it (a resumed one stays, as the
+        // account's other tokens do: a ban keeps tokens). This request is
+        // answered (its reply is queued as the handler returns, before the
+        // registry gets to the close), then the connection gets the event
+        // and is closed.
         let h = token_hash.clone();
         let ban = ctx
             .env
             .db
             .run(move |c| {
-                tokens::revoke(c, &h)?;
+                if how == "login" {
+                    tokens::revoke(c, &h)?;
+                }
                 moderation::ban_of(c, id, store::now())
             })
-            .await?;
-        return Err(match ban {
+            .await;
+        ctx.env.registry.do_send(CloseSession {
+            session: ctx.session,
+            event,
+        });
+        return Err(match ban? {
             Some(b) => ban_failure(&b),
             None => Failure::msg(
                 ErrorCode::BadCredentials,

@@ -27,22 +27,28 @@ impl Raw {
     /// Sends `req` (with id 1); whether its reply is `ok`. An error reply,
     /// or the connection closed first, is `false`.
     pub fn request_ok(&mut self, req: &Value) -> bool {
+        self.request(req) == Some(true)
+    }
+
+    /// Sends `req` (with id 1): `Some(ok?)` with its reply, `None` when the
+    /// connection closed (or the write failed) before any reply.
+    pub fn request(&mut self, req: &Value) -> Option<bool> {
         if self
             .writer
             .write_all(format!("{req}\n").as_bytes())
             .is_err()
         {
-            return false;
+            return None;
         }
         let mut line = String::new();
         loop {
             line.clear();
             match self.reader.read_line(&mut line) {
-                Ok(0) | Err(_) => return false,
+                Ok(0) | Err(_) => return None,
                 Ok(_) => {
                     let v: Value = serde_json::from_str(&line).unwrap();
                     if v["re"] == 1 {
-                        return v["type"] == "ok";
+                        return Some(v["type"] == "ok");
                     }
                 }
             }

@@ -58,12 +58,22 @@ pub struct TakeLoginTicket;
 #[derive(Debug, Clone, Copy)]
 pub struct LoginTicket(u64);
 
-/// A connection logged in as `user`, whose rooms are `rooms`. Refused
-/// (`Err` with the event the account's other sessions got, already sent
-/// to this connection, which is then closed) when the account's sessions
-/// were closed after `ticket` was taken.
+/// Close one connection after sending `event`: a login refused by
+/// [`LoggedIn`] sends it after its reply is queued, so the request still
+/// gets its one reply before the close.
 #[derive(Message)]
-#[rtype(result = "Result<(), ()>")]
+#[rtype(result = "()")]
+pub struct CloseSession {
+    pub session: SessionId,
+    pub event: bytes::Bytes,
+}
+
+/// A connection logged in as `user`, whose rooms are `rooms`. Refused
+/// (`Err` with the event the account's other sessions got) when the
+/// account's sessions were closed after `ticket` was taken: the login then
+/// answers its request and sends [`CloseSession`] with that event.
+#[derive(Message)]
+#[rtype(result = "Result<(), bytes::Bytes>")]
 pub struct LoggedIn {
     pub session: SessionId,
     pub user: UserRef,
@@ -231,6 +241,9 @@ impl Registry {
         self.mark_closed(account, event.clone());
         for s in self.sessions_of(account) {
             s.addr.do_send(Close::with_event(event.clone(), reason));
+            // gone from `who` and the rooms now, not when the session has
+            // stopped: a `who` after the ban's `ok` must not list it
+            self.detach(s.id);
         }
     }
 
@@ -392,6 +405,17 @@ impl Handler<Disconnected> for Registry {
     }
 }
 
+impl Handler<CloseSession> for Registry {
+    type Result = ();
+    fn handle(&mut self, msg: CloseSession, _ctx: &mut Context<Self>) {
+        if let Some(conn) = self.conns.get(&msg.session) {
+            conn.handle
+                .addr
+                .do_send(Close::with_event(msg.event, "closed during login"));
+        }
+    }
+}
+
 impl Handler<TakeLoginTicket> for Registry {
     type Result = MessageResult<TakeLoginTicket>;
     fn handle(&mut self, _: TakeLoginTicket, _ctx: &mut Context<Self>) -> Self::Result {
@@ -400,16 +424,11 @@ impl Handler<TakeLoginTicket> for Registry {
 }
 
 impl Handler<LoggedIn> for Registry {
-    type Result = Result<(), ()>;
+    type Result = Result<(), bytes::Bytes>;
     fn handle(&mut self, msg: LoggedIn, _ctx: &mut Context<Self>) -> Self::Result {
         if let Some((epoch, event, _)) = self.closed.get(&msg.user.id) {
             if *epoch > msg.ticket.0 {
-                if let Some(conn) = self.conns.get(&msg.session) {
-                    conn.handle
-                        .addr
-                        .do_send(Close::with_event(event.clone(), "closed during login"));
-                }
-                return Err(());
+                return Err(event.clone());
             }
         }
         // the connection closed while logging in: nothing to attach

@@ -345,6 +345,7 @@ impl Registry {
         }
         for s in self.sessions_of(account) {
             s.addr.do_send(Close::with_event(event.clone(), "kicked"));
+            self.detach(s.id);
         }
     }
 }
