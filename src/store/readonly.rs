@@ -129,7 +129,8 @@ fn load_rows(
     url: &DatabaseUrl,
     stmt: &Prepared,
     values: &[String],
-    timeout: Duration,
+    // SQLite is stopped by the caller's wait, not here
+    #[cfg_attr(not(feature = "mysql"), allow(unused_variables))] timeout: Duration,
 ) -> StoreResult<Vec<Row>> {
     Ok(match url {
         #[cfg(feature = "sqlite")]
@@ -178,6 +179,7 @@ fn load_rows(
 
 /// MariaDB's `max_statement_time` error (1969) or MySQL's
 /// `max_execution_time` one (3024).
+#[cfg(feature = "mysql")]
 fn stopped_by_server(message: &str) -> bool {
     message.contains("max_statement_time") || message.contains("maximum statement execution time")
 }
