@@ -486,7 +486,26 @@ impl Handler<Close> for Session {
         if let Some(ev) = msg.event {
             self.out.push(ev);
         }
-        ctx.stop();
+        if self.in_flight == 0 {
+            ctx.stop();
+            return;
+        }
+        // Every request gets its one reply: a login that a kick overtook
+        // between its registration and its reply, or says waiting for
+        // their commit, are answered first (after the event), then the
+        // connection closes. No new request is read meanwhile, and no
+        // answer is waited for longer than two seconds.
+        if let Some(r) = self.reader.take() {
+            r.abort();
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.drained.push(tx);
+        ctx.spawn(
+            fut::wrap_future::<_, Self>(async move {
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(2), rx).await;
+            })
+            .map(|_, _act, ctx| ctx.stop()),
+        );
     }
 }
 
