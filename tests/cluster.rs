@@ -778,9 +778,7 @@ fn a_node_that_cannot_reach_nats_does_not_start() {
 #[test]
 fn a_ban_on_one_node_cannot_be_outrun_on_another() {
     use common::server::PASSWORD;
-    use common::storm::Raw;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::{Arc, Mutex};
+    use common::storm::LoginStorm;
 
     let cluster = Cluster::start(2);
     let mut m = cluster.account(0, "mod", Role::Moderator);
@@ -788,37 +786,11 @@ fn a_ban_on_one_node_cannot_be_outrun_on_another() {
     let token = troll.login_token();
     let addr = cluster.nodes[1].addr;
     for round in 0..5 {
-        let stop = Arc::new(AtomicBool::new(false));
-        let admitted: Arc<Mutex<Vec<Raw>>> = Arc::default();
-        let threads: Vec<_> = (0..4)
-            .map(|i| {
-                let (stop, admitted, token) = (stop.clone(), admitted.clone(), token.clone());
-                std::thread::spawn(move || {
-                    while !stop.load(Ordering::Relaxed) {
-                        let req = if i % 2 == 0 {
-                            json!({"type": "resume", "id": 1, "token": token})
-                        } else {
-                            json!({"type": "login", "id": 1, "username": "troll", "password": PASSWORD})
-                        };
-                        let mut c = Raw::connect(addr);
-                        if c.request_ok(&req) {
-                            admitted.lock().unwrap().push(c);
-                        }
-                    }
-                })
-            })
-            .collect();
-        let t0 = Instant::now();
-        while admitted.lock().unwrap().len() < 3 && t0.elapsed() < Duration::from_secs(10) {
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        let storm = LoginStorm::start(addr, "troll", PASSWORD, &token, 4);
+        storm.wait_admitted(3);
         m.ok(json!({"type": "ban", "user": "troll", "reason": "round"}));
         std::thread::sleep(Duration::from_millis(300));
-        stop.store(true, Ordering::Relaxed);
-        for t in threads {
-            t.join().unwrap();
-        }
-        let mut admitted = std::mem::take(&mut *admitted.lock().unwrap());
+        let (mut admitted, _) = storm.stop();
         assert!(!admitted.is_empty(), "round {round}: nobody got in");
         let open = admitted
             .iter_mut()

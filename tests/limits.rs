@@ -5,13 +5,11 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::client::TestClient;
 use common::server::PASSWORD;
-use common::storm::Raw;
+use common::storm::LoginStorm;
 use common::{Backend, TestServer};
 use diesel::prelude::*;
 use modchat::model::Role;
@@ -39,38 +37,11 @@ fn ban_cannot_be_outrun_by_resumes_and_logins(b: Backend) {
     let mut troll = srv.user("troll");
     let token = troll.login_token();
     let addr = srv.addr;
-    let unanswered: Arc<Mutex<usize>> = Arc::default();
+    let mut unanswered = 0;
     for round in 0..10 {
-        let stop = Arc::new(AtomicBool::new(false));
-        let admitted: Arc<Mutex<Vec<Raw>>> = Arc::default();
-        let threads: Vec<_> = (0..6)
-            .map(|i| {
-                let (stop, admitted, token) = (stop.clone(), admitted.clone(), token.clone());
-                let unanswered = unanswered.clone();
-                std::thread::spawn(move || {
-                    while !stop.load(Ordering::Relaxed) {
-                        let req = if i % 2 == 0 {
-                            json!({"type": "resume", "id": 1, "token": token})
-                        } else {
-                            json!({"type": "login", "id": 1, "username": "troll", "password": PASSWORD})
-                        };
-                        let mut c = Raw::connect(addr);
-                        match c.request(&req) {
-                            Some(true) => admitted.lock().unwrap().push(c),
-                            Some(false) => {}
-                            // every request gets its one reply, even one
-                            // overtaken by the ban
-                            None => *unanswered.lock().unwrap() += 1,
-                        }
-                    }
-                })
-            })
-            .collect();
+        let storm = LoginStorm::start(addr, "troll", PASSWORD, &token, 6);
         // let the storm get going, then ban in the middle of it
-        let t0 = Instant::now();
-        while admitted.lock().unwrap().len() < 3 && t0.elapsed() < Duration::from_secs(10) {
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        storm.wait_admitted(3);
         m.ok(json!({"type": "ban", "user": "troll", "reason": "round"}));
         // gone from `who` as soon as the ban is acknowledged
         let who = m.ok(json!({"type": "who"}));
@@ -85,11 +56,8 @@ fn ban_cannot_be_outrun_by_resumes_and_logins(b: Backend) {
         // every connection admitted before the ban's ok, and any admitted
         // after it, must be closed: keep the storm going a moment longer
         std::thread::sleep(Duration::from_millis(200));
-        stop.store(true, Ordering::Relaxed);
-        for t in threads {
-            t.join().unwrap();
-        }
-        let mut admitted = std::mem::take(&mut *admitted.lock().unwrap());
+        let (mut admitted, closed_unanswered) = storm.stop();
+        unanswered += closed_unanswered;
         assert!(
             !admitted.is_empty(),
             "round {round}: nobody got in before the ban"
@@ -112,11 +80,7 @@ fn ban_cannot_be_outrun_by_resumes_and_logins(b: Backend) {
         late.err(json!({"type": "resume", "token": token}), "banned");
         m.ok(json!({"type": "unban", "user": "troll"}));
     }
-    assert_eq!(
-        *unanswered.lock().unwrap(),
-        0,
-        "requests closed without a reply"
-    );
+    assert_eq!(unanswered, 0, "requests closed without a reply");
 }
 
 fn login(c: &mut TestClient, name: &str, password: &str) -> Value {

@@ -69,3 +69,80 @@ impl Raw {
         }
     }
 }
+
+/// Threads that log in as one account in a loop, half with `resume` and
+/// half with `login`, keeping every connection that got in: the storm a
+/// ban must not be outrun by.
+pub struct LoginStorm {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    admitted: std::sync::Arc<std::sync::Mutex<Vec<Raw>>>,
+    unanswered: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl LoginStorm {
+    pub fn start(
+        addr: SocketAddr,
+        name: &str,
+        password: &str,
+        token: &str,
+        threads: usize,
+    ) -> LoginStorm {
+        use std::sync::atomic::Ordering;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let admitted: std::sync::Arc<std::sync::Mutex<Vec<Raw>>> = Default::default();
+        let unanswered: std::sync::Arc<std::sync::atomic::AtomicUsize> = Default::default();
+        let threads = (0..threads)
+            .map(|i| {
+                let (stop, admitted, unanswered) = (stop.clone(), admitted.clone(), unanswered.clone());
+                let req = if i % 2 == 0 {
+                    serde_json::json!({"type": "resume", "id": 1, "token": token})
+                } else {
+                    serde_json::json!({"type": "login", "id": 1, "username": name, "password": password})
+                };
+                std::thread::spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        let mut c = Raw::connect(addr);
+                        match c.request(&req) {
+                            Some(true) => admitted.lock().unwrap().push(c),
+                            Some(false) => {}
+                            // every request gets its one reply, even one
+                            // overtaken by a ban
+                            None => {
+                                unanswered.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        LoginStorm {
+            stop,
+            admitted,
+            unanswered,
+            threads,
+        }
+    }
+
+    /// Waits (up to 10 s) until `n` connections got in.
+    pub fn wait_admitted(&self, n: usize) {
+        let t0 = std::time::Instant::now();
+        while self.admitted.lock().unwrap().len() < n && t0.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Stops the threads; the connections that got in, and how many
+    /// requests were closed without a reply.
+    pub fn stop(self) -> (Vec<Raw>, usize) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for t in self.threads {
+            t.join().unwrap();
+        }
+        let admitted = std::mem::take(&mut *self.admitted.lock().unwrap());
+        (
+            admitted,
+            self.unanswered.load(std::sync::atomic::Ordering::Relaxed),
+        )
+    }
+}
