@@ -165,6 +165,8 @@ fn table_names(db: &TestDb) -> Vec<String> {
         Backend::Sqlite => {
             let mut c = diesel::SqliteConnection::establish(db.url.trim_start_matches("sqlite://"))
                 .expect("sqlite");
+            c.batch_execute("PRAGMA busy_timeout = 5000")
+                .expect("busy_timeout");
             RunQueryDsl::load(diesel::sql_query(q), &mut c).expect("tables")
         }
         Backend::Mysql => {
@@ -243,6 +245,10 @@ fn run_sql(db: &TestDb, f: &mut dyn FnMut(Exec)) {
         Backend::Sqlite => {
             let mut c = diesel::SqliteConnection::establish(db.url.trim_start_matches("sqlite://"))
                 .expect("sqlite");
+            // the pool just dropped may still be checkpointing: wait for
+            // its lock rather than fail (seen once under a full run)
+            c.batch_execute("PRAGMA busy_timeout = 5000")
+                .expect("busy_timeout");
             on!(&mut c)
         }
         Backend::Mysql => {
