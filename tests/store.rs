@@ -285,6 +285,12 @@ fn columns(t: &TestDb) -> Vec<Col> {
              AND table_name <> '__diesel_schema_migrations'",
     };
     let mut cols: Vec<Col> = diesel::sql_query(sql).load(&mut *c).unwrap();
+    // MariaDB's stored generated key column (rooms.live_name: a deleted
+    // room's name is free again), where SQLite has a partial unique index;
+    // tests/schema.rs lists the helper columns
+    cols.retain(|c| {
+        !(t.backend == Backend::Mysql && c.table_name == "rooms" && c.column_name == "live_name")
+    });
     cols.sort();
     cols
 }

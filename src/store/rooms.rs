@@ -1,12 +1,17 @@
 //! `rooms` and `room_members`: which rooms exist and who belongs to them.
 //! Membership is persistent: it is what a login puts the account back into.
+//!
+//! A deleted room keeps its row (`deleted_at` set: the chat log and the
+//! records point at its id) but has no members, and its name is free again:
+//! every lookup and list here ignores deleted rooms, except [`find_by_id`]
+//! and [`names_of`], which serve the records.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{accounts, room_members, rooms};
+use super::schema::{accounts, mutes, room_bans, room_members, rooms};
 use super::{DbConn, StoreError, StoreResult};
-use crate::model::{AccountId, Role, RoomId};
+use crate::model::{AccountId, Role, RoomId, RoomRole};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = rooms)]
@@ -16,6 +21,11 @@ pub struct Room {
     pub capacity: i32,
     pub created_by: Option<AccountId>,
     pub created_at: NaiveDateTime,
+    /// "" when the room has none.
+    pub topic: String,
+    /// Set once the room is deleted; the lookups here never return such a
+    /// room except [`find_by_id`].
+    pub deleted_at: Option<NaiveDateTime>,
 }
 
 /// A member as a room shows it.
@@ -24,10 +34,15 @@ pub struct Member {
     pub account_id: AccountId,
     pub username: String,
     pub role: Role,
+    pub room_role: RoomRole,
 }
 
-/// Creates the room with its creator as first member, in one transaction;
-/// `Conflict` when the name exists.
+fn parse_room_role(s: &str) -> StoreResult<RoomRole> {
+    s.parse().map_err(|e: String| StoreError::Other(e))
+}
+
+/// Creates the room with its creator as first member (its `owner`), in one
+/// transaction; `Conflict` when a live room has the name.
 pub fn create(
     conn: &mut DbConn,
     name: &str,
@@ -50,14 +65,15 @@ pub fn create(
                 room_members::room_id.eq(room.id),
                 room_members::account_id.eq(created_by),
                 room_members::joined_at.eq(now),
+                room_members::room_role.eq(RoomRole::Owner.as_str()),
             ))
             .execute(conn)?;
         Ok(room)
     })
 }
 
-/// `create`, unless `created_by` already made `cap` rooms (`None`: no
-/// cap), which gives `Ok(None)` and stores nothing. The room is inserted
+/// `create`, unless `created_by` already made `cap` rooms that still exist
+/// (`None`: no cap), which gives `Ok(None)` and stores nothing. The room is inserted
 /// first and counted after, in one transaction: a read before the write
 /// would make SQLite refuse one of two racing creations (a stale read
 /// snapshot cannot take the write lock) instead of making it wait. Two
@@ -75,6 +91,7 @@ pub fn create_within(
         if let Some(cap) = cap {
             let owned: i64 = rooms::table
                 .filter(rooms::created_by.eq(Some(created_by)))
+                .filter(rooms::deleted_at.is_null())
                 .count()
                 .get_result(conn)?;
             if owned > i64::from(cap) {
@@ -93,14 +110,18 @@ pub fn create_within(
 
 const OVER_CAP: &str = "rooms_per_account";
 
+/// The live room of that name.
 pub fn find(conn: &mut DbConn, name: &str) -> StoreResult<Option<Room>> {
     Ok(rooms::table
         .filter(rooms::name.eq(name))
+        .filter(rooms::deleted_at.is_null())
         .select(Room::as_select())
         .first(conn)
         .optional()?)
 }
 
+/// The room with that id, deleted or not (check `deleted_at`): records and
+/// chat-log rows name rooms by id.
 pub fn find_by_id(conn: &mut DbConn, id: RoomId) -> StoreResult<Option<Room>> {
     Ok(rooms::table
         .find(id)
@@ -109,8 +130,10 @@ pub fn find_by_id(conn: &mut DbConn, id: RoomId) -> StoreResult<Option<Room>> {
         .optional()?)
 }
 
+/// Every live room, by name.
 pub fn all(conn: &mut DbConn) -> StoreResult<Vec<Room>> {
     Ok(rooms::table
+        .filter(rooms::deleted_at.is_null())
         .order(rooms::name)
         .select(Room::as_select())
         .load(conn)?)
@@ -121,37 +144,62 @@ pub fn rooms_of(conn: &mut DbConn, account_id: AccountId) -> StoreResult<Vec<Str
     Ok(room_members::table
         .inner_join(rooms::table)
         .filter(room_members::account_id.eq(account_id))
+        .filter(rooms::deleted_at.is_null())
         .order(rooms::name)
         .select(rooms::name)
         .load(conn)?)
 }
 
 pub fn members_of(conn: &mut DbConn, room_id: RoomId) -> StoreResult<Vec<Member>> {
-    let rows: Vec<(AccountId, String, String)> = room_members::table
+    let rows: Vec<(AccountId, String, String, String)> = room_members::table
         .inner_join(accounts::table)
         .filter(room_members::room_id.eq(room_id))
         .order(accounts::username_key)
-        .select((accounts::id, accounts::username, accounts::role))
+        .select((
+            accounts::id,
+            accounts::username,
+            accounts::role,
+            room_members::room_role,
+        ))
         .load(conn)?;
     rows.into_iter()
-        .map(|(account_id, username, role)| {
+        .map(|(account_id, username, role, room_role)| {
             let role = role.parse().map_err(|e: String| StoreError::Other(e))?;
             Ok(Member {
                 account_id,
                 username,
                 role,
+                room_role: parse_room_role(&room_role)?,
             })
         })
         .collect()
 }
 
-/// Adds a membership; `false` when it already existed.
+/// The room role a joining account gets: ownership follows
+/// `rooms.created_by` (an owner who left and comes back is owner again); an
+/// op who left comes back a plain member.
+fn joining_role(created_by: Option<AccountId>, account_id: AccountId) -> RoomRole {
+    if created_by == Some(account_id) {
+        RoomRole::Owner
+    } else {
+        RoomRole::Member
+    }
+}
+
+/// Adds a membership (`owner` for the room's creator, else `member`);
+/// `false` when it already existed. `NotFound` when the room is gone.
 pub fn add_member(conn: &mut DbConn, room_id: RoomId, account_id: AccountId) -> StoreResult<bool> {
+    let created_by: Option<AccountId> = rooms::table
+        .find(room_id)
+        .filter(rooms::deleted_at.is_null())
+        .select(rooms::created_by)
+        .first(conn)?;
     let r = diesel::insert_into(room_members::table)
         .values((
             room_members::room_id.eq(room_id),
             room_members::account_id.eq(account_id),
             room_members::joined_at.eq(super::now()),
+            room_members::room_role.eq(joining_role(created_by, account_id).as_str()),
         ))
         .execute(conn);
     match r.map_err(StoreError::from) {
@@ -176,7 +224,8 @@ pub fn remove_member(
     Ok(n > 0)
 }
 
-/// Names of rooms by id, one query for a page of rows.
+/// Names of rooms by id, one query for a page of rows. Deleted rooms are
+/// named too: records and chat-log rows of a deleted room still show it.
 pub fn names_of(
     conn: &mut DbConn,
     ids: impl IntoIterator<Item = RoomId>,
@@ -204,7 +253,8 @@ pub enum Added {
 
 /// Adds a member unless the room is full, counting the stored members
 /// under the room's row lock: in a cluster, joins racing on several nodes
-/// cannot together go past the capacity. `NotFound` when the room is gone.
+/// cannot together go past the capacity. The room role is as in
+/// [`add_member`]. `NotFound` when the room is gone (or deleted).
 pub fn add_member_within_capacity(
     conn: &mut DbConn,
     room_id: RoomId,
@@ -213,7 +263,7 @@ pub fn add_member_within_capacity(
     macro_rules! body {
         ($conn:expr, $c:ident => $capacity:expr) => {
             $conn.transaction(|$c| {
-                let capacity: i32 = $capacity;
+                let (capacity, created_by): (i32, Option<AccountId>) = $capacity;
                 let already: i64 = room_members::table
                     .filter(room_members::room_id.eq(room_id))
                     .filter(room_members::account_id.eq(account_id))
@@ -234,6 +284,7 @@ pub fn add_member_within_capacity(
                         room_members::room_id.eq(room_id),
                         room_members::account_id.eq(account_id),
                         room_members::joined_at.eq(super::now()),
+                        room_members::room_role.eq(joining_role(created_by, account_id).as_str()),
                     ))
                     .execute($c)?;
                 Ok::<_, diesel::result::Error>(Added::Added)
@@ -244,13 +295,105 @@ pub fn add_member_within_capacity(
         #[cfg(feature = "sqlite")]
         DbConn::Sqlite(conn) => body!(conn, c => rooms::table
             .find(room_id)
-            .select(rooms::capacity)
+            .filter(rooms::deleted_at.is_null())
+            .select((rooms::capacity, rooms::created_by))
             .first(c)?)?,
         #[cfg(feature = "mysql")]
         DbConn::Mysql(conn) => body!(conn, c => rooms::table
             .find(room_id)
-            .select(rooms::capacity)
+            .filter(rooms::deleted_at.is_null())
+            .select((rooms::capacity, rooms::created_by))
             .for_update()
             .first(c)?)?,
     })
+}
+
+/// Sets a live room's topic ("" clears it); `false` when there is no such
+/// live room.
+pub fn set_topic(conn: &mut DbConn, room: RoomId, topic: &str) -> StoreResult<bool> {
+    let n = diesel::update(rooms::table.find(room).filter(rooms::deleted_at.is_null()))
+        .set(rooms::topic.eq(topic))
+        .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// Sets a live room's capacity (members already in stay, even above it);
+/// `false` when there is no such live room.
+pub fn set_capacity(conn: &mut DbConn, room: RoomId, capacity: i32) -> StoreResult<bool> {
+    let n = diesel::update(rooms::table.find(room).filter(rooms::deleted_at.is_null()))
+        .set(rooms::capacity.eq(capacity))
+        .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// Deletes a room: sets `deleted_at` and removes its memberships, room
+/// bans and room mutes, in one transaction (its row, chat log, read
+/// markers and records stay). `false` when there is no such live room.
+/// Record the act in the same transaction as the caller's.
+pub fn mark_deleted(conn: &mut DbConn, room: RoomId, at: NaiveDateTime) -> StoreResult<bool> {
+    conn.transaction(|conn| {
+        let n = diesel::update(rooms::table.find(room).filter(rooms::deleted_at.is_null()))
+            .set(rooms::deleted_at.eq(Some(at)))
+            .execute(conn)?;
+        if n == 0 {
+            return Ok(false);
+        }
+        diesel::delete(room_members::table.filter(room_members::room_id.eq(room))).execute(conn)?;
+        diesel::delete(room_bans::table.filter(room_bans::room_id.eq(room))).execute(conn)?;
+        // mutes.room_id 0 is a global mute: only this room's go
+        diesel::delete(mutes::table.filter(mutes::room_id.eq(room))).execute(conn)?;
+        Ok(true)
+    })
+}
+
+/// The account's role in the room; `None` when it is not a member.
+pub fn room_role_of(
+    conn: &mut DbConn,
+    room: RoomId,
+    account: AccountId,
+) -> StoreResult<Option<RoomRole>> {
+    let role: Option<String> = room_members::table
+        .filter(room_members::room_id.eq(room))
+        .filter(room_members::account_id.eq(account))
+        .select(room_members::room_role)
+        .first(conn)
+        .optional()?;
+    role.as_deref().map(parse_room_role).transpose()
+}
+
+/// Sets a member's room role; `false` when the account is not a member.
+/// The rules (who may, the owner's own role) are the caller's.
+pub fn set_room_role(
+    conn: &mut DbConn,
+    room: RoomId,
+    account: AccountId,
+    role: RoomRole,
+) -> StoreResult<bool> {
+    let n = diesel::update(
+        room_members::table
+            .filter(room_members::room_id.eq(room))
+            .filter(room_members::account_id.eq(account)),
+    )
+    .set(room_members::room_role.eq(role.as_str()))
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// The live rooms where the account is owner or op, by name (for
+/// `modchat-admin user show`).
+pub fn owned_and_opped(
+    conn: &mut DbConn,
+    account: AccountId,
+) -> StoreResult<Vec<(String, RoomRole)>> {
+    let rows: Vec<(String, String)> = room_members::table
+        .inner_join(rooms::table)
+        .filter(room_members::account_id.eq(account))
+        .filter(room_members::room_role.eq_any([RoomRole::Owner.as_str(), RoomRole::Op.as_str()]))
+        .filter(rooms::deleted_at.is_null())
+        .order(rooms::name)
+        .select((rooms::name, room_members::room_role))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(name, role)| Ok((name, parse_room_role(&role)?)))
+        .collect()
 }

@@ -1,4 +1,7 @@
 //! The tables, by hand: only types both backends share (see diesel.toml).
+//! Backend-only helper columns (MariaDB's generated `rooms.live_name`) are
+//! left out; tests/schema.rs compares this file with what each backend's
+//! migrations produce.
 
 diesel::table! {
     accounts (id) {
@@ -51,6 +54,8 @@ diesel::table! {
         capacity -> Integer,
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
+        topic -> Text,
+        deleted_at -> Nullable<Timestamp>,
     }
 }
 
@@ -59,6 +64,7 @@ diesel::table! {
         room_id -> BigInt,
         account_id -> BigInt,
         joined_at -> Timestamp,
+        room_role -> Text,
     }
 }
 
@@ -74,6 +80,7 @@ diesel::table! {
         at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
         deleted_by -> Nullable<BigInt>,
+        action -> Bool,
     }
 }
 
@@ -132,6 +139,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    room_bans (account_id, room_id) {
+        account_id -> BigInt,
+        room_id -> BigInt,
+        until -> Nullable<Timestamp>,
+        reason -> Nullable<Text>,
+        actor_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    read_markers (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        room_id -> Nullable<BigInt>,
+        peer_id -> Nullable<BigInt>,
+        last_read_id -> BigInt,
+        at -> Timestamp,
+    }
+}
+
 diesel::joinable!(auth_tokens -> accounts (account_id));
 diesel::joinable!(room_members -> accounts (account_id));
 diesel::joinable!(room_members -> rooms (room_id));
@@ -149,4 +178,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     mutes,
     bans,
     released_names,
+    room_bans,
+    read_markers,
 );
