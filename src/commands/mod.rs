@@ -7,6 +7,7 @@
 
 mod account;
 mod chat;
+mod history;
 mod info;
 mod moderation;
 mod rooms;
@@ -251,8 +252,8 @@ pub static COMMANDS: &[Command] = &[
     command!(
         "history",
         RoleAware,
-        "Read a room's earlier messages.",
-        rooms::history
+        "Read a room's earlier messages, or a whisper conversation.",
+        history::history
     ),
     command!(
         "say",

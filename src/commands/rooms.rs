@@ -1,16 +1,16 @@
-//! rooms, create_room, join, leave, members, history.
+//! rooms, create_room, join, leave, members (history: history.rs).
 
 use serde_json::json;
 
 use super::{internal, Ctx, Outcome, Reply};
 use crate::actors::moderation::MuteOf;
 use crate::actors::registry::{GetRoom, Join, Leave, ListRooms, RoomCreated, RoomRef};
-use crate::actors::room::{IsMember, ListMembers};
+use crate::actors::room::ListMembers;
 use crate::error::{ErrorCode, Failure};
 use crate::fields;
 use crate::model::Role;
 use crate::protocol::Args;
-use crate::store::{self, chat_log, rooms, StoreError};
+use crate::store::{rooms, StoreError};
 use crate::validate;
 
 /// The `room` field, lower-cased and checked.
@@ -167,37 +167,4 @@ pub async fn members(ctx: Ctx, args: Args) -> Outcome {
     let list = room.addr.send(ListMembers).await.map_err(internal)??;
     let members: Vec<_> = list.iter().map(|m| m.to_json()).collect();
     Reply::fields(fields!("members" => members))
-}
-
-pub async fn history(ctx: Ctx, args: Args) -> Outcome {
-    let name = room_arg(&args)?;
-    let limit = args.opt_int("limit", 1, 100)?.unwrap_or(50);
-    let before = args.opt_int("before", 1, i64::MAX)?;
-    let user = ctx.user()?.clone();
-    let room = lookup(&ctx, &name)
-        .await?
-        .ok_or(Failure::new(ErrorCode::NoSuchRoom))?;
-    if user.role < Role::Moderator && !room.addr.send(IsMember(user.id)).await.map_err(internal)? {
-        return Err(Failure::new(ErrorCode::NotInRoom));
-    }
-    let id = room.id;
-    let rows = ctx
-        .env
-        .db
-        .run(move |c| chat_log::history(c, id, before, limit))
-        .await?;
-    let messages: Vec<_> = rows
-        .into_iter()
-        .map(|r| {
-            let deleted = r.deleted_at.is_some();
-            json!({
-                "id": r.id,
-                "from": r.sender_name,
-                "text": if deleted { None } else { Some(r.text) },
-                "at": store::fmt_time(&r.at),
-                "deleted": deleted,
-            })
-        })
-        .collect();
-    Reply::fields(fields!("messages" => messages))
 }

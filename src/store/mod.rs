@@ -13,6 +13,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod chat_log;
+pub mod history;
 #[cfg(feature = "sqlite")]
 mod checkpoint;
 mod connect;
