@@ -4,9 +4,9 @@
 //! console) are written in one transaction, and a running server applies it
 //! to its sessions (a new password closes them).
 
-use diesel::Connection;
-use modchat::model::Role;
-use modchat::store::{accounts, audit, console, fmt_time, moderation, Db, StoreError};
+use diesel::prelude::*;
+use modchat::model::{AccountId, Role, RoomRole};
+use modchat::store::{accounts, audit, console, fmt_time, moderation, Db, DbConn, StoreError};
 
 use crate::cli::UserCommand;
 use crate::output::{local_time, print_rows, Format};
@@ -59,7 +59,8 @@ pub fn run(db: &Db, command: UserCommand, format: Format) -> Done {
         UserCommand::Show { name } => {
             let info = audit::account_info(conn, &name)?
                 .ok_or_else(|| Fail::refused(format!("no user {name}")))?;
-            show(&info, format)
+            let run = room_roles(conn, info.account.id)?;
+            show(&info, &run, format)
         }
         UserCommand::SetRole { name, role } => {
             let role: Role = role.parse().map_err(Fail::refused)?;
@@ -107,7 +108,37 @@ fn new_password_hash(bcrypt_cost: u32, min_password_bytes: usize) -> Result<Stri
     modchat::auth::hash_password(&password, bcrypt_cost).map_err(Fail::refused)
 }
 
-fn show(info: &audit::AccountInfo, format: Format) -> Done {
+/// The live rooms an account runs, by name: those where its
+/// `room_members.room_role` is `owner`, and those where it is `op`.
+struct RoomsRun {
+    owns: Vec<String>,
+    op_in: Vec<String>,
+}
+
+fn room_roles(conn: &mut DbConn, account: AccountId) -> Result<RoomsRun, Fail> {
+    use modchat::store::schema::{room_members, rooms};
+    let rows: Vec<(String, String)> = room_members::table
+        .inner_join(rooms::table)
+        .filter(room_members::account_id.eq(account))
+        .filter(room_members::room_role.eq_any([RoomRole::Owner.as_str(), RoomRole::Op.as_str()]))
+        .filter(rooms::deleted_at.is_null())
+        .order((rooms::name, rooms::id))
+        .select((rooms::name, room_members::room_role))
+        .load(conn)
+        .map_err(StoreError::from)?;
+    let pick = |role: RoomRole| {
+        rows.iter()
+            .filter(|(_, r)| r == role.as_str())
+            .map(|(name, _)| name.clone())
+            .collect()
+    };
+    Ok(RoomsRun {
+        owns: pick(RoomRole::Owner),
+        op_in: pick(RoomRole::Op),
+    })
+}
+
+fn show(info: &audit::AccountInfo, run: &RoomsRun, format: Format) -> Done {
     let a = &info.account;
     let mutes: Vec<String> = info
         .mutes
@@ -140,11 +171,13 @@ fn show(info: &audit::AccountInfo, format: Format) -> Done {
     });
     let fields: Vec<(&str, Cell)> = vec![
         ("name", Cell::Text(a.username.clone())),
-        ("id", Cell::Int(a.id)),
+        ("id", Cell::Int(a.id.0)),
         ("role", Cell::Text(a.role.to_string())),
         ("created_at", Cell::Time(info.created_at)),
         ("last_login", info.last_login.map_or(Cell::Null, Cell::Time)),
         ("rooms", Cell::Text(info.rooms.join(", "))),
+        ("owns", Cell::Text(run.owns.join(", "))),
+        ("op_in", Cell::Text(run.op_in.join(", "))),
         ("messages", Cell::Int(info.messages)),
         ("whispers", Cell::Int(info.whispers)),
         ("announcements", Cell::Int(info.announcements)),

@@ -19,6 +19,8 @@ use crate::output::Format;
         printf '%s\\n' 'a long password' | modchat-admin user add alice --role admin\n  \
         modchat-admin user show bob\n  \
         modchat-admin logs chat --room lobby --since 2026-12-01 --format csv > lobby.csv\n  \
+        modchat-admin logs modlog --room lobby\n  \
+        modchat-admin sql room_operators --param room=lobby\n  \
         modchat-admin sql --list\n  \
         modchat-admin sql logins_on_day --param day=2026-12-01\n  \
         modchat-admin sql --query 'SELECT COUNT(*) AS n FROM chat_logs'\n  \
@@ -136,7 +138,8 @@ pub enum UserCommand {
         #[arg(long)]
         role: Option<String>,
     },
-    /// One account: role, created, last login, sanctions, counts.
+    /// One account: role, created, last login, its rooms and the live rooms it owns
+    /// or is op in (owns, op_in), sanctions, counts.
     Show { name: String },
     /// Change a role (recorded as a moderation act by the console).
     SetRole { name: String, role: String },
@@ -197,12 +200,18 @@ pub enum LogsCommand {
         /// acts on this user
         #[arg(long)]
         target: Option<String>,
-        /// acts by this moderator or admin
+        /// acts by this account (a moderator, an admin, or a room's owner or op)
         #[arg(long)]
         actor: Option<String>,
-        /// kick, mute, unmute, ban, unban, set_role, delete_message, filter_block, auto_mute, filter_add, filter_remove
+        /// kick, mute, unmute, ban, unban, set_role, delete_message, filter_block, auto_mute,
+        /// filter_add, filter_remove, set_room_role, set_topic, set_capacity, delete_room, set_password
         #[arg(long)]
         action: Option<String>,
+        /// acts in this room, by name: every room that had this name, deleted rooms
+        /// included (a deleted room's name may be taken again by a new room);
+        /// the room_id column tells them apart
+        #[arg(long, value_name = "R")]
+        room: Option<String>,
         #[arg(long, value_name = "T")]
         since: Option<String>,
     },

@@ -2,11 +2,12 @@
 //! from the store (oldest first), printed as they arrive.
 
 use chrono::NaiveDateTime;
+use diesel::prelude::*;
 use modchat::model::{AccountId, RoomId};
 use modchat::store::audit::{self, ChatFilter, LoginFilter};
-use modchat::store::moderation::LogQuery;
+use modchat::store::moderation::{ActionRow, LogQuery};
 use modchat::store::readonly::Cell;
-use modchat::store::{accounts, rooms, Db, DbConn, StoreResult};
+use modchat::store::{accounts, rooms, Db, DbConn, StoreError, StoreResult};
 
 use crate::cli::LogsCommand;
 use crate::output::{Format, Printer};
@@ -90,6 +91,7 @@ pub fn run(db: &Db, command: LogsCommand, format: Format) -> Done {
             target,
             actor,
             action,
+            room,
             since,
         } => {
             if let Some(a) = &action {
@@ -107,9 +109,17 @@ pub fn run(db: &Db, command: LogsCommand, format: Format) -> Done {
                 since: since.map(|t| time_arg("--since", &t, false)).transpose()?,
                 ..LogQuery::default()
             };
-            stream(c, audit::MODLOG_COLUMNS, format, |c, after| {
-                audit::modlog_page(c, &q, after)
-            })
+            match room {
+                None => stream(c, audit::MODLOG_COLUMNS, format, |c, after| {
+                    audit::modlog_page(c, &q, after)
+                }),
+                Some(r) => {
+                    let room_ids = rooms_named(c, &r)?;
+                    stream(c, &room_modlog_columns(), format, |c, after| {
+                        room_modlog_page(c, &q, &room_ids, after)
+                    })
+                }
+            }
         }
     }
 }
@@ -146,6 +156,97 @@ fn room_id(c: &mut DbConn, name: &str) -> Result<RoomId, Fail> {
     Ok(rooms::find(c, &key)?
         .ok_or_else(|| Fail::refused(format!("no room {key}")))?
         .id)
+}
+
+/// Every room that has or had this name: at most one live room, and any
+/// number of deleted ones (a deleted room keeps its row and its name,
+/// which a new room may take again). Oldest first.
+fn rooms_named(c: &mut DbConn, name: &str) -> Result<Vec<RoomId>, Fail> {
+    use modchat::store::schema::rooms;
+    let key = modchat::validate::room(name).map_err(|e| Fail::usage(format!("--room: {e}")))?;
+    let ids: Vec<RoomId> = rooms::table
+        .filter(rooms::name.eq(&key))
+        .order(rooms::id)
+        .select(rooms::id)
+        .load(c)
+        .map_err(StoreError::from)?;
+    if ids.is_empty() {
+        return Err(Fail::refused(format!("no room {key}")));
+    }
+    Ok(ids)
+}
+
+/// `logs modlog --room R`: the usual columns, and the room's id after its
+/// name, which tells a deleted room from a live one of the same name.
+fn room_modlog_columns() -> Vec<&'static str> {
+    let mut columns = audit::MODLOG_COLUMNS.to_vec();
+    let at = columns
+        .iter()
+        .position(|c| *c == "room")
+        .map_or(0, |i| i + 1);
+    columns.insert(at, "room_id");
+    columns
+}
+
+/// The next page of `logs modlog --room R` after id `after`: the records
+/// whose `room_id` is one of `room_ids`, with `q`'s other filters, oldest
+/// first, names resolved as `logs modlog` does.
+fn room_modlog_page(
+    c: &mut DbConn,
+    q: &LogQuery,
+    room_ids: &[RoomId],
+    after: i64,
+) -> StoreResult<Vec<Vec<Cell>>> {
+    use modchat::store::schema::moderation_actions as m;
+    let mut query = m::table
+        .filter(m::room_id.eq_any(room_ids.to_vec()))
+        .filter(m::id.gt(after))
+        .order(m::id.asc())
+        .limit(audit::PAGE)
+        .select(ActionRow::as_select())
+        .into_boxed();
+    if let Some(t) = q.target {
+        query = query.filter(m::target_id.eq(t));
+    }
+    if let Some(a) = q.actor {
+        query = query.filter(m::actor_id.eq(a));
+    }
+    if let Some(a) = &q.action {
+        query = query.filter(m::action.eq(a.clone()));
+    }
+    if let Some(t) = q.since {
+        query = query.filter(m::at.ge(t));
+    }
+    let rows: Vec<ActionRow> = query.load(c)?;
+    let names = accounts::names_of(
+        c,
+        rows.iter()
+            .flat_map(|r| [r.target_id, r.actor_id])
+            .flatten(),
+    )?;
+    let room_names = rooms::names_of(c, rows.iter().filter_map(|r| r.room_id))?;
+    let name = |id: Option<AccountId>| {
+        id.and_then(|i| names.get(&i).cloned())
+            .map_or(Cell::Null, Cell::Text)
+    };
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let room = r.room_id.and_then(|i| room_names.get(&i).cloned());
+            vec![
+                Cell::Int(r.id),
+                Cell::Time(r.at),
+                Cell::Text(r.action),
+                name(r.target_id),
+                name(r.actor_id),
+                room.map_or(Cell::Null, Cell::Text),
+                r.room_id.map_or(Cell::Null, |i| Cell::Int(i.0)),
+                r.reason.map_or(Cell::Null, Cell::Text),
+                r.until.map_or(Cell::Null, Cell::Time),
+                r.detail.map_or(Cell::Null, Cell::Text),
+            ]
+        })
+        .collect())
 }
 
 /// T: RFC 3339 or a date. A bare date as an end means through that day.
