@@ -4,9 +4,11 @@
 //! console) are written in one transaction, and a running server applies it
 //! to its sessions (a new password closes them).
 
-use diesel::prelude::*;
+use diesel::Connection;
 use modchat::model::{AccountId, Role, RoomRole};
-use modchat::store::{accounts, audit, console, fmt_time, moderation, Db, DbConn, StoreError};
+use modchat::store::{
+    accounts, audit, console, fmt_time, moderation, rooms, Db, DbConn, StoreError,
+};
 
 use crate::cli::UserCommand;
 use crate::output::{local_time, print_rows, Format};
@@ -116,26 +118,18 @@ struct RoomsRun {
 }
 
 fn room_roles(conn: &mut DbConn, account: AccountId) -> Result<RoomsRun, Fail> {
-    use modchat::store::schema::{room_members, rooms};
-    let rows: Vec<(String, String)> = room_members::table
-        .inner_join(rooms::table)
-        .filter(room_members::account_id.eq(account))
-        .filter(room_members::room_role.eq_any([RoomRole::Owner.as_str(), RoomRole::Op.as_str()]))
-        .filter(rooms::deleted_at.is_null())
-        .order((rooms::name, rooms::id))
-        .select((rooms::name, room_members::room_role))
-        .load(conn)
-        .map_err(StoreError::from)?;
-    let pick = |role: RoomRole| {
-        rows.iter()
-            .filter(|(_, r)| r == role.as_str())
-            .map(|(name, _)| name.clone())
-            .collect()
+    let mut run = RoomsRun {
+        owns: Vec::new(),
+        op_in: Vec::new(),
     };
-    Ok(RoomsRun {
-        owns: pick(RoomRole::Owner),
-        op_in: pick(RoomRole::Op),
-    })
+    for (name, role) in rooms::owned_and_opped(conn, account)? {
+        match role {
+            RoomRole::Owner => run.owns.push(name),
+            RoomRole::Op => run.op_in.push(name),
+            RoomRole::Member => {}
+        }
+    }
+    Ok(run)
 }
 
 fn show(info: &audit::AccountInfo, run: &RoomsRun, format: Format) -> Done {
