@@ -10,6 +10,7 @@ mod chat;
 mod history;
 mod info;
 mod moderation;
+mod read;
 mod rooms;
 
 use std::future::Future;
@@ -267,6 +268,13 @@ pub static COMMANDS: &[Command] = &[
         LoggedIn,
         "Send a private message to a user.",
         chat::whisper,
+        OTHER_NODES
+    ),
+    command!(
+        "mark_read",
+        LoggedIn,
+        "Mark a room or a whisper conversation read up to a message.",
+        read::mark_read,
         OTHER_NODES
     ),
     command!(

@@ -10,7 +10,7 @@ use crate::error::{ErrorCode, Failure};
 use crate::fields;
 use crate::model::Role;
 use crate::protocol::Args;
-use crate::store::{rooms, StoreError};
+use crate::store::{read_markers, rooms, StoreError};
 use crate::validate;
 
 /// The `room` field, lower-cased and checked.
@@ -46,7 +46,7 @@ pub async fn list(ctx: Ctx, args: Args) -> Outcome {
     let limit = args
         .opt_int("limit", 1, MAX_ROOMS_PAGE)?
         .unwrap_or(MAX_ROOMS_PAGE) as usize;
-    let (rooms, next) = ctx
+    let (mut rooms, next) = ctx
         .env
         .registry
         .send(ListRooms {
@@ -56,6 +56,36 @@ pub async fn list(ctx: Ctx, args: Args) -> Outcome {
         })
         .await
         .map_err(internal)?;
+    // the registry has the counts; the topics and the caller's read
+    // markers are stored: a fixed number of queries for the whole page
+    let names: Vec<String> = rooms
+        .iter()
+        .filter_map(|r| r.get("name").and_then(|n| n.as_str()).map(str::to_owned))
+        .collect();
+    let account = ctx.user()?.id;
+    let stored = ctx
+        .env
+        .db
+        .run(move |c| read_markers::room_page(c, account, &names))
+        .await?;
+    for room in &mut rooms {
+        let Some(entry) = room.as_object_mut() else {
+            continue;
+        };
+        let listed = entry
+            .get("name")
+            .and_then(|n| n.as_str())
+            .and_then(|n| stored.get(n));
+        // a room deleted since the registry listed it: no topic
+        entry.insert(
+            "topic".into(),
+            json!(listed.map(|l| l.topic.as_str()).unwrap_or_default()),
+        );
+        if let Some(s) = listed.and_then(|l| l.summary) {
+            entry.insert("unread".into(), json!(s.unread));
+            entry.insert("last_read".into(), json!(s.last_read));
+        }
+    }
     Reply::fields(fields!("rooms" => rooms, "next" => next))
 }
 

@@ -49,6 +49,17 @@ pub struct SendToUser {
     pub everywhere: bool,
 }
 
+/// Send an event to every session of an account, on every node, except
+/// the session whose request caused it (`read` after `mark_read`: the
+/// sender has its `ok`).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SendToOtherSessions {
+    pub account: AccountId,
+    pub except: SessionId,
+    pub event: Event,
+}
+
 /// Send `event` to every session of an account and close them (ban).
 #[derive(Message)]
 #[rtype(result = "()")]
@@ -289,6 +300,24 @@ impl Handler<SendToUser> for Registry {
         }
         for s in self.sessions_of(msg.account) {
             s.out.push(msg.frame.clone());
+        }
+    }
+}
+
+impl Handler<SendToOtherSessions> for Registry {
+    type Result = ();
+    fn handle(&mut self, msg: SendToOtherSessions, _ctx: &mut Context<Self>) {
+        let frame = msg.event.to_json();
+        // the sender's session is on this node: every session elsewhere
+        // is another one
+        self.publish(Wire::ToUser {
+            account: msg.account,
+            event: msg.event,
+        });
+        for s in self.sessions_of(msg.account) {
+            if s.id != msg.except {
+                s.out.push(frame.clone());
+            }
         }
     }
 }
