@@ -328,13 +328,14 @@ fn members_and_room_counts(b: Backend) {
     let entry = room_entry(&mut bob, "alpha", |e| e["members"] == 2);
     assert_eq!(
         entry,
-        json!({"name": "alpha", "members": 2, "online": 2, "capacity": 3})
+        json!({"name": "alpha", "members": 2, "online": 2, "capacity": 3, "topic": "",
+               "unread": 0, "last_read": null})
     );
     let r = bob.ok(json!({"type": "rooms"}));
     assert_eq!(names(&r["rooms"]), ["alpha", "zeta"]);
     assert_eq!(
         r["rooms"][1],
-        json!({"name": "zeta", "members": 1, "online": 1, "capacity": 1000})
+        json!({"name": "zeta", "members": 1, "online": 1, "capacity": 1000, "topic": ""})
     );
     // members is open to non-members too, and shows who is offline
     let r = bob.ok(json!({"type": "members", "room": "zeta"}));

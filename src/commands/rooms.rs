@@ -57,7 +57,8 @@ pub async fn list(ctx: Ctx, args: Args) -> Outcome {
         .await
         .map_err(internal)?;
     // the registry has the counts; the topics and the caller's read
-    // markers are stored: a fixed number of queries for the whole page
+    // markers are stored: a few queries for the whole page, never one
+    // per room
     let names: Vec<String> = rooms
         .iter()
         .filter_map(|r| r.get("name").and_then(|n| n.as_str()).map(str::to_owned))
