@@ -48,6 +48,8 @@ error_codes! {
     BadCredentials = "bad_credentials",
     /// The account is banned.
     Banned = "banned",
+    /// You are banned from that room.
+    BannedFromRoom = "banned_from_room",
     /// Too many requests; wait `retry_after_ms`.
     RateLimited = "rate_limited",
     /// The token is unknown, revoked or expired; log in again.

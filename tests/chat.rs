@@ -97,7 +97,7 @@ fn say_reaches_every_other_session(b: Backend) {
     assert!(r["id"].is_i64(), "{r}");
     assert_timestamp(&r["at"]);
     let want = json!({"type": "message", "room": "den", "id": r["id"], "from": "alice",
-        "text": "hello", "at": r["at"]});
+        "text": "hello", "action": false, "at": r["at"]});
     assert_eq!(bob.event("message"), want);
     assert_eq!(a2.event("message"), want, "the sender's other session");
     a1.assert_none("message to the sending connection", |v| {
@@ -218,7 +218,7 @@ fn whisper_delivery_and_log(b: Backend) {
     assert!(r["id"].is_i64(), "{r}");
     assert_timestamp(&r["at"]);
     let want = json!({"type": "whisper", "id": r["id"], "from": "alice", "to": "bob",
-        "text": text, "at": r["at"]});
+        "text": text, "action": false, "at": r["at"]});
     assert_eq!(bob1.event("whisper"), want);
     assert_eq!(bob2.event("whisper"), want);
     assert_eq!(a2.event("whisper"), want, "the sender's other session");
@@ -327,8 +327,8 @@ fn history_pages_oldest_first(b: Backend) {
     assert_eq!(texts(&r), ["m5", "m6", "m7"]);
     assert_eq!(
         r["messages"][0],
-        json!({"id": sent[4]["id"], "from": "alice", "text": "m5", "at": sent[4]["at"],
-            "deleted": false})
+        json!({"id": sent[4]["id"], "from": "alice", "text": "m5", "action": false,
+            "at": sent[4]["at"], "deleted": false})
     );
     let r = bob.ok(json!({"type": "history", "room": "den", "limit": 3,
         "before": sent[4]["id"]}));

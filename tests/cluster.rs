@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::client::TestClient;
 use common::cluster::Cluster;
-use modchat::model::Role;
+use modchat::model::{MessageId, Role};
 use serde_json::{json, Value};
 
 fn say(c: &mut TestClient, room: &str, text: &str) -> i64 {
@@ -211,7 +211,7 @@ fn whispers_cross_nodes() {
     );
     // the chat log has the one whisper
     let db = cl.store();
-    let row = modchat::store::chat_log::find(&mut db.conn().expect("conn"), id)
+    let row = modchat::store::chat_log::find(&mut db.conn().expect("conn"), MessageId(id))
         .expect("query")
         .expect("row");
     assert_eq!((row.kind.as_str(), row.text.as_str()), ("whisper", "psst"));
@@ -363,7 +363,7 @@ fn who_and_rooms_see_every_node() {
     let rooms = modr.ok(json!({"type": "rooms"}));
     assert_eq!(
         rooms["rooms"],
-        json!([{"name": "den", "members": 2, "online": 2, "capacity": 1000}])
+        json!([{"name": "den", "members": 2, "online": 2, "capacity": 1000, "topic": ""}])
     );
     drop(carol);
     assert!(eventually(|| {
@@ -532,7 +532,7 @@ fn a_node_killed_mid_stream_loses_nothing_acknowledged() {
     let db = cl.store();
     let mut conn = db.conn().expect("conn");
     for id in &acked {
-        let row = modchat::store::chat_log::find(&mut conn, *id).expect("query");
+        let row = modchat::store::chat_log::find(&mut conn, MessageId(*id)).expect("query");
         assert!(
             row.is_some(),
             "acknowledged message {id} is not in the chat log"
@@ -638,12 +638,16 @@ fn nats_stopped_and_restarted() {
     assert_eq!(message(&mut alice, "and back")["id"], id);
     // only acknowledged texts are logged
     let db = cl.store();
-    let rows =
-        modchat::store::chat_log::range(&mut db.conn().expect("conn"), 0, i64::MAX).expect("rows");
+    let rows = modchat::store::chat_log::range(
+        &mut db.conn().expect("conn"),
+        MessageId(0),
+        MessageId(i64::MAX),
+    )
+    .expect("rows");
     let during: Vec<i64> = rows
         .iter()
         .filter(|r| r.text.starts_with("during"))
-        .map(|r| r.id)
+        .map(|r| r.id.0)
         .collect();
     assert_eq!(during, acked_during);
 }
@@ -723,10 +727,12 @@ fn a_gap_in_a_room_is_read_from_the_chat_log() {
         sender_name: "ghost".into(),
         recipient_id: None,
         text: "never published".into(),
+        action: false,
         at: modchat::store::now(),
     };
     let ghost = modchat::store::chat_log::insert_batch(&mut conn, &[row], db.mysql_ids())
-        .expect("insert")[0];
+        .expect("insert")[0]
+        .0;
     assert!(ghost > first);
 
     let after = say(&mut alice, "r", "after the gap");

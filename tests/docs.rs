@@ -53,6 +53,11 @@ fn every_contract_command_is_implemented() {
         "filter_add",
         "filter_remove",
         "filter_list",
+        "set_room_role",
+        "set_topic",
+        "set_capacity",
+        "delete_room",
+        "mark_read",
     ];
     for name in contract {
         assert!(
@@ -178,4 +183,60 @@ fn cluster_config_is_checked() {
     ])
     .unwrap();
     assert_eq!(c.cluster.prefix(), "acme.chat");
+}
+
+/// Every command, event and field issue 18 added has its example in
+/// docs/protocol.md: a `### \`name\`` section with a request line for a
+/// command, a frame of the event's type, and each new field by name.
+#[test]
+fn rooms_of_their_own_are_documented() {
+    let doc = std::fs::read_to_string("docs/protocol.md").expect("docs/protocol.md");
+    let compact = doc.replace(": ", ":");
+    let mut missing = Vec::new();
+    for c in [
+        "set_room_role",
+        "set_topic",
+        "set_capacity",
+        "delete_room",
+        "mark_read",
+        "history",
+    ] {
+        if !doc.contains(&format!("### `{c}`")) {
+            missing.push(format!("section for {c}"));
+        }
+        if !compact.contains(&format!(r#"> {{"type":"{c}""#)) {
+            missing.push(format!("example request of {c}"));
+        }
+    }
+    for e in modchat::protocol::Event::NAMES {
+        if !doc.contains(&format!("| `{e}` |")) {
+            missing.push(format!("row of event {e} in the events table"));
+        }
+        if !compact.contains(&format!(r#"{{"type":"{e}""#)) {
+            missing.push(format!("example of event {e}"));
+        }
+    }
+    for field in [
+        "room_role",
+        "topic",
+        "action",
+        "unread",
+        "last_read",
+        "before",
+        "after",
+        "around",
+        "since",
+        "until",
+        "with",
+    ] {
+        if !compact.contains(&format!(r#""{field}":"#)) {
+            missing.push(format!("field {field} in an example"));
+        }
+    }
+    for code in ["banned_from_room"] {
+        if !doc.contains(&format!("`{code}`")) {
+            missing.push(format!("error code {code}"));
+        }
+    }
+    assert!(missing.is_empty(), "docs/protocol.md lacks: {missing:#?}");
 }

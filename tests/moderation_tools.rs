@@ -5,7 +5,7 @@ mod common;
 
 use common::{Backend, TestServer};
 use diesel::prelude::*;
-use modchat::model::Role;
+use modchat::model::{AccountId, Role};
 use modchat::store::schema::{chat_logs, login_events};
 use serde_json::json;
 
@@ -54,15 +54,16 @@ fn delete_message_hides_text(b: Backend) {
     assert_eq!(msgs[1]["text"], "fine");
     // the chat log keeps the original
     let db = srv.store();
-    let (text, by, at): (String, Option<i64>, Option<chrono::NaiveDateTime>) = chat_logs::table
-        .find(id)
-        .select((
-            chat_logs::text,
-            chat_logs::deleted_by,
-            chat_logs::deleted_at,
-        ))
-        .first(&mut db.conn().unwrap())
-        .unwrap();
+    let (text, by, at): (String, Option<AccountId>, Option<chrono::NaiveDateTime>) =
+        chat_logs::table
+            .find(id)
+            .select((
+                chat_logs::text,
+                chat_logs::deleted_by,
+                chat_logs::deleted_at,
+            ))
+            .first(&mut db.conn().unwrap())
+            .unwrap();
     assert_eq!(text, "regrettable");
     assert_eq!(by, Some(srv.account_id("mod")));
     assert!(at.is_some());

@@ -58,9 +58,15 @@ fn create_room_basics(b: Backend) {
     let mut srv = TestServer::start(b);
     let mut a = srv.user("alice");
     let r = a.ok(json!({"type": "create_room", "room": "Lobby"}));
-    assert_eq!(r["room"], json!({"name": "lobby", "capacity": 1000}));
+    assert_eq!(
+        r["room"],
+        json!({"name": "lobby", "capacity": 1000, "topic": ""})
+    );
     let r = a.ok(json!({"type": "create_room", "room": "small_1-x", "capacity": 5}));
-    assert_eq!(r["room"], json!({"name": "small_1-x", "capacity": 5}));
+    assert_eq!(
+        r["room"],
+        json!({"name": "small_1-x", "capacity": 5, "topic": ""})
+    );
     a.err(
         json!({"type": "create_room", "room": "LOBBY"}),
         "room_exists",
@@ -145,12 +151,15 @@ fn join_lists_members_and_tells_the_room(b: Backend) {
     let mut amy = srv.user("amy");
     z.ok(json!({"type": "create_room", "room": "den"}));
     let r = bob.ok(json!({"type": "join", "room": "DEN"}));
-    assert_eq!(r["room"], json!({"name": "den", "capacity": 1000}));
+    assert_eq!(
+        r["room"],
+        json!({"name": "den", "capacity": 1000, "topic": ""})
+    );
     assert_eq!(names(&r["members"]), ["Bob", "zed"]);
     let e = z.event("joined");
     assert_eq!(
         e,
-        json!({"type": "joined", "room": "den", "user": "Bob", "members": 2})
+        json!({"type": "joined", "room": "den", "user": "Bob", "room_role": "member", "members": 2})
     );
     // the joiner's other session hears of it; the asking one gets the reply
     assert_eq!(bob2.event("joined"), e);

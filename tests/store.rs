@@ -5,7 +5,7 @@ mod common;
 use chrono::{NaiveDate, TimeDelta};
 use common::db::{Backend, TestDb};
 use diesel::prelude::*;
-use modchat::model::Role;
+use modchat::model::{AccountId, ModAction, Role, RoomId};
 use modchat::store::chat_log::{self, Kind, NewChatLog};
 use modchat::store::logins::{self, LoginAttempt};
 use modchat::store::moderation::{self, NewAction};
@@ -101,7 +101,7 @@ fn daily_logins_count(b: Backend) {
     logins::record(&mut c, &attempt(day1 + TimeDelta::days(1), true)).unwrap();
     let rows: Vec<(
         NaiveDate,
-        i64,
+        AccountId,
         chrono::NaiveDateTime,
         chrono::NaiveDateTime,
         i32,
@@ -144,6 +144,7 @@ fn chat_log_batch_of_1000(b: Backend) {
             sender_name: "erin".into(),
             recipient_id: None,
             text: format!("{} #{i}", samples[i % samples.len()]),
+            action: false,
             at,
         })
         .collect();
@@ -177,16 +178,10 @@ fn moderation_record_with_null_actor(b: Backend) {
     let until = at + TimeDelta::minutes(10);
     moderation::record(
         &mut c,
-        &NewAction {
-            action: "auto_mute",
-            target_id: Some(a.id),
-            actor_id: None,
-            room_id: None,
-            reason: Some("three filter blocks in ten minutes".into()),
-            until: Some(until),
-            at,
-            detail: None,
-        },
+        &NewAction::new(ModAction::AutoMute, at)
+            .target(a.id)
+            .reason(Some("three filter blocks in ten minutes".into()))
+            .until(Some(until)),
     )
     .unwrap();
     let rows = moderation::for_target(&mut c, a.id, 10).unwrap();
@@ -197,16 +192,10 @@ fn moderation_record_with_null_actor(b: Backend) {
     // no foreign key: a record may name an account that does not exist
     moderation::record(
         &mut c,
-        &NewAction {
-            action: "kick",
-            target_id: Some(987_654),
-            actor_id: Some(a.id),
-            room_id: Some(123_456),
-            reason: None,
-            until: None,
-            at,
-            detail: None,
-        },
+        &NewAction::new(ModAction::Kick, at)
+            .target(AccountId(987_654))
+            .actor(a.id)
+            .room(Some(RoomId(123_456))),
     )
     .unwrap();
 }

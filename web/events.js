@@ -115,7 +115,7 @@ const EVENTS = {
   },
   whisper(e) {
     const out = sameName(e.from, S.me);
-    const item = { key: 'w' + e.id, id: e.id, kind: out ? 'whisper-out' : 'whisper-in', from: e.from, to: e.to, text: e.text, at: e.at };
+    const item = { key: 'w' + e.id, id: e.id, kind: out ? 'whisper-out' : 'whisper-in', from: e.from, to: e.to, text: e.text, at: e.at, action: !!e.action };
     addItem(S.whispers, item, true);
     const room = currentRoom();
     if (room && room.loaded) addItem(room, item, true);

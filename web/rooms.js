@@ -197,7 +197,7 @@ function msgItem(m, room) {
   return {
     key: 'm' + m.id, id: m.id, room,
     kind: sameName(m.from, S.me) ? 'mine' : 'message',
-    from: m.from, text: m.text, at: m.at, deleted: !!m.deleted,
+    from: m.from, text: m.text, at: m.at, deleted: !!m.deleted, action: !!m.action,
   };
 }
 

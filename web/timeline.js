@@ -201,7 +201,14 @@ function buildMsgEl(item, grouped) {
   const d = toDate(item.at);
   const text = h('div', { class: 'msg-text', 'data-test': 'message-text' });
   if (item.deleted) { text.textContent = 'message deleted'; text.classList.add('is-deleted'); }
-  else fillText(text, item.text);
+  else if (item.action) {
+    // an emote reads as a sentence about its author: "* alice waves"
+    text.classList.add('is-action');
+    text.append(h('span', { class: 'action-star', 'aria-hidden': 'true' }, '* '), h('b', {}, item.from || ''), ' ');
+    const rest = h('span', {});
+    fillText(rest, item.text);
+    text.append(rest);
+  } else fillText(text, item.text);
   const stamp = () => h('time', { class: 'msg-time', datetime: item.at, title: fmtFull(d) }, fmtStamp(d));
 
   if (kind === 'system') {
@@ -331,20 +338,25 @@ function submit() {
   autosize();
   renderCount();
   S.lastSent = text;
-  if (S.whisperTo) sendWhisper(S.whisperTo.name, text);
-  else sendSay(room, text);
+  // "/me waves" is an emote, as on IRC and Discord
+  const me = /^\/me\s+(\S[\s\S]*)$/.exec(text);
+  const body = me ? me[1] : text;
+  const opts = me ? { action: true } : {};
+  if (S.whisperTo) sendWhisper(S.whisperTo.name, body, null, opts);
+  else sendSay(room, body, null, opts);
 }
 
 function pendingItem(kind, text, extra) {
   return Object.assign({ key: 'p' + (++S.seq), id: null, kind, from: S.me, text, at: new Date().toISOString(), pending: true }, extra);
 }
 
-async function sendSay(room, text, reuse) {
-  const item = reuse || pendingItem('mine', text, { room: room.name });
+async function sendSay(room, text, reuse, opts) {
+  const action = !!(reuse ? reuse.action : opts && opts.action);
+  const item = reuse || pendingItem('mine', text, { room: room.name, action });
   if (reuse) { item.failed = false; item.pending = true; item.at = new Date().toISOString(); removeItem(room, item); }
   addItem(room, item, false);
   try {
-    const r = await send('say', { room: room.name, text });
+    const r = await send('say', action ? { room: room.name, text, action } : { room: room.name, text });
     confirmItem([room], item, r);
     clearRoomMute(room.name);
   } catch (err) {
@@ -352,15 +364,16 @@ async function sendSay(room, text, reuse) {
   }
 }
 
-async function sendWhisper(to, text, reuse) {
+async function sendWhisper(to, text, reuse, opts) {
+  const action = !!(reuse ? reuse.action : opts && opts.action);
   const lists = [S.whispers];
   const room = currentRoom();
   if (room && !(reuse && !room.items.includes(reuse))) lists.push(room);
-  const item = reuse || pendingItem('whisper-out', text, { to });
+  const item = reuse || pendingItem('whisper-out', text, { to, action });
   if (reuse) { item.failed = false; item.pending = true; item.at = new Date().toISOString(); lists.forEach((l) => removeItem(l, item)); }
   lists.forEach((l) => addItem(l, item, false));
   try {
-    const r = await send('whisper', { to, text });
+    const r = await send('whisper', action ? { to, text, action } : { to, text });
     confirmItem(lists, item, r);
   } catch (err) {
     failItem(lists, item, err, { user: to });

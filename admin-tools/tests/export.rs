@@ -11,6 +11,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use modchat::model::{AccountId, RoomId};
 use modchat::store::chat_log::{self, NewChatLog};
 use support::Backend;
 
@@ -35,14 +36,15 @@ fn export_200k_rows_in_constant_memory(b: Backend) {
         let rows: Vec<NewChatLog> = (0..1000)
             .map(|i| NewChatLog {
                 kind: "message",
-                room_id: Some(1),
-                sender_id: Some(1),
+                room_id: Some(RoomId(1)),
+                sender_id: Some(AccountId(1)),
                 sender_name: "loader".into(),
                 recipient_id: None,
                 text: format!(
                     "row {} of the export, with some text to make it a realistic length",
                     batch * 1000 + i
                 ),
+                action: false,
                 at,
             })
             .collect();

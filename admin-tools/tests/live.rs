@@ -8,7 +8,7 @@
 mod common;
 mod support;
 
-use modchat::model::Role;
+use modchat::model::{MessageId, Role};
 use modchat::store::chat_log;
 use serde_json::{json, Value};
 use support::{admin, admin_env, live, Backend, TestServer, PASSWORD};
@@ -136,7 +136,7 @@ fn announce_who_delete_filter(b: Backend) {
         (ev["from"].as_str(), ev["text"].as_str()),
         (Some("boss"), Some("maintenance at noon"))
     );
-    let id = ev["id"].as_i64().expect("id");
+    let id = MessageId(ev["id"].as_i64().expect("id"));
     let db = s.store();
     let row = chat_log::find(&mut db.conn().expect("conn"), id)
         .expect("q")
@@ -170,7 +170,7 @@ fn announce_who_delete_filter(b: Backend) {
         (ev["id"].as_i64(), ev["by"].as_str()),
         (Some(msg), Some("boss"))
     );
-    let row = chat_log::find(&mut db.conn().expect("conn"), msg)
+    let row = chat_log::find(&mut db.conn().expect("conn"), MessageId(msg))
         .expect("q")
         .expect("kept");
     assert_eq!(row.deleted_by, Some(s.account_id("boss")));

@@ -7,7 +7,7 @@ mod common;
 mod support;
 
 use diesel::prelude::*;
-use modchat::model::Role;
+use modchat::model::{MessageId, Role};
 use modchat::store::schema::{daily_logins, login_events, moderation_actions};
 use modchat::store::{chat_log, fmt_time};
 use serde_json::{json, Value};
@@ -103,7 +103,7 @@ impl Script {
 
     /// The stored time of a chat log row, as the CSV shows it.
     fn at(&mut self, id: i64) -> String {
-        let row = self.conn(|c| chat_log::find(c, id).expect("q").expect("row"));
+        let row = self.conn(|c| chat_log::find(c, MessageId(id)).expect("q").expect("row"));
         fmt_time(&row.at)
     }
 
@@ -123,7 +123,7 @@ impl Script {
     }
 
     fn deleted_at(&mut self, id: i64) -> String {
-        let row = self.conn(|c| chat_log::find(c, id).expect("q").expect("row"));
+        let row = self.conn(|c| chat_log::find(c, MessageId(id)).expect("q").expect("row"));
         fmt_time(&row.deleted_at.expect("deleted"))
     }
 }
@@ -521,7 +521,13 @@ fn canned_queries(b: Backend) {
 /// tables stay as they were.
 fn ad_hoc_sql_is_read_only(b: Backend) {
     let mut t = Script::run(b);
-    let count = |t: &mut Script| t.conn(|c| chat_log::range(c, 0, i64::MAX).expect("rows").len());
+    let count = |t: &mut Script| {
+        t.conn(|c| {
+            chat_log::range(c, MessageId(0), MessageId(i64::MAX))
+                .expect("rows")
+                .len()
+        })
+    };
     let before = count(&mut t);
     let q = t.csv(&["sql", "--query", "SELECT kind, COUNT(*) AS n FROM chat_logs WHERE sender_name = :who GROUP BY kind ORDER BY kind", "--param", "who=alice"]);
     assert_eq!(q, ["message,2", "whisper,1"]);

@@ -276,6 +276,7 @@ fn raw_inserts(
                 sender_name: user.to_owned(),
                 recipient_id: None,
                 text: format!("raw {size} {n} {k}"),
+                action: false,
                 at,
             })
             .collect();

@@ -48,6 +48,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use modchat::model::MessageId;
 use modchat::store::{chat_log, DatabaseUrl, Db, PoolOptions};
 use serde_json::{json, Value};
 
@@ -622,11 +623,11 @@ fn check_log(url: &str, mut acked: Vec<(i64, String)>) -> anyhow::Result<LogChec
         // a range of at most 2,000 ids starting at the next one to check
         let from = acked[i].0;
         let to = from + 1999;
-        let rows = chat_log::range(&mut conn, from, to)
+        let rows = chat_log::range(&mut conn, MessageId(from), MessageId(to))
             .map_err(|e| anyhow::anyhow!("reading chat_logs: {e}"))?;
         let by_id: BTreeMap<i64, &str> = rows
             .iter()
-            .map(|r| (r.id, r.sender_name.as_str()))
+            .map(|r| (r.id.0, r.sender_name.as_str()))
             .collect();
         while i < acked.len() && acked[i].0 <= to {
             let (id, sender) = &acked[i];

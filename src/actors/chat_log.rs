@@ -130,7 +130,7 @@ impl ChatLogWriter {
                 insert_batch_sequenced(c, &rows, ids_mode)
             } else {
                 insert_batch(c, &rows, ids_mode)
-                    .map(|ids| ids.into_iter().map(|id| (id, 0)).collect())
+                    .map(|ids| ids.into_iter().map(|id| (id, MessageId(0))).collect())
             }
         });
         ctx.spawn(write.into_actor(self).map(move |result, act, ctx| {

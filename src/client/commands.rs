@@ -10,6 +10,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("/create ROOM [CAPACITY]", "create a room and join it"),
     ("/w NAME TEXT", "whisper to NAME"),
     ("/r TEXT", "reply to the last whisper"),
+    ("/me TEXT", "an emote: \"/me waves\" shows \"* you waves\""),
     ("/rooms", "list the rooms"),
     ("/who", "who is online"),
     ("/history", "load older messages of this room"),
@@ -107,6 +108,13 @@ pub fn parse(line: &str, cx: &Context<'_>) -> Result<Action, String> {
             }
             Action::Request(json!({"type": "whisper", "to": to, "text": args}))
         }
+        "me" => {
+            let room = cx.room.ok_or("you are in no room")?;
+            if args.is_empty() {
+                return Err(need("/me"));
+            }
+            Action::Request(json!({"type": "say", "room": room, "text": args, "action": true}))
+        }
         "rooms" | "list" => Action::Request(json!({"type": "rooms"})),
         "who" => Action::Request(json!({"type": "who"})),
         "history" => {
@@ -199,6 +207,10 @@ mod tests {
         assert_eq!(
             req("/w bob hi there"),
             json!({"type": "whisper", "to": "bob", "text": "hi there"})
+        );
+        assert_eq!(
+            req("/me waves at everyone"),
+            json!({"type": "say", "room": "lobby", "text": "waves at everyone", "action": true})
         );
         assert_eq!(
             req("/r ok"),

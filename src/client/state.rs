@@ -395,7 +395,7 @@ impl Chat {
                     text: if m["deleted"].as_bool() == Some(true) {
                         "(message deleted)".into()
                     } else {
-                        s(m, "text")
+                        body(m)
                     },
                     from: Some(from),
                     id: m["id"].as_i64(),
@@ -433,8 +433,8 @@ impl Chat {
                     Line {
                         time: local_hm(&v["at"]),
                         kind,
+                        text: body(v),
                         from: Some(from),
-                        text: s(v, "text"),
                         id: v["id"].as_i64(),
                     },
                 );
@@ -453,7 +453,7 @@ impl Chat {
                         time: local_hm(&v["at"]),
                         kind,
                         from: Some(who),
-                        text: s(v, "text"),
+                        text: body(v),
                         id: v["id"].as_i64(),
                     },
                 );
@@ -567,5 +567,15 @@ impl Chat {
                 id: None,
             },
         );
+    }
+}
+
+/// A message's text as shown: an emote (`action`) reads as a sentence
+/// about its author, `* alice waves`, as in irssi.
+fn body(m: &Value) -> String {
+    if m["action"].as_bool() == Some(true) {
+        format!("* {} {}", s(m, "from"), s(m, "text"))
+    } else {
+        s(m, "text")
     }
 }

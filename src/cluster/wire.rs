@@ -7,10 +7,13 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use crate::actors::UserRef;
-use crate::model::{AccountId, MessageId, Role, RoomId};
+use crate::model::{AccountId, MessageId, Role, RoomId, RoomRole};
+use crate::protocol::Event as ProtocolEvent;
 
 /// The wire version of [`Envelope`] and everything in it.
-pub const VERSION: u32 = 1;
+/// 2: protocol events travel typed ([`crate::protocol::Event`]) instead of
+/// as encoded frames.
+pub const VERSION: u32 = 2;
 
 /// One message between nodes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -60,12 +63,18 @@ impl From<User> for UserRef {
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Departure {
     Left,
-    Kicked { by: String },
+    Kicked {
+        by: String,
+    },
+    /// A room ban.
+    Banned {
+        by: String,
+    },
 }
 
 /// Everything one node tells the others. Protocol events that only need
 /// delivering (`kicked`, `muted`, `message_deleted`, ...) travel as the
-/// encoded frame the origin built, so every node sends the same bytes.
+/// typed event the origin built; each node encodes it for its sessions.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
@@ -94,6 +103,9 @@ pub enum Event {
         prev: MessageId,
         from: String,
         text: String,
+        /// An emote.
+        #[serde(default)]
+        action: bool,
         at: NaiveDateTime,
     },
     RoomCreated {
@@ -109,6 +121,9 @@ pub enum Event {
         /// A muted account's join: shown to its own sessions only.
         #[serde(default)]
         quiet: bool,
+        /// The member's stored room role (absent: `member`).
+        #[serde(default)]
+        room_role: Option<RoomRole>,
     },
     /// A membership ended and is already deleted (`leave`, room kick).
     Left {
@@ -119,12 +134,15 @@ pub enum Event {
         quiet: bool,
     },
     /// Deliver a frame to every session of an account.
-    ToUser { account: AccountId, frame: String },
+    ToUser {
+        account: AccountId,
+        event: ProtocolEvent,
+    },
     /// Deliver a frame to every session of an account, then close them
     /// (ban).
     CloseUser {
         account: AccountId,
-        frame: String,
+        event: ProtocolEvent,
         reason: String,
     },
     /// Global kick: each room shows the account leaving, its sessions get
@@ -132,7 +150,7 @@ pub enum Event {
     KickUser {
         account: AccountId,
         by: String,
-        frame: String,
+        event: ProtocolEvent,
     },
     RoleChanged {
         account: AccountId,
@@ -153,14 +171,37 @@ pub enum Event {
     Whisper {
         to: AccountId,
         from: AccountId,
-        frame: String,
+        event: ProtocolEvent,
     },
     /// A committed announcement, for every logged-in session.
-    Announcement { frame: String },
-    /// A frame for every session in a room (`message_deleted`).
-    RoomFrame { room: RoomId, frame: String },
+    Announcement { event: ProtocolEvent },
+    /// An event for every session in a room (`message_deleted`,
+    /// `topic_changed`, ...).
+    RoomEvent { room: RoomId, event: ProtocolEvent },
+    /// A member's room role changed (already stored): each node's room
+    /// shows the new role and sends `event` (`room_role_changed`).
+    RoomRoleChanged {
+        room: RoomId,
+        account: AccountId,
+        room_role: RoomRole,
+        event: ProtocolEvent,
+    },
     /// Mutes, bans or the word filter changed (already stored): reload them.
     PolicyChanged,
+    /// A room's topic or capacity changed (already stored): every node's
+    /// room uses it from now on, and a new topic is shown to its members
+    /// (`topic_changed`).
+    RoomChanged {
+        room: RoomId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        topic: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        capacity: Option<i32>,
+        by: Option<String>,
+    },
+    /// A room was deleted (already stored): every node's members get
+    /// `room_deleted`, and every node forgets the room (its name is free).
+    RoomDeleted { room: RoomId, by: Option<String> },
 }
 
 /// `who`, asked of every node.

@@ -287,7 +287,7 @@ fn ban_failure(ban: &moderation::BanRow) -> Failure {
 /// A failed attempt for the audit trail.
 async fn record(
     ctx: &Ctx,
-    account_id: Option<i64>,
+    account_id: Option<AccountId>,
     username: &str,
     success: bool,
     reason: &'static str,

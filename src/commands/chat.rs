@@ -44,6 +44,7 @@ async fn gate(ctx: &Ctx, text: &str, room: Option<RoomId>) -> Result<UserRef, Fa
 pub async fn say(ctx: Ctx, args: Args) -> Outcome {
     let room_name = room_arg(&args)?;
     let text = text_arg(&ctx, &args)?;
+    let action = args.flag("action")?;
     let not_in = || Failure::msg(ErrorCode::NotInRoom, format!("you are not in {room_name}"));
     let room = lookup(&ctx, &room_name).await?.ok_or_else(not_in)?;
     let me = ctx.user()?.id;
@@ -57,6 +58,7 @@ pub async fn say(ctx: Ctx, args: Args) -> Outcome {
             user,
             session: ctx.session,
             text,
+            action,
             queued: Some(ctx.queued.clone()),
         })
         .await
@@ -67,6 +69,7 @@ pub async fn say(ctx: Ctx, args: Args) -> Outcome {
 pub async fn whisper(ctx: Ctx, args: Args) -> Outcome {
     let to = args.str("to")?.to_owned();
     let text = text_arg(&ctx, &args)?;
+    let action = args.flag("action")?;
     if validate::username(&to).is_err() {
         return Err(Failure::msg(
             ErrorCode::NoSuchUser,
@@ -96,6 +99,7 @@ pub async fn whisper(ctx: Ctx, args: Args) -> Outcome {
             session: ctx.session,
             to: recipient,
             text,
+            action,
         })
         .await
         .map_err(internal)?;

@@ -6,11 +6,13 @@
 //! comes back as an [`Effect`] that the session applies.
 
 mod account;
+pub mod authority;
 mod chat;
 mod history;
 mod info;
 mod moderation;
 mod read;
+mod room_admin;
 mod rooms;
 
 use std::future::Future;
@@ -298,51 +300,58 @@ pub static COMMANDS: &[Command] = &[
     ),
     command!(
         "kick",
-        MODERATOR,
+        RoleAware,
         "Disconnect a user, or remove them from a room.",
         moderation::kick,
         OTHER_NODES
     ),
     command!(
         "mute",
-        MODERATOR,
+        RoleAware,
         "Stop a user talking, everywhere or in a room.",
         moderation::mute,
         OTHER_NODES
     ),
     command!(
         "unmute",
-        MODERATOR,
+        RoleAware,
         "Lift a mute.",
         moderation::unmute,
         OTHER_NODES
     ),
     command!(
         "ban",
-        MODERATOR,
-        "Disconnect a user and refuse their logins.",
+        RoleAware,
+        "Disconnect a user and refuse their logins, or keep them out of a room.",
         moderation::ban,
         OTHER_NODES
     ),
     command!(
         "unban",
-        MODERATOR,
+        RoleAware,
         "Lift a ban.",
         moderation::unban,
         OTHER_NODES
     ),
     command!(
         "delete_message",
-        MODERATOR,
+        RoleAware,
         "Hide a message from history.",
         moderation::delete_message,
         OTHER_NODES
     ),
     command!(
         "modlog",
-        MODERATOR,
+        RoleAware,
         "Read the moderation record.",
         moderation::modlog
+    ),
+    command!(
+        "set_room_role",
+        RoleAware,
+        "Make a room's member an op, or an op a member again.",
+        moderation::set_room_role,
+        OTHER_NODES
     ),
     command!(
         "set_role",
@@ -377,6 +386,29 @@ pub static COMMANDS: &[Command] = &[
         MODERATOR,
         "List the filtered words.",
         moderation::filter_list
+    ),
+    command!(
+        "set_topic",
+        RoleAware,
+        "Set a room's topic (its owner or ops, moderators).",
+        room_admin::set_topic,
+        OTHER_NODES,
+        ACTION
+    ),
+    command!(
+        "set_capacity",
+        RoleAware,
+        "Change how many members a room takes (its owner or ops, moderators).",
+        room_admin::set_capacity,
+        OTHER_NODES
+    ),
+    command!(
+        "delete_room",
+        RoleAware,
+        "Delete a room; its name is free again (its owner, moderators).",
+        room_admin::delete_room,
+        OTHER_NODES,
+        ACTION
     ),
 ];
 

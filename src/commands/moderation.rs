@@ -5,6 +5,7 @@
 
 use serde_json::json;
 
+use super::authority::{self, refuse, Authority, Power};
 use super::rooms::lookup;
 use super::{internal, Ctx, Outcome, Reply};
 use crate::actors::moderation::{Act, ListFilter, MuteOf, Perform, RoomTarget};
@@ -12,7 +13,7 @@ use crate::actors::registry::Announce;
 use crate::actors::UserRef;
 use crate::error::{ErrorCode, Failure};
 use crate::fields;
-use crate::model::Role;
+use crate::model::{MessageId, Role, RoomRole};
 use crate::protocol::Args;
 use crate::store::accounts::{self, Account};
 use crate::store::moderation::{query_log, LogQuery};
@@ -35,46 +36,83 @@ fn actor(ctx: &Ctx, min: Role) -> Result<UserRef, Failure> {
     }
 }
 
-fn refuse(who: &str, target: &str, why: &str) -> Failure {
-    tracing::warn!(actor = who, target, why, "refused a moderation command");
-    Failure::msg(ErrorCode::Forbidden, format!("you may not do that: {why}"))
-}
-
-/// Rank: a moderator acts on users only; an admin on anyone but itself.
-pub fn may_act(actor: &UserRef, target: &Account) -> bool {
-    actor.id != target.id
-        && match actor.role {
-            Role::Admin => true,
-            Role::Moderator => target.role == Role::User,
-            Role::User => false,
+/// The acts a room's owner or op may also take (`kick`, `mute`, `unmute`,
+/// `ban`, `unban`, `modlog`) are `RoleAware`: without `room` they stay site
+/// staff's, refused to anyone else exactly as `AtLeast(Moderator)` refuses,
+/// before the request is looked at. Whether the request names a room.
+fn staff_or_room(ctx: &Ctx, args: &Args) -> Result<bool, Failure> {
+    let me = ctx.user()?;
+    let room = args.opt_str("room");
+    if me.role >= Role::Moderator {
+        return Ok(room?.is_some());
+    }
+    match room {
+        Ok(Some(_)) => Ok(true),
+        _ => {
+            tracing::warn!(user = %me.name, role = %me.role, "refused a privileged command");
+            Err(Failure::new(ErrorCode::Forbidden))
         }
+    }
 }
 
-/// The actor and the `user` field's account, rank checked.
-async fn actor_and_target(
-    ctx: &Ctx,
-    args: &Args,
-    min: Role,
-) -> Result<(UserRef, Account), Failure> {
+/// The `user` field's account: `no_such_user` when there is none.
+async fn target_of(ctx: &Ctx, args: &Args) -> Result<Account, Failure> {
     let name = args.str("user")?.to_owned();
-    let by = actor(ctx, min)?;
     let n = name.clone();
     let target = ctx
         .env
         .db
         .run(move |c| accounts::find_by_name(c, &n))
         .await?;
-    let target =
-        target.ok_or_else(|| Failure::msg(ErrorCode::NoSuchUser, format!("no user {name}")))?;
-    if !may_act(&by, &target) {
-        let why = if by.id == target.id {
-            "not on yourself"
-        } else {
-            "their role is not below yours"
-        };
-        return Err(refuse(&by.name, &target.username, why));
+    target.ok_or_else(|| Failure::msg(ErrorCode::NoSuchUser, format!("no user {name}")))
+}
+
+/// The actor and the `user` field's account, rank checked by the site rule
+/// (`min`: the least site role that may act at all).
+async fn actor_and_target(
+    ctx: &Ctx,
+    args: &Args,
+    min: Role,
+) -> Result<(UserRef, Account), Failure> {
+    args.str("user")?;
+    let by = actor(ctx, min)?;
+    let target = target_of(ctx, args).await?;
+    Authority {
+        by: by.clone(),
+        room_role: None,
     }
+    .require_over(&target, None)?;
     Ok((by, target))
+}
+
+/// A moderation act's actor, target and room, rank checked. Without
+/// `room`: site staff by the site rule, as before room roles. With `room`:
+/// by [`authority`], so the room's owner or op may act on a plain user whose
+/// room role is below theirs (`no_room`: the code when the room does not
+/// exist).
+async fn act_on(
+    ctx: &Ctx,
+    args: &Args,
+    no_room: ErrorCode,
+) -> Result<(UserRef, Account, Option<RoomTarget>), Failure> {
+    if !staff_or_room(ctx, args)? {
+        let (by, target) = actor_and_target(ctx, args, Role::Moderator).await?;
+        return Ok((by, target, None));
+    }
+    let target = target_of(ctx, args).await?;
+    let room = match room_target(ctx, args).await {
+        Err(f) if f.code == ErrorCode::NoSuchRoom => return Err(Failure::msg(no_room, f.message)),
+        other => other?.ok_or_else(|| Failure::bad_field("room", "is required"))?,
+    };
+    let a = authority::in_room(ctx, Some(room.id)).await?;
+    a.require(Power::Moderate)?;
+    // staff rank above every room role: the target's is not needed
+    let target_room_role = match a.is_staff() {
+        true => None,
+        false => authority::room_role_of(ctx, room.id, target.id).await?,
+    };
+    a.require_over(&target, target_room_role)?;
+    Ok((a.by, target, Some(room)))
 }
 
 fn reason(args: &Args) -> Result<Option<String>, Failure> {
@@ -121,14 +159,8 @@ async fn perform(ctx: &Ctx, by: UserRef, act: Act) -> Outcome {
 }
 
 pub async fn kick(ctx: Ctx, args: Args) -> Outcome {
-    let (by, target) = actor_and_target(&ctx, &args, Role::Moderator).await?;
+    let (by, target, room) = act_on(&ctx, &args, ErrorCode::NotInRoom).await?;
     let reason = reason(&args)?;
-    let room = match room_target(&ctx, &args).await {
-        Err(f) if f.code == ErrorCode::NoSuchRoom => {
-            return Err(Failure::msg(ErrorCode::NotInRoom, f.message))
-        }
-        other => other?,
-    };
     perform(
         &ctx,
         by,
@@ -142,12 +174,8 @@ pub async fn kick(ctx: Ctx, args: Args) -> Outcome {
 }
 
 pub async fn mute(ctx: Ctx, args: Args) -> Outcome {
-    let (by, target) = actor_and_target(&ctx, &args, Role::Moderator).await?;
-    let (duration_s, reason, room) = (
-        duration(&args)?,
-        reason(&args)?,
-        room_target(&ctx, &args).await?,
-    );
+    let (by, target, room) = act_on(&ctx, &args, ErrorCode::NoSuchRoom).await?;
+    let (duration_s, reason) = (duration(&args)?, reason(&args)?);
     perform(
         &ctx,
         by,
@@ -162,13 +190,14 @@ pub async fn mute(ctx: Ctx, args: Args) -> Outcome {
 }
 
 pub async fn unmute(ctx: Ctx, args: Args) -> Outcome {
-    let (by, target) = actor_and_target(&ctx, &args, Role::Moderator).await?;
-    let room = room_target(&ctx, &args).await?;
+    let (by, target, room) = act_on(&ctx, &args, ErrorCode::NoSuchRoom).await?;
     perform(&ctx, by, Act::Unmute { target, room }).await
 }
 
+/// Without `room`: the account is banned from the server. With `room`: from
+/// that room (`room_bans`); its sessions stay connected.
 pub async fn ban(ctx: Ctx, args: Args) -> Outcome {
-    let (by, target) = actor_and_target(&ctx, &args, Role::Moderator).await?;
+    let (by, target, room) = act_on(&ctx, &args, ErrorCode::NoSuchRoom).await?;
     let (duration_s, reason) = (duration(&args)?, reason(&args)?);
     perform(
         &ctx,
@@ -177,21 +206,63 @@ pub async fn ban(ctx: Ctx, args: Args) -> Outcome {
             target,
             duration_s,
             reason,
+            room,
         },
     )
     .await
 }
 
 pub async fn unban(ctx: Ctx, args: Args) -> Outcome {
-    let (by, target) = actor_and_target(&ctx, &args, Role::Moderator).await?;
-    perform(&ctx, by, Act::Unban { target }).await
+    let (by, target, room) = act_on(&ctx, &args, ErrorCode::NoSuchRoom).await?;
+    perform(&ctx, by, Act::Unban { target, room }).await
 }
 
+/// `set_room_role {room, user, role: op|member}`: the room's owner, or site
+/// staff. The target must be a member; the owner's own role stays.
+pub async fn set_room_role(ctx: Ctx, args: Args) -> Outcome {
+    let role: RoomRole = args
+        .str("role")?
+        .parse()
+        .map_err(|e: String| Failure::bad_field("role", e))?;
+    if role == RoomRole::Owner {
+        return Err(Failure::bad_field("role", "must be op or member"));
+    }
+    let room = room_target(&ctx, &args)
+        .await?
+        .ok_or_else(|| Failure::bad_field("room", "is required"))?;
+    let a = authority::in_room(&ctx, Some(room.id)).await?;
+    a.require(Power::Own)?;
+    let target = target_of(&ctx, &args).await?;
+    let target_room_role = authority::room_role_of(&ctx, room.id, target.id).await?;
+    match target_room_role {
+        None => {
+            return Err(Failure::msg(
+                ErrorCode::NotInRoom,
+                format!("{} is not in {}", target.username, room.name),
+            ))
+        }
+        Some(RoomRole::Owner) => {
+            return Err(refuse(
+                &a.by.name,
+                &target.username,
+                "the owner's room role cannot be changed",
+            ))
+        }
+        Some(_) => {}
+    }
+    a.require_over(&target, target_room_role)?;
+    perform(&ctx, a.by, Act::SetRoomRole { target, room, role }).await
+}
+
+/// Site staff delete any room message of an author ranked below them; a
+/// room's owner or op, those of its plain users whose room role is below
+/// theirs.
 pub async fn delete_message(ctx: Ctx, args: Args) -> Outcome {
     let id = args
         .opt_int("message_id", 1, i64::MAX)?
+        .map(MessageId)
         .ok_or_else(|| Failure::bad_field("message_id", "is required"))?;
-    let by = actor(&ctx, Role::Moderator)?;
+    let me = ctx.user()?.clone();
     let no_such = || Failure::msg(ErrorCode::NoSuchMessage, format!("no message {id}"));
     let found = ctx
         .env
@@ -213,16 +284,34 @@ pub async fn delete_message(ctx: Ctx, args: Args) -> Outcome {
         .await?;
     let (msg, author, room) = found.ok_or_else(no_such)?;
     let room = room.filter(|_| msg.kind == "message").ok_or_else(no_such)?;
-    if let Some(a) = &author {
-        if !may_act(&by, a) {
+    let a = match me.role >= Role::Moderator {
+        true => Authority {
+            by: me,
+            room_role: None,
+        },
+        false => {
+            let a = authority::in_room(&ctx, Some(room.id)).await?;
+            a.require(Power::Moderate)?;
+            a
+        }
+    };
+    if let Some(author) = &author {
+        let author_room_role = match a.is_staff() {
+            true => None,
+            false => authority::room_role_of(&ctx, room.id, author.id).await?,
+        };
+        if !a.may_act_on(author, author_room_role) {
             return Err(refuse(
-                &by.name,
-                &a.username,
+                &a.by.name,
+                &author.username,
                 "the author's role is not below yours",
             ));
         }
     }
     let live = lookup(&ctx, &room.name).await?.ok_or_else(no_such)?;
+    if live.id != room.id {
+        return Err(no_such()); // a deleted room's, whose name is taken again
+    }
     let target = RoomTarget {
         id: room.id,
         name: room.name,
@@ -230,7 +319,7 @@ pub async fn delete_message(ctx: Ctx, args: Args) -> Outcome {
     };
     perform(
         &ctx,
-        by,
+        a.by,
         Act::DeleteMessage {
             id,
             author: msg.sender_id,
@@ -240,12 +329,26 @@ pub async fn delete_message(ctx: Ctx, args: Args) -> Outcome {
     .await
 }
 
+/// Site staff read the whole record (or one room's, with `room`); a room's
+/// owner or op reads only their room's, with `room`.
 pub async fn modlog(ctx: Ctx, args: Args) -> Outcome {
+    staff_or_room(&ctx, &args)?;
     let user = args.opt_str("user")?.map(str::to_owned);
     let action = args.opt_str("action")?.map(str::to_owned);
     let limit = args.opt_int("limit", 1, 200)?.unwrap_or(50);
     let before = args.opt_int("before", 1, i64::MAX)?;
-    actor(&ctx, Role::Moderator)?;
+    let room = match room_target(&ctx, &args).await? {
+        None => {
+            actor(&ctx, Role::Moderator)?;
+            None
+        }
+        Some(r) => {
+            authority::in_room(&ctx, Some(r.id))
+                .await?
+                .require(Power::Moderate)?;
+            Some(r.id)
+        }
+    };
     let entries = ctx
         .env
         .db
@@ -263,6 +366,7 @@ pub async fn modlog(ctx: Ctx, args: Args) -> Outcome {
                     target,
                     action,
                     before,
+                    room,
                     limit,
                     ..LogQuery::default()
                 },

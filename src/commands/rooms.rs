@@ -141,7 +141,9 @@ pub async fn create(ctx: Ctx, args: Args) -> Outcome {
                 room: room.clone(),
                 creator: user,
             });
-            Reply::fields(fields!("room" => json!({"name": room.name, "capacity": room.capacity})))
+            Reply::fields(
+                fields!("room" => json!({"name": room.name, "capacity": room.capacity, "topic": room.topic})),
+            )
         }
         Err(StoreError::Conflict) => Err(Failure::msg(
             ErrorCode::RoomExists,
@@ -168,7 +170,7 @@ pub async fn join(ctx: Ctx, args: Args) -> Outcome {
         .map_err(internal)??;
     let members: Vec<_> = info.members.iter().map(|m| m.to_json()).collect();
     Reply::fields(fields!(
-        "room" => json!({"name": info.name, "capacity": info.capacity}),
+        "room" => json!({"name": info.name, "capacity": info.capacity, "topic": info.topic}),
         "members" => members,
     ))
 }

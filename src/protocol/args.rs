@@ -30,6 +30,15 @@ impl Args {
         }
     }
 
+    /// An optional boolean field (absent or null: `false`).
+    pub fn flag(&self, key: &str) -> Result<bool, Failure> {
+        match self.get(key) {
+            None => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(_) => Err(Failure::bad_field(key, "must be true or false")),
+        }
+    }
+
     /// An optional integer field within `min..=max`.
     pub fn opt_int(&self, key: &str, min: i64, max: i64) -> Result<Option<i64>, Failure> {
         match self.get(key) {

@@ -3,6 +3,7 @@
 
 mod args;
 pub mod events;
+pub use events::Event;
 pub mod framing;
 
 use bytes::Bytes;

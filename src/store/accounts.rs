@@ -133,7 +133,13 @@ pub fn name_clash(
             NameClash::LooksLike
         }));
     }
-    clash_beyond_keys(conn, &key, &skeleton, me.unwrap_or(0), held_after)
+    clash_beyond_keys(
+        conn,
+        &key,
+        &skeleton,
+        me.unwrap_or(AccountId(0)),
+        held_after,
+    )
 }
 
 /// What the unique keys cannot see: accounts whose `name_skeleton` is NULL

@@ -236,7 +236,7 @@ pub fn chat_page(conn: &mut DbConn, f: &ChatFilter, after: i64) -> StoreResult<V
         .into_iter()
         .map(|r| {
             let mut cells = vec![
-                Cell::Int(r.id),
+                Cell::Int(r.id.0),
                 Cell::Time(r.at),
                 Cell::Text(r.kind),
                 text(r.room_id.and_then(|i| places.get(&i).cloned())),

@@ -37,6 +37,8 @@ pub struct NewChatLog {
     pub sender_name: String,
     pub recipient_id: Option<AccountId>,
     pub text: String,
+    /// An emote (`/me waves`).
+    pub action: bool,
     pub at: NaiveDateTime,
 }
 
@@ -137,8 +139,8 @@ pub fn insert_batch_sequenced(
         .iter()
         .zip(ids)
         .map(|(row, id)| match row.room_id {
-            Some(room) => (id, last.insert(room, id).unwrap_or(0)),
-            None => (id, 0),
+            Some(room) => (id, last.insert(room, id).unwrap_or(MessageId(0))),
+            None => (id, MessageId(0)),
         })
         .collect())
 }
@@ -167,7 +169,7 @@ pub fn room_newest(conn: &mut DbConn, room_id: RoomId) -> StoreResult<MessageId>
         .filter(chat_logs::room_id.eq(room_id))
         .select(diesel::dsl::max(chat_logs::id))
         .first(conn)?;
-    Ok(m.unwrap_or(0))
+    Ok(m.unwrap_or(MessageId(0)))
 }
 
 /// Locks the rooms' rows, in id order (so two writers never deadlock),
@@ -205,8 +207,10 @@ fn mysql_insert(
             diesel::insert_into(chat_logs::table)
                 .values(rows)
                 .execute(c)?;
-            let first = last_insert_id(c)?;
-            Ok((0..rows.len() as i64).map(|i| first + i).collect())
+            let MessageId(first) = last_insert_id(c)?;
+            Ok((0..rows.len() as i64)
+                .map(|i| MessageId(first + i))
+                .collect())
         }
         MysqlIds::OneByOne => {
             let mut ids = Vec::with_capacity(rows.len());
@@ -222,7 +226,7 @@ fn mysql_insert(
 }
 
 #[cfg(feature = "mysql")]
-fn last_insert_id(c: &mut diesel::MysqlConnection) -> QueryResult<i64> {
+fn last_insert_id(c: &mut diesel::MysqlConnection) -> QueryResult<MessageId> {
     diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
         "CAST(LAST_INSERT_ID() AS SIGNED)",
     ))
@@ -257,6 +261,7 @@ pub struct ChatLogRow {
     pub at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
     pub deleted_by: Option<AccountId>,
+    pub action: bool,
 }
 
 /// The newest `limit` messages of a room older than `before` (or the newest

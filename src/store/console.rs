@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use super::moderation::{self, ConsoleRoleChange, NewAction};
 use super::schema::moderation_actions;
 use super::{accounts, tokens, DbConn, StoreResult};
-use crate::model::AccountId;
+use crate::model::{AccountId, ModAction};
 
 /// Sets an account's password hash, revokes every token of the account (no
 /// `resume` with one issued under the old password) and records
@@ -26,16 +26,7 @@ pub fn change_password(
     let revoked = tokens::revoke_all(conn, account)?;
     moderation::record(
         conn,
-        &NewAction {
-            action: "set_password",
-            target_id: Some(account),
-            actor_id: None,
-            room_id: None,
-            reason: None,
-            until: None,
-            at,
-            detail: None,
-        },
+        &NewAction::new(ModAction::SetPassword, at).target(account),
     )?;
     Ok(revoked)
 }

@@ -13,11 +13,11 @@
 pub mod accounts;
 pub mod audit;
 pub mod chat_log;
-pub mod history;
 #[cfg(feature = "sqlite")]
 mod checkpoint;
 mod connect;
 pub mod console;
+pub mod history;
 pub mod logins;
 pub mod moderation;
 pub mod read_markers;

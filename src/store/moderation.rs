@@ -7,21 +7,75 @@ use diesel::prelude::*;
 use super::accounts::{Account, AccountRow};
 use super::schema::{banned_words, moderation_actions};
 use super::{DbConn, StoreResult};
-use crate::model::{AccountId, Role, RoomId};
+use crate::model::{AccountId, ModAction, Role, RoomId};
 
+/// One `moderation_actions` row to append. Built with named setters, so a
+/// target and an actor cannot trade places unnoticed:
+/// `NewAction::new(ModAction::Kick, at).target(t).actor(a).room(r)`.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = moderation_actions)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct NewAction {
-    pub action: &'static str,
-    pub target_id: Option<AccountId>,
-    /// `None`: the system (e.g. an automatic mute).
-    pub actor_id: Option<AccountId>,
-    pub room_id: Option<RoomId>,
-    pub reason: Option<String>,
-    pub until: Option<NaiveDateTime>,
-    pub at: NaiveDateTime,
-    pub detail: Option<String>,
+    action: &'static str,
+    target_id: Option<AccountId>,
+    /// `None`: the system (e.g. an automatic mute) or the console.
+    actor_id: Option<AccountId>,
+    room_id: Option<RoomId>,
+    reason: Option<String>,
+    until: Option<NaiveDateTime>,
+    at: NaiveDateTime,
+    detail: Option<String>,
+}
+
+impl NewAction {
+    pub fn new(action: ModAction, at: NaiveDateTime) -> NewAction {
+        NewAction {
+            action: action.as_str(),
+            target_id: None,
+            actor_id: None,
+            room_id: None,
+            reason: None,
+            until: None,
+            at,
+            detail: None,
+        }
+    }
+    /// The account acted on.
+    pub fn target(mut self, id: AccountId) -> NewAction {
+        self.target_id = Some(id);
+        self
+    }
+    /// A target that may be unknown (a deleted message whose author's
+    /// account is gone).
+    pub fn target_opt(mut self, id: Option<AccountId>) -> NewAction {
+        self.target_id = id;
+        self
+    }
+    /// Who acted; leave unset for the system or the console.
+    pub fn actor(mut self, id: AccountId) -> NewAction {
+        self.actor_id = Some(id);
+        self
+    }
+    /// Set for every act in one room (room kicks, mutes, bans included).
+    pub fn room(mut self, id: Option<RoomId>) -> NewAction {
+        self.room_id = id;
+        self
+    }
+    pub fn reason(mut self, reason: Option<String>) -> NewAction {
+        self.reason = reason;
+        self
+    }
+    pub fn until(mut self, until: Option<NaiveDateTime>) -> NewAction {
+        self.until = until;
+        self
+    }
+    pub fn detail(mut self, detail: impl Into<String>) -> NewAction {
+        self.detail = Some(detail.into());
+        self
+    }
+    pub fn action(&self) -> &'static str {
+        self.action
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -68,19 +122,13 @@ pub fn change_role(
     at: NaiveDateTime,
 ) -> StoreResult<()> {
     super::accounts::set_role(conn, target, role)?;
-    record(
-        conn,
-        &NewAction {
-            action: "set_role",
-            target_id: Some(target),
-            actor_id: actor,
-            room_id: None,
-            reason: None,
-            until: None,
-            at,
-            detail: Some(role.as_str().to_owned()),
-        },
-    )
+    let mut rec = NewAction::new(ModAction::SetRole, at)
+        .target(target)
+        .detail(role.as_str());
+    if let Some(a) = actor {
+        rec = rec.actor(a);
+    }
+    record(conn, &rec)
 }
 
 /// A role change made from the console, for a running server to apply.
@@ -270,6 +318,8 @@ pub struct LogQuery {
     /// Oldest first, from after this id (the reports page through the
     /// whole record this way); otherwise newest first.
     pub after: Option<i64>,
+    /// Only the acts in this room (`modlog` with `room`).
+    pub room: Option<RoomId>,
     pub limit: i64,
 }
 
@@ -310,6 +360,9 @@ pub fn query_log(conn: &mut DbConn, q: &LogQuery) -> StoreResult<Vec<LogEntry>> 
     }
     if let Some(b) = q.before {
         query = query.filter(moderation_actions::id.lt(b));
+    }
+    if let Some(r) = q.room {
+        query = query.filter(moderation_actions::room_id.eq(r));
     }
     let rows: Vec<ActionRow> = query.load(conn)?;
     let names = super::accounts::names_of(

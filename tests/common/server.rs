@@ -7,7 +7,7 @@ use std::thread::JoinHandle;
 
 use modchat::auth::Passwords;
 use modchat::config::Config;
-use modchat::model::Role;
+use modchat::model::{AccountId, Role};
 use modchat::server::{self, Listeners};
 use modchat::store::{accounts, Db};
 
@@ -146,7 +146,7 @@ impl TestServer {
     }
 
     /// The stored id of an account.
-    pub fn account_id(&mut self, name: &str) -> i64 {
+    pub fn account_id(&mut self, name: &str) -> AccountId {
         let db = self.store();
         let mut c = db.conn().expect("conn");
         accounts::find_by_name(&mut c, name)

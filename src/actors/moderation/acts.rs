@@ -6,17 +6,17 @@ use chrono::TimeDelta;
 use diesel::Connection;
 use serde_json::{Map, Value};
 
-use super::{record, Moderation, Sanction, GLOBAL};
+use super::{Moderation, Sanction, GLOBAL};
 use crate::actors::registry::{CloseUser, IsOnline, KickFromRoom, KickUser, RoleChanged};
 use crate::actors::room::{Broadcast, Room};
 use crate::actors::UserRef;
-use crate::cluster::wire::Event;
+use crate::cluster::wire::Event as Wire;
 use crate::error::{ErrorCode, Failure};
 use crate::fields;
-use crate::model::{MessageId, Role, RoomId};
-use crate::protocol::events;
+use crate::model::{AccountId, MessageId, ModAction, Role, RoomId, RoomRole};
+use crate::protocol::Event;
 use crate::store::accounts::Account;
-use crate::store::moderation::{self as records, BanRow, MuteRow};
+use crate::store::moderation::{self as records, BanRow, MuteRow, NewAction};
 use crate::store::{self, chat_log, rooms, DbConn, StoreError};
 
 /// A room an action is about.
@@ -43,17 +43,26 @@ pub enum Act {
         target: Account,
         room: Option<RoomTarget>,
     },
+    /// With `room`, a room ban: `room_roles.rs`.
     Ban {
         target: Account,
         duration_s: Option<i64>,
         reason: Option<String>,
+        room: Option<RoomTarget>,
     },
     Unban {
         target: Account,
+        room: Option<RoomTarget>,
+    },
+    /// Names an op, or makes one a member again: `room_roles.rs`.
+    SetRoomRole {
+        target: Account,
+        room: RoomTarget,
+        role: RoomRole,
     },
     DeleteMessage {
         id: MessageId,
-        author: Option<i64>,
+        author: Option<AccountId>,
         room: RoomTarget,
     },
     SetRole {
@@ -66,6 +75,20 @@ pub enum Act {
     FilterRemove {
         word: String,
     },
+    /// The room's topic ("" clears it): `room_acts.rs`.
+    SetTopic {
+        room: RoomTarget,
+        topic: String,
+    },
+    /// The room's capacity: `room_acts.rs`.
+    SetCapacity {
+        room: RoomTarget,
+        capacity: i32,
+    },
+    /// Deletes the room: `room_acts.rs`.
+    DeleteRoom {
+        room: RoomTarget,
+    },
 }
 
 type Done = ResponseActFuture<Moderation, Result<Map<String, Value>, Failure>>;
@@ -76,7 +99,7 @@ fn ready(r: Result<Map<String, Value>, Failure>) -> Done {
 
 impl Moderation {
     pub(super) fn perform(&mut self, by: UserRef, act: Act, ctx: &mut Context<Self>) -> Done {
-        tracing::info!(by = %by.name, action = act.name(), "moderation");
+        tracing::info!(by = %by.name, action = act.action().as_str(), "moderation");
         match act {
             Act::Kick {
                 target,
@@ -94,12 +117,27 @@ impl Moderation {
                 target,
                 duration_s,
                 reason,
+                room: None,
             } => self.ban(by, target, duration_s, reason, ctx),
-            Act::Unban { target } => self.unban(by, target),
+            Act::Ban {
+                target,
+                duration_s,
+                reason,
+                room: Some(room),
+            } => self.room_ban(by, target, duration_s, reason, room),
+            Act::Unban { target, room: None } => self.unban(by, target),
+            Act::Unban {
+                target,
+                room: Some(room),
+            } => self.room_unban(by, target, room),
+            Act::SetRoomRole { target, room, role } => self.set_room_role(by, target, room, role),
             Act::DeleteMessage { id, author, room } => self.delete_message(by, id, author, room),
             Act::SetRole { target, role } => self.set_role(by, target, role),
             Act::FilterAdd { word } => self.filter_change(by, word, true),
             Act::FilterRemove { word } => self.filter_change(by, word, false),
+            Act::SetTopic { room, topic } => self.set_topic(by, room, topic),
+            Act::SetCapacity { room, capacity } => self.set_capacity(by, room, capacity),
+            Act::DeleteRoom { room } => self.delete_room(by, room),
         }
     }
 
@@ -122,16 +160,11 @@ impl Moderation {
         room: Option<RoomTarget>,
     ) -> Done {
         let at = store::now();
-        let rec = record(
-            "kick",
-            Some(target.id),
-            Some(by.id),
-            room.as_ref().map(|r| r.id),
-            reason.clone(),
-            None,
-            at,
-            None,
-        );
+        let rec = NewAction::new(ModAction::Kick, at)
+            .target(target.id)
+            .actor(by.id)
+            .room(room.as_ref().map(|r| r.id))
+            .reason(reason.clone());
         let registry = self.registry.clone();
         match room {
             Some(room) => {
@@ -154,13 +187,15 @@ impl Moderation {
                         account: target.id,
                         room: room.name.clone(),
                         by: by.name.clone(),
+                        banned: false,
                     });
                     act.tell(
                         target.id,
-                        events::event(
-                            "kicked",
-                            fields!("by" => &by.name, "reason" => reason, "room" => &room.name),
-                        ),
+                        Event::Kicked {
+                            by: Some(by.name.clone()),
+                            reason,
+                            room: Some(room.name.clone()),
+                        },
                     );
                     Ok(Map::new())
                 }))
@@ -176,12 +211,15 @@ impl Moderation {
                             ));
                         }
                         db.run(move |c| records::record(c, &rec)).await?;
-                        let ev =
-                            events::event("kicked", fields!("by" => &by.name, "reason" => reason));
+                        let event = Event::Kicked {
+                            by: Some(by.name.clone()),
+                            reason,
+                            room: None,
+                        };
                         registry.do_send(KickUser {
                             account: target.id,
                             by: by.name,
-                            event: ev,
+                            event,
                         });
                         Ok(Map::new())
                     }
@@ -211,16 +249,12 @@ impl Moderation {
             actor_id: Some(by.id),
             created_at: at,
         };
-        let rec = record(
-            "mute",
-            Some(target.id),
-            Some(by.id),
-            room.as_ref().map(|r| r.id),
-            reason.clone(),
-            until,
-            at,
-            None,
-        );
+        let rec = NewAction::new(ModAction::Mute, at)
+            .target(target.id)
+            .actor(by.id)
+            .room(room.as_ref().map(|r| r.id))
+            .reason(reason.clone())
+            .until(until);
         let write = self.commit(move |c| {
             records::put_mute(c, &row)?;
             records::record(c, &rec)
@@ -229,14 +263,26 @@ impl Moderation {
         Box::pin(write.map(move |res, act, ctx| {
             res?;
             let room_name = room.map(|r| r.name);
-            let s = Sanction { until, reason: reason.clone(), room: room_name.clone() };
+            let s = Sanction {
+                until,
+                reason: reason.clone(),
+                room: room_name.clone(),
+            };
             let until_json = s.until_json();
             act.mutes.insert((target.id, room_id), s);
             act.policy_changed();
             if let Some(u) = until {
                 act.arm_mute_timer(ctx, (target.id, room_id), u);
             }
-            act.tell(target.id, events::event("muted", fields!("by" => &by.name, "until" => until_json.clone(), "reason" => reason, "room" => room_name)));
+            act.tell(
+                target.id,
+                Event::Muted {
+                    by: Some(by.name),
+                    until: until.as_ref().map(store::fmt_time),
+                    reason,
+                    room: room_name,
+                },
+            );
             Ok(fields!("until" => until_json))
         }))
     }
@@ -255,16 +301,10 @@ impl Moderation {
                 format!("{} is not muted{where_}", target.username),
             )));
         }
-        let rec = record(
-            "unmute",
-            Some(target.id),
-            Some(by.id),
-            room.as_ref().map(|r| r.id),
-            None,
-            None,
-            now,
-            None,
-        );
+        let rec = NewAction::new(ModAction::Unmute, now)
+            .target(target.id)
+            .actor(by.id)
+            .room(room.as_ref().map(|r| r.id));
         let write = self.commit(move |c| {
             records::delete_mute(c, target.id, room_id)?;
             records::record(c, &rec)
@@ -275,10 +315,10 @@ impl Moderation {
             act.policy_changed();
             act.tell(
                 target.id,
-                events::event(
-                    "unmuted",
-                    fields!("by" => &by.name, "room" => room.map(|r| r.name)),
-                ),
+                Event::Unmuted {
+                    by: Some(by.name),
+                    room: room.map(|r| r.name),
+                },
             );
             Ok(Map::new())
         }))
@@ -301,16 +341,11 @@ impl Moderation {
             actor_id: Some(by.id),
             created_at: at,
         };
-        let rec = record(
-            "ban",
-            Some(target.id),
-            Some(by.id),
-            None,
-            reason.clone(),
-            until,
-            at,
-            None,
-        );
+        let rec = NewAction::new(ModAction::Ban, at)
+            .target(target.id)
+            .actor(by.id)
+            .reason(reason.clone())
+            .until(until);
         let write = self.commit(move |c| {
             records::put_ban(c, &row)?;
             records::record(c, &rec)
@@ -329,13 +364,15 @@ impl Moderation {
             if let Some(u) = until {
                 act.arm_ban_timer(ctx, target.id, u);
             }
-            let ev = events::event(
-                "banned",
-                fields!("by" => &by.name, "until" => until_json.clone(), "reason" => reason),
-            );
+            let event = Event::Banned {
+                by: Some(by.name),
+                until: until.as_ref().map(store::fmt_time),
+                reason,
+                room: None,
+            };
             act.registry.do_send(CloseUser {
                 account: target.id,
-                event: ev,
+                event,
                 reason: "banned",
                 everywhere: true,
             });
@@ -351,16 +388,9 @@ impl Moderation {
                 format!("{} is not banned", target.username),
             )));
         }
-        let rec = record(
-            "unban",
-            Some(target.id),
-            Some(by.id),
-            None,
-            None,
-            None,
-            now,
-            None,
-        );
+        let rec = NewAction::new(ModAction::Unban, now)
+            .target(target.id)
+            .actor(by.id);
         let write = self.commit(move |c| {
             records::delete_ban(c, target.id)?;
             records::record(c, &rec)
@@ -377,20 +407,15 @@ impl Moderation {
         &mut self,
         by: UserRef,
         id: MessageId,
-        author: Option<i64>,
+        author: Option<AccountId>,
         room: RoomTarget,
     ) -> Done {
         let at = store::now();
-        let rec = record(
-            "delete_message",
-            author,
-            Some(by.id),
-            Some(room.id),
-            None,
-            None,
-            at,
-            Some(id.to_string()),
-        );
+        let rec = NewAction::new(ModAction::DeleteMessage, at)
+            .target_opt(author)
+            .actor(by.id)
+            .room(Some(room.id))
+            .detail(id.to_string());
         let by_id = by.id;
         let write = self.commit(move |c| {
             if !chat_log::mark_deleted(c, id, by_id, at)? {
@@ -401,14 +426,16 @@ impl Moderation {
         });
         Box::pin(write.map(move |res, act, _| {
             if res? {
-                let ev = events::event(
-                    "message_deleted",
-                    fields!("room" => &room.name, "id" => id, "by" => &by.name),
-                );
+                let event = Event::MessageDeleted {
+                    room: room.name.clone(),
+                    id,
+                    by: Some(by.name),
+                };
+                let ev = event.to_json();
                 if let Some(c) = &act.cluster {
-                    c.publish(Event::RoomFrame {
+                    c.publish(Wire::RoomEvent {
                         room: room.id,
-                        frame: String::from_utf8_lossy(&ev).into_owned(),
+                        event,
                     });
                 }
                 room.addr.do_send(Broadcast(ev));
@@ -447,17 +474,14 @@ impl Moderation {
             )));
         }
         let at = store::now();
-        let action = if add { "filter_add" } else { "filter_remove" };
-        let rec = record(
-            action,
-            None,
-            Some(by.id),
-            None,
-            None,
-            None,
-            at,
-            Some(canon.clone()),
-        );
+        let action = if add {
+            ModAction::FilterAdd
+        } else {
+            ModAction::FilterRemove
+        };
+        let rec = NewAction::new(action, at)
+            .actor(by.id)
+            .detail(canon.clone());
         let w = canon.clone();
         let write = self.commit(move |c| {
             let changed = if add {
@@ -491,17 +515,23 @@ impl Moderation {
 }
 
 impl Act {
-    fn name(&self) -> &'static str {
+    /// The record this act writes: the compiler points here when an act
+    /// is added.
+    fn action(&self) -> ModAction {
         match self {
-            Act::Kick { .. } => "kick",
-            Act::Mute { .. } => "mute",
-            Act::Unmute { .. } => "unmute",
-            Act::Ban { .. } => "ban",
-            Act::Unban { .. } => "unban",
-            Act::DeleteMessage { .. } => "delete_message",
-            Act::SetRole { .. } => "set_role",
-            Act::FilterAdd { .. } => "filter_add",
-            Act::FilterRemove { .. } => "filter_remove",
+            Act::Kick { .. } => ModAction::Kick,
+            Act::Mute { .. } => ModAction::Mute,
+            Act::Unmute { .. } => ModAction::Unmute,
+            Act::Ban { .. } => ModAction::Ban,
+            Act::Unban { .. } => ModAction::Unban,
+            Act::SetRoomRole { .. } => ModAction::SetRoomRole,
+            Act::DeleteMessage { .. } => ModAction::DeleteMessage,
+            Act::SetRole { .. } => ModAction::SetRole,
+            Act::FilterAdd { .. } => ModAction::FilterAdd,
+            Act::FilterRemove { .. } => ModAction::FilterRemove,
+            Act::SetTopic { .. } => ModAction::SetTopic,
+            Act::SetCapacity { .. } => ModAction::SetCapacity,
+            Act::DeleteRoom { .. } => ModAction::DeleteRoom,
         }
     }
 }

@@ -19,12 +19,11 @@
 use std::time::Duration;
 
 use actix::prelude::*;
-use serde_json::Value;
 
 use super::Moderation;
 use crate::actors::registry::{CloseUser, RoleChanged};
-use crate::fields;
-use crate::protocol::events;
+use crate::protocol::Event;
+
 use crate::store::console::changes_after;
 
 /// How often the record is polled: one indexed query a second.
@@ -51,13 +50,14 @@ impl Moderation {
                 Ok(changes) => {
                     act.console.seen = act.console.seen.max(changes.upto);
                     for account in changes.passwords {
-                        tracing::info!(account, "password changed from the console: closing its sessions");
+                        tracing::info!(account = %account, "password changed from the console: closing its sessions");
                         act.registry.do_send(CloseUser {
                             account,
-                            event: events::event(
-                                "kicked",
-                                fields!("by" => Value::Null, "reason" => PASSWORD_CHANGED),
-                            ),
+                            event: Event::Kicked {
+                                by: None,
+                                reason: Some(PASSWORD_CHANGED.into()),
+                                room: None,
+                            },
                             reason: PASSWORD_CHANGED,
                             // every node's watcher finds the record itself
                             everywhere: false,

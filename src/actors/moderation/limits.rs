@@ -104,12 +104,14 @@ mod tests {
         let mut b = Buckets::new(3, 2.0);
         let t0 = Instant::now();
         for _ in 0..3 {
-            assert!(b.take(1, t0).is_ok());
+            assert!(b.take(AccountId(1), t0).is_ok());
         }
-        let wait = b.take(1, t0).unwrap_err();
+        let wait = b.take(AccountId(1), t0).unwrap_err();
         assert!(wait > Duration::from_millis(400) && wait <= Duration::from_millis(500));
-        assert!(b.take(1, t0 + Duration::from_millis(500)).is_ok());
-        assert!(b.take(2, t0).is_ok(), "per account");
+        assert!(b
+            .take(AccountId(1), t0 + Duration::from_millis(500))
+            .is_ok());
+        assert!(b.take(AccountId(2), t0).is_ok(), "per account");
     }
 
     #[test]

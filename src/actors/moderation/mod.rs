@@ -13,6 +13,8 @@ mod acts;
 mod console;
 pub mod filter;
 pub mod limits;
+mod room_acts;
+mod room_roles;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -27,13 +29,12 @@ use self::filter::Filter;
 use self::limits::{Buckets, LoginFailures};
 use super::registry::{Registry, SendToUser};
 use super::UserRef;
-use crate::cluster::wire::Event;
+use crate::cluster::wire::Event as Wire;
 use crate::cluster::Cluster;
 use crate::config::Config;
 use crate::error::{ErrorCode, Failure};
-use crate::fields;
-use crate::model::{AccountId, RoomId};
-use crate::protocol::events;
+use crate::model::{AccountId, ModAction, RoomId};
+use crate::protocol::Event;
 use crate::store::moderation::{self as records, NewAction};
 use crate::store::{self, Db, DbConn, StoreResult};
 
@@ -162,7 +163,7 @@ impl Sanction {
 }
 
 /// Global mutes are keyed with room 0, as stored.
-const GLOBAL: RoomId = 0;
+const GLOBAL: RoomId = RoomId(0);
 
 /// What is loaded before start: mutes and bans in force, filtered words,
 /// and room names (for the events of room mutes).
@@ -284,20 +285,20 @@ impl Moderation {
     }
 
     /// An event for every session of an account, on every node.
-    fn tell(&self, account: AccountId, frame: bytes::Bytes) {
+    fn tell(&self, account: AccountId, event: Event) {
         self.registry.do_send(SendToUser {
             account,
-            frame,
+            event,
             everywhere: true,
         });
     }
 
     /// An event for the account's sessions on this node only: for what
     /// every node's actor does by itself (a timed mute running out).
-    fn tell_here(&self, account: AccountId, frame: bytes::Bytes) {
+    fn tell_here(&self, account: AccountId, event: Event) {
         self.registry.do_send(SendToUser {
             account,
-            frame,
+            event,
             everywhere: false,
         });
     }
@@ -306,7 +307,7 @@ impl Moderation {
     /// nodes reload them.
     fn policy_changed(&self) {
         if let Some(c) = &self.cluster {
-            c.publish(Event::PolicyChanged);
+            c.publish(Wire::PolicyChanged);
         }
     }
 
@@ -366,10 +367,7 @@ impl Moderation {
             }
             let room = s.room.clone();
             act.mutes.remove(&key);
-            act.tell_here(
-                key.0,
-                events::event("unmuted", fields!("by" => Value::Null, "room" => room)),
-            );
+            act.tell_here(key.0, Event::Unmuted { by: None, room });
         });
     }
 
@@ -421,16 +419,10 @@ impl Moderation {
             c.transaction(|c| {
                 records::record(
                     c,
-                    &record(
-                        "filter_block",
-                        Some(target),
-                        None,
-                        room,
-                        None,
-                        None,
-                        at,
-                        Some(word),
-                    ),
+                    &NewAction::new(ModAction::FilterBlock, at)
+                        .target(target)
+                        .room(room)
+                        .detail(word),
                 )?;
                 if let Some(until) = auto {
                     records::put_mute(
@@ -446,16 +438,10 @@ impl Moderation {
                     )?;
                     records::record(
                         c,
-                        &record(
-                            "auto_mute",
-                            Some(target),
-                            None,
-                            None,
-                            Some("word filter".into()),
-                            Some(until),
-                            at,
-                            None,
-                        ),
+                        &NewAction::new(ModAction::AutoMute, at)
+                            .target(target)
+                            .reason(Some("word filter".into()))
+                            .until(Some(until)),
                     )?;
                 }
                 Ok(())
@@ -465,7 +451,7 @@ impl Moderation {
             let written = match res {
                 Ok(()) => true,
                 Err(e) => {
-                    tracing::error!(error = %e, account = target, "could not record a word-filter hit; no automatic mute");
+                    tracing::error!(error = %e, account = %target, "could not record a word-filter hit; no automatic mute");
                     false
                 }
             };
@@ -480,38 +466,19 @@ impl Moderation {
                 );
                 act.arm_mute_timer(ctx, (target, GLOBAL), until);
                 act.policy_changed();
-                tracing::info!(account = target, "muted automatically after word-filter hits");
+                tracing::info!(account = %target, "muted automatically after word-filter hits");
                 act.tell(
                     target,
-                    events::event("muted", fields!("by" => Value::Null, "until" => store::fmt_time(&until), "reason" => "word filter", "room" => Value::Null)),
+                    Event::Muted {
+                        by: None,
+                        until: Some(store::fmt_time(&until)),
+                        reason: Some("word filter".into()),
+                        room: None,
+                    },
                 );
             }
             Err(Failure::msg(ErrorCode::Blocked, "the text contains a filtered word"))
         }))
-    }
-}
-
-/// A `moderation_actions` row.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn record(
-    action: &'static str,
-    target: Option<AccountId>,
-    actor: Option<AccountId>,
-    room: Option<RoomId>,
-    reason: Option<String>,
-    until: Option<NaiveDateTime>,
-    at: NaiveDateTime,
-    detail: Option<String>,
-) -> NewAction {
-    NewAction {
-        action,
-        target_id: target,
-        actor_id: actor,
-        room_id: room,
-        reason,
-        until,
-        at,
-        detail,
     }
 }
 

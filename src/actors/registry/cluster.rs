@@ -205,18 +205,8 @@ impl Handler<BusState> for Registry {
             e.addr.do_send(CatchUp { members: true });
         }
         self.env.moderation.do_send(Reload);
-        // rooms created elsewhere meanwhile
-        let load = self.env.db.run(store::rooms::all);
-        ctx.spawn(load.into_actor(self).map(|res, act, _ctx| match res {
-            Ok(all) => {
-                for r in all {
-                    if !act.rooms.contains_key(&r.name) {
-                        act.start_room(&r);
-                    }
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "cannot reload the rooms"),
-        }));
+        // rooms created, changed or deleted elsewhere meanwhile
+        self.reload_rooms(ctx);
     }
 }
 
@@ -258,6 +248,7 @@ impl Handler<FromCluster> for Registry {
                 prev,
                 from,
                 text,
+                action,
                 at,
             } => {
                 if let Some(e) = self.room_by_id(room) {
@@ -266,6 +257,7 @@ impl Handler<FromCluster> for Registry {
                         prev,
                         from,
                         text,
+                        action,
                         at,
                     });
                 }
@@ -282,10 +274,17 @@ impl Handler<FromCluster> for Registry {
                     capacity,
                     created_by: Some(creator.id),
                     created_at: store::now(),
+                    topic: String::new(),
+                    deleted_at: None,
                 };
                 self.room_created(&room, &creator.into());
             }
-            Event::Joined { room, user, quiet } => {
+            Event::Joined {
+                room,
+                user,
+                quiet,
+                room_role,
+            } => {
                 let Some(name) = self.room_ids.get(&room).cloned() else {
                     return;
                 };
@@ -300,6 +299,7 @@ impl Handler<FromCluster> for Registry {
                     requester: None,
                     stored: true,
                     quiet,
+                    room_role: room_role.unwrap_or(crate::model::RoomRole::Member),
                 });
                 if let Some(u) = self.users.get_mut(&user.id) {
                     u.rooms.insert(name);
@@ -317,24 +317,26 @@ impl Handler<FromCluster> for Registry {
                 let why = match why {
                     wire::Departure::Left => room::Departure::Left,
                     wire::Departure::Kicked { by } => room::Departure::Kicked { by },
+                    wire::Departure::Banned { by } => room::Departure::Banned { by },
                 };
                 self.member_left(&name, account, why, quiet);
             }
-            Event::ToUser { account, frame } => {
+            Event::ToUser { account, event } => {
+                let frame = event.to_json();
                 for s in self.sessions_of(account) {
-                    s.out.push(frame.clone().into());
+                    s.out.push(frame.clone());
                 }
             }
             Event::CloseUser {
                 account,
-                frame,
+                event,
                 reason,
             } => {
                 let reason = close_reason(&reason);
-                self.close_account(account, frame.into(), reason);
+                self.close_account(account, event.to_json(), reason);
             }
-            Event::KickUser { account, by, frame } => {
-                self.kick_here(account, by, frame.into());
+            Event::KickUser { account, by, event } => {
+                self.kick_here(account, by, event.to_json());
             }
             Event::RoleChanged {
                 account,
@@ -351,8 +353,8 @@ impl Handler<FromCluster> for Registry {
                 let rooms: super::RoomSet = rooms.into_iter().collect();
                 self.renamed_here(account, None, old, new, &rooms);
             }
-            Event::Whisper { to, from, frame } => {
-                let frame: bytes::Bytes = frame.into();
+            Event::Whisper { to, from, event } => {
+                let frame = event.to_json();
                 for s in self
                     .sessions_of(to)
                     .into_iter()
@@ -361,18 +363,39 @@ impl Handler<FromCluster> for Registry {
                     s.out.push(frame.clone());
                 }
             }
-            Event::Announcement { frame } => {
-                let frame: bytes::Bytes = frame.into();
+            Event::Announcement { event } => {
+                let frame = event.to_json();
                 for c in self.conns.values().filter(|c| c.account.is_some()) {
                     c.handle.out.push(frame.clone());
                 }
             }
-            Event::RoomFrame { room, frame } => {
+            Event::RoomEvent { room, event } => {
                 if let Some(e) = self.room_by_id(room) {
-                    e.addr.do_send(Broadcast(frame.into()));
+                    e.addr.do_send(Broadcast(event.to_json()));
+                }
+            }
+            Event::RoomRoleChanged {
+                room,
+                account,
+                room_role,
+                event,
+            } => {
+                if let Some(e) = self.room_by_id(room) {
+                    e.addr.do_send(room::RoomRoleSet {
+                        account,
+                        room_role,
+                        event,
+                    });
                 }
             }
             Event::PolicyChanged => self.env.moderation.do_send(Reload),
+            Event::RoomChanged {
+                room,
+                topic,
+                capacity,
+                by,
+            } => self.room_changed_here(room, topic, capacity, by, false),
+            Event::RoomDeleted { room, by } => self.forget_room(room, by),
         }
         let _ = ctx;
     }

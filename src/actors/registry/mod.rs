@@ -15,19 +15,19 @@ use super::session::{BeginShutdown, Close, Session};
 use super::{ConnInfo, Env, SessionHandle, UserRef};
 use crate::cluster::wire::Event;
 use crate::error::{ErrorCode, Failure};
-use crate::fields;
 use crate::model::{username_key, AccountId, RoomId, SessionId};
-use crate::protocol::events;
 use crate::store::rooms;
 
 mod cluster;
 mod peers;
+mod room_admin;
 mod room_set;
 mod users;
 
 use room_set::RoomSet;
 
 pub use cluster::{BusState, FromCluster, WhoLocal};
+pub use room_admin::{RoomChanged, RoomDeleted};
 pub use users::*;
 
 // ---- The Registry's API ---------------------------------------------------
@@ -186,6 +186,8 @@ struct RoomEntry {
     id: RoomId,
     addr: Addr<Room>,
     capacity: i32,
+    /// "" when the room has none.
+    topic: String,
     members: usize,
     online: usize,
 }
@@ -273,6 +275,7 @@ impl Registry {
                 id: room.id,
                 addr: addr.clone(),
                 capacity: room.capacity,
+                topic: room.topic.clone(),
                 members: 0,
                 online: 0,
             },
@@ -303,7 +306,14 @@ impl Registry {
     /// A room exists (created here or on another node): its actor, and the
     /// creator's sessions here in it.
     fn room_created(&mut self, room: &rooms::Room, creator: &UserRef) {
-        // a join racing the creation may have started the room already
+        // a join racing the creation may have started the room already;
+        // a deleted room of that name whose deletion is still on its way
+        // is forgotten first
+        if let Some(old) = self.rooms.get(&room.name).map(|e| e.id) {
+            if old != room.id {
+                self.forget_room(old, None);
+            }
+        }
         let addr = match self.rooms.get(&room.name) {
             Some(e) => e.addr.clone(),
             None => self.start_room(room),
@@ -537,6 +547,7 @@ impl Registry {
             stored: false,
             elsewhere: self.peers.online(msg.user.id),
             quiet: msg.quiet,
+            room_role: crate::model::RoomRole::Member,
         };
         let room_id = entry.id;
         Box::pin(
@@ -550,6 +561,7 @@ impl Registry {
                         room: room_id,
                         user: (&msg.user).into(),
                         quiet: msg.quiet,
+                        room_role: Some(info.room_role),
                     });
                     if let Some(u) = act.users.get_mut(&msg.user.id) {
                         u.rooms.insert(msg.room);
@@ -617,7 +629,7 @@ impl Handler<ListRooms> for Registry {
             .into_iter()
             .map(|n| {
                 let e = &self.rooms[n];
-                json!({"name": n, "members": e.members, "online": e.online, "capacity": e.capacity})
+                json!({"name": n, "members": e.members, "online": e.online, "capacity": e.capacity, "topic": e.topic})
             })
             .collect();
         MessageResult((page, next))
@@ -651,7 +663,10 @@ impl Handler<Who> for Registry {
 impl Handler<Shutdown> for Registry {
     type Result = Vec<Addr<Session>>;
     fn handle(&mut self, msg: Shutdown, _ctx: &mut Context<Self>) -> Self::Result {
-        let ev = events::event("shutdown", fields!("reason" => msg.reason));
+        let ev = crate::protocol::Event::Shutdown {
+            reason: msg.reason.to_owned(),
+        }
+        .to_json();
         self.conns
             .values()
             .map(|c| {

@@ -9,11 +9,10 @@ use crate::actors::chat_log::{log_then, Ack, Committed};
 use crate::actors::room;
 use crate::actors::session::{Close, UserChanged};
 use crate::actors::UserRef;
-use crate::cluster::wire::Event;
+use crate::cluster::wire::Event as Wire;
 use crate::error::{ErrorCode, Failure};
-use crate::fields;
 use crate::model::{username_key, AccountId, SessionId};
-use crate::protocol::events;
+use crate::protocol::Event;
 use crate::store;
 use crate::store::chat_log::{Kind, NewChatLog};
 
@@ -27,6 +26,8 @@ pub struct Whisper {
     /// The recipient, as [`OnlineByName`] found it.
     pub to: OnlineAccount,
     pub text: String,
+    /// An emote.
+    pub action: bool,
 }
 
 /// An account was renamed (already stored).
@@ -43,7 +44,7 @@ pub struct Renamed {
 #[rtype(result = "()")]
 pub struct SendToUser {
     pub account: AccountId,
-    pub frame: bytes::Bytes,
+    pub event: Event,
     /// Also on the other nodes of a cluster; `false` for what every node
     /// does by itself (a mute's timer running out).
     pub everywhere: bool,
@@ -65,7 +66,7 @@ pub struct SendToOtherSessions {
 #[rtype(result = "()")]
 pub struct CloseUser {
     pub account: AccountId,
-    pub event: bytes::Bytes,
+    pub event: Event,
     pub reason: &'static str,
     /// Also on the other nodes of a cluster; `false` for what every node
     /// finds by itself (the console's password change).
@@ -79,16 +80,29 @@ pub struct CloseUser {
 pub struct KickUser {
     pub account: AccountId,
     pub by: String,
-    pub event: bytes::Bytes,
+    pub event: Event,
 }
 
-/// Room kick whose membership row is already deleted.
+/// Room kick or room ban whose membership row is already deleted.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct KickFromRoom {
     pub account: AccountId,
     pub room: String,
     pub by: String,
+    /// A room ban: the room shows `left` with reason `banned`.
+    pub banned: bool,
+}
+
+/// A member's room role changed (already stored): the room shows it, on
+/// every node, and its sessions get `event` (`room_role_changed`).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RoomRoleChanged {
+    pub room: crate::model::RoomId,
+    pub account: AccountId,
+    pub room_role: crate::model::RoomRole,
+    pub event: Event,
 }
 
 /// An account's role changed (already stored): its sessions act on it at
@@ -150,6 +164,7 @@ struct WhisperCommitted {
     to: AccountId,
     to_name: String,
     text: String,
+    action: bool,
     result: Result<Committed, Failure>,
     reply: Ack,
 }
@@ -165,7 +180,8 @@ impl Handler<Whisper> for Registry {
         if to == msg.from.id {
             return Box::pin(async { Err(Failure::new(ErrorCode::CannotWhisperSelf)) });
         }
-        let (from, session, text) = (msg.from.clone(), msg.session, msg.text.clone());
+        let (from, session, text, action) =
+            (msg.from.clone(), msg.session, msg.text.clone(), msg.action);
         let to_name = msg.to.name;
         let row = NewChatLog {
             kind: Kind::Whisper.as_str(),
@@ -174,6 +190,7 @@ impl Handler<Whisper> for Registry {
             sender_name: msg.from.name,
             recipient_id: Some(to),
             text: msg.text,
+            action,
             at: store::now(),
         };
         let me = ctx.address().recipient();
@@ -187,6 +204,7 @@ impl Handler<Whisper> for Registry {
                 to,
                 to_name,
                 text,
+                action,
                 result,
                 reply,
             },
@@ -198,14 +216,19 @@ impl Handler<WhisperCommitted> for Registry {
     type Result = ();
     fn handle(&mut self, msg: WhisperCommitted, _ctx: &mut Context<Self>) {
         if let Ok(c) = &msg.result {
-            let ev = events::event(
-                "whisper",
-                fields!("id" => c.id, "from" => &msg.from.name, "to" => &msg.to_name, "text" => &msg.text, "at" => store::fmt_time(&c.at)),
-            );
-            self.publish(Event::Whisper {
+            let event = Event::Whisper {
+                id: c.id,
+                from: msg.from.name.clone(),
+                to: msg.to_name,
+                text: msg.text,
+                action: msg.action,
+                at: store::fmt_time(&c.at),
+            };
+            let ev = event.to_json();
+            self.publish(Wire::Whisper {
                 to: msg.to,
                 from: msg.from.id,
-                frame: frame_text(&ev),
+                event,
             });
             let mut targets = self.sessions_of(msg.to);
             targets.extend(
@@ -228,7 +251,7 @@ impl Handler<Renamed> for Registry {
             return;
         };
         let (old, rooms) = (user.name.clone(), user.rooms.clone());
-        self.publish(Event::Renamed {
+        self.publish(Wire::Renamed {
             account: msg.account,
             old: old.clone(),
             new: msg.new.clone(),
@@ -272,7 +295,11 @@ impl Registry {
                 });
             }
         }
-        let ev = events::event("renamed", fields!("old" => old, "new" => &new));
+        let ev = Event::Renamed {
+            old: old.to_owned(),
+            new: new.clone(),
+        }
+        .to_json();
         let mut told: Vec<AccountId> = Vec::new();
         for (id, u) in &self.users {
             if *id == account || !u.rooms.is_disjoint(rooms) {
@@ -292,14 +319,15 @@ impl Registry {
 impl Handler<SendToUser> for Registry {
     type Result = ();
     fn handle(&mut self, msg: SendToUser, _ctx: &mut Context<Self>) {
+        let frame = msg.event.to_json();
         if msg.everywhere {
-            self.publish(Event::ToUser {
+            self.publish(Wire::ToUser {
                 account: msg.account,
-                frame: frame_text(&msg.frame),
+                event: msg.event,
             });
         }
         for s in self.sessions_of(msg.account) {
-            s.out.push(msg.frame.clone());
+            s.out.push(frame.clone());
         }
     }
 }
@@ -325,26 +353,28 @@ impl Handler<SendToOtherSessions> for Registry {
 impl Handler<CloseUser> for Registry {
     type Result = ();
     fn handle(&mut self, msg: CloseUser, _ctx: &mut Context<Self>) {
+        let frame = msg.event.to_json();
         if msg.everywhere {
-            self.publish(Event::CloseUser {
+            self.publish(Wire::CloseUser {
                 account: msg.account,
-                frame: frame_text(&msg.event),
+                event: msg.event,
                 reason: msg.reason.to_owned(),
             });
         }
-        self.close_account(msg.account, msg.event, msg.reason);
+        self.close_account(msg.account, frame, msg.reason);
     }
 }
 
 impl Handler<KickUser> for Registry {
     type Result = ();
     fn handle(&mut self, msg: KickUser, _ctx: &mut Context<Self>) {
-        self.publish(Event::KickUser {
+        let frame = msg.event.to_json();
+        self.publish(Wire::KickUser {
             account: msg.account,
             by: msg.by.clone(),
-            frame: frame_text(&msg.event),
+            event: msg.event,
         });
-        self.kick_here(msg.account, msg.by, msg.event);
+        self.kick_here(msg.account, msg.by, frame);
     }
 }
 
@@ -382,20 +412,46 @@ impl Registry {
 impl Handler<KickFromRoom> for Registry {
     type Result = ();
     fn handle(&mut self, msg: KickFromRoom, _ctx: &mut Context<Self>) {
+        use crate::cluster::wire::Departure as WireDeparture;
+        let (wire_why, why) = if msg.banned {
+            (
+                WireDeparture::Banned { by: msg.by.clone() },
+                room::Departure::Banned { by: msg.by },
+            )
+        } else {
+            (
+                WireDeparture::Kicked { by: msg.by.clone() },
+                room::Departure::Kicked { by: msg.by },
+            )
+        };
         if let Some(id) = self.rooms.get(&msg.room).map(|e| e.id) {
-            self.publish(Event::Left {
+            self.publish(Wire::Left {
                 room: id,
                 account: msg.account,
-                why: crate::cluster::wire::Departure::Kicked { by: msg.by.clone() },
+                why: wire_why,
                 quiet: false,
             });
         }
-        self.member_left(
-            &msg.room,
-            msg.account,
-            room::Departure::Kicked { by: msg.by },
-            false,
-        );
+        self.member_left(&msg.room, msg.account, why, false);
+    }
+}
+
+impl Handler<RoomRoleChanged> for Registry {
+    type Result = ();
+    fn handle(&mut self, msg: RoomRoleChanged, _ctx: &mut Context<Self>) {
+        self.publish(Wire::RoomRoleChanged {
+            room: msg.room,
+            account: msg.account,
+            room_role: msg.room_role,
+            event: msg.event.clone(),
+        });
+        if let Some(e) = self.room_by_id(msg.room) {
+            e.addr.do_send(room::RoomRoleSet {
+                account: msg.account,
+                room_role: msg.room_role,
+                event: msg.event,
+            });
+        }
     }
 }
 
@@ -403,7 +459,7 @@ impl Handler<RoleChanged> for Registry {
     type Result = ();
     fn handle(&mut self, msg: RoleChanged, _ctx: &mut Context<Self>) {
         if msg.everywhere {
-            self.publish(Event::RoleChanged {
+            self.publish(Wire::RoleChanged {
                 account: msg.account,
                 name: msg.name.clone(),
                 role: msg.role,
@@ -435,10 +491,12 @@ impl Registry {
                 role: Some(role),
             });
         }
-        let ev = events::event(
-            "role_changed",
-            fields!("user" => &name, "role" => role.as_str(), "by" => &by),
-        );
+        let ev = Event::RoleChanged {
+            user: name,
+            role,
+            by,
+        }
+        .to_json();
         for s in self.sessions_of(account) {
             s.addr.do_send(UserChanged {
                 name: None,
@@ -447,11 +505,6 @@ impl Registry {
             s.out.push(ev.clone());
         }
     }
-}
-
-/// A frame as other nodes receive it (frames are JSON text).
-fn frame_text(frame: &bytes::Bytes) -> String {
-    String::from_utf8_lossy(frame).into_owned()
 }
 
 impl Handler<IsOnline> for Registry {
@@ -472,6 +525,7 @@ impl Handler<Announce> for Registry {
             sender_name: msg.from.name,
             recipient_id: None,
             text: msg.text,
+            action: false,
             at: store::now(),
         };
         let me = ctx.address().recipient();
@@ -493,13 +547,14 @@ impl Handler<AnnouncementCommitted> for Registry {
     type Result = ();
     fn handle(&mut self, msg: AnnouncementCommitted, _ctx: &mut Context<Self>) {
         if let Ok(c) = &msg.result {
-            let ev = events::event(
-                "announcement",
-                fields!("id" => c.id, "from" => &msg.from, "text" => &msg.text, "at" => store::fmt_time(&c.at)),
-            );
-            self.publish(Event::Announcement {
-                frame: frame_text(&ev),
-            });
+            let event = Event::Announcement {
+                id: c.id,
+                from: msg.from,
+                text: msg.text,
+                at: store::fmt_time(&c.at),
+            };
+            let ev = event.to_json();
+            self.publish(Wire::Announcement { event });
             for c in self.conns.values().filter(|c| c.account.is_some()) {
                 c.handle.out.push(ev.clone());
             }

@@ -8,7 +8,8 @@ use crate::actors::chat_log::Committed;
 use crate::actors::session::Release;
 use crate::actors::{SessionHandle, UserRef};
 use crate::error::Failure;
-use crate::model::{AccountId, MessageId, Role, SessionId};
+use crate::model::{AccountId, MessageId, Role, RoomRole, SessionId};
+use crate::protocol::Event;
 
 // ---- The Room's API -------------------------------------------------------
 
@@ -44,13 +45,22 @@ pub struct AddMember {
     /// A muted account's join: `joined` goes to its own sessions only, so
     /// a muted user cannot talk through join/leave noise.
     pub quiet: bool,
+    /// With `stored`: the room role the other node stored. A join made
+    /// here reads its own (and refuses a room ban) from the database.
+    pub room_role: RoomRole,
 }
 
 /// Why a membership ends.
 #[derive(Debug, Clone)]
 pub enum Departure {
     Left,
-    Kicked { by: String },
+    Kicked {
+        by: String,
+    },
+    /// A room ban (`ban` with `room`).
+    Banned {
+        by: String,
+    },
 }
 
 /// Leave (or kick from the room): the membership ends and is deleted.
@@ -87,6 +97,8 @@ pub struct PostMessage {
     pub user: UserRef,
     pub session: SessionId,
     pub text: String,
+    /// An emote (`/me waves`).
+    pub action: bool,
     /// Fired once the text is queued for the chat log: the sender's next
     /// `say` may start (it will get a later id).
     pub queued: Option<Release>,
@@ -100,6 +112,7 @@ pub struct Sequenced {
     pub prev: MessageId,
     pub from: String,
     pub text: String,
+    pub action: bool,
     pub at: chrono::NaiveDateTime,
 }
 
@@ -139,6 +152,17 @@ pub struct UpdateMember {
     pub role: Option<Role>,
 }
 
+/// A member's room role changed (already stored, here or on another
+/// node): the room shows it from now on and sends `event`
+/// (`room_role_changed`) to every session in it.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RoomRoleSet {
+    pub account: AccountId,
+    pub room_role: RoomRole,
+    pub event: Event,
+}
+
 /// Send these bytes to every session in the room.
 #[derive(Message)]
 #[rtype(result = "()")]
@@ -148,12 +172,18 @@ pub struct Broadcast(pub Bytes);
 pub struct MemberView {
     pub name: String,
     pub role: Role,
+    pub room_role: RoomRole,
     pub online: bool,
 }
 
 impl MemberView {
     pub fn to_json(&self) -> serde_json::Value {
-        json!({"name": self.name, "role": self.role.as_str(), "online": self.online})
+        json!({
+            "name": self.name,
+            "role": self.role.as_str(),
+            "room_role": self.room_role.as_str(),
+            "online": self.online,
+        })
     }
 }
 
@@ -161,5 +191,9 @@ impl MemberView {
 pub struct JoinInfo {
     pub name: String,
     pub capacity: i32,
+    /// "" when the room has none.
+    pub topic: String,
     pub members: Vec<MemberView>,
+    /// The joiner's room role.
+    pub room_role: RoomRole,
 }

@@ -15,18 +15,19 @@ use bytes::Bytes;
 use super::chat_log::{log_then, Ack, Committed};
 use super::registry::RoomStats;
 use super::{Env, SessionHandle};
-use crate::cluster::wire::Event;
+use crate::cluster::wire::Event as Wire;
 use crate::error::{ErrorCode, Failure};
-use crate::fields;
-use crate::model::{AccountId, Role, RoomId, SessionId};
-use crate::protocol::events;
+use crate::model::{AccountId, Role, RoomId, RoomRole, SessionId};
+use crate::protocol::events::{Event, LeftReason};
 use crate::store::chat_log::{self, Kind, NewChatLog};
-use crate::store::{self, rooms};
+use crate::store::{self, room_bans, rooms};
 
+mod admin;
 mod messages;
 mod ordered;
 mod sequence;
 
+pub use admin::*;
 pub use messages::*;
 use sequence::{Entry, Sequence};
 
@@ -37,6 +38,7 @@ struct MessageCommitted {
     from: String,
     session: SessionId,
     text: String,
+    action: bool,
     result: Result<Committed, Failure>,
     reply: Ack,
 }
@@ -46,16 +48,18 @@ struct MessageCommitted {
 struct Member {
     name: String,
     role: Role,
+    room_role: RoomRole,
     sessions: Vec<SessionHandle>,
     /// Has sessions on other nodes of the cluster.
     elsewhere: bool,
 }
 
 impl Member {
-    fn new(name: String, role: Role) -> Member {
+    fn new(name: String, role: Role, room_role: RoomRole) -> Member {
         Member {
             name,
             role,
+            room_role,
             sessions: Vec::new(),
             elsewhere: false,
         }
@@ -71,6 +75,8 @@ pub struct Room {
     id: RoomId,
     name: Arc<str>,
     capacity: i32,
+    /// "" when the room has none.
+    topic: String,
     members: HashMap<AccountId, Member>,
     /// Joins whose database write is under way: they hold a seat.
     joining: HashSet<AccountId>,
@@ -88,6 +94,7 @@ impl Room {
             id: room.id,
             name: Arc::from(room.name.as_str()),
             capacity: room.capacity,
+            topic: room.topic.clone(),
             members: HashMap::new(),
             joining: HashSet::new(),
             loaded: false,
@@ -114,7 +121,7 @@ impl Room {
                 for m in list {
                     act.members
                         .entry(m.account_id)
-                        .or_insert_with(|| Member::new(m.username, m.role));
+                        .or_insert_with(|| Member::new(m.username, m.role, m.room_role));
                 }
                 if act.seq.is_none() {
                     act.seq = newest.map(Sequence::new);
@@ -182,6 +189,7 @@ impl Room {
             .map(|m| MemberView {
                 name: m.name.clone(),
                 role: m.role,
+                room_role: m.room_role,
                 online: m.online(),
             })
             .collect();
@@ -256,10 +264,21 @@ impl Room {
             return;
         };
         let count = self.online_count();
-        let ev = events::event(
-            if online { "online" } else { "offline" },
-            fields!("room" => &*self.name, "user" => &m.name, "online" => count),
-        );
+        let (room, user) = (self.name.to_string(), m.name.clone());
+        let ev = if online {
+            Event::Online {
+                room,
+                user,
+                online: count,
+            }
+        } else {
+            Event::Offline {
+                room,
+                user,
+                online: count,
+            }
+        }
+        .to_json();
         self.fan_out_others(&ev, account);
         self.report(ctx);
     }
@@ -271,13 +290,18 @@ impl Handler<AddMember> for Room {
         if !self.loaded {
             return Box::pin(fut::ready(Err(Self::not_loaded())));
         }
-        let info = |act: &Room| JoinInfo {
+        let info = |act: &Room, room_role: RoomRole| JoinInfo {
             name: act.name.to_string(),
             capacity: act.capacity,
+            topic: act.topic.clone(),
             members: act.views(),
+            room_role,
         };
-        if self.members.contains_key(&msg.user.id) || self.joining.contains(&msg.user.id) {
-            return Box::pin(fut::ready(Ok(info(self))));
+        if let Some(m) = self.members.get(&msg.user.id) {
+            return Box::pin(fut::ready(Ok(info(self, m.room_role))));
+        }
+        if self.joining.contains(&msg.user.id) {
+            return Box::pin(fut::ready(Ok(info(self, RoomRole::Member))));
         }
         if !msg.stored && self.members.len() + self.joining.len() >= self.capacity.max(0) as usize {
             return Box::pin(fut::ready(Err(self.full())));
@@ -286,47 +310,75 @@ impl Handler<AddMember> for Room {
         let (room_id, account) = (self.id, msg.user.id);
         let db = self.env.db.clone();
         let (stored, clustered) = (msg.stored, self.env.cluster.is_some());
+        let stored_role = msg.room_role;
         let write = async move {
             if stored {
-                return Ok(rooms::Added::Added);
+                return Ok(Ok((rooms::Added::Added, stored_role)));
             }
-            if clustered {
-                // other nodes add members too: count them in the database
-                return db
-                    .run(move |c| rooms::add_member_within_capacity(c, room_id, account))
-                    .await;
-            }
-            db.run(move |c| rooms::add_member(c, room_id, account))
-                .await
-                .map(|_| rooms::Added::Added)
+            db.run(move |c| {
+                // a room ban is read from the database at every join: one
+                // made on any node, before or after a restart, holds
+                if let Some(ban) = room_bans::room_ban_of(c, account, room_id, store::now())? {
+                    return Ok(Err(ban));
+                }
+                let added = if clustered {
+                    // other nodes add members too: count them in the database
+                    rooms::add_member_within_capacity(c, room_id, account)?
+                } else {
+                    rooms::add_member(c, room_id, account)?;
+                    rooms::Added::Added
+                };
+                let role = match added {
+                    rooms::Added::Full => RoomRole::Member,
+                    _ => rooms::room_role_of(c, room_id, account)?.unwrap_or(RoomRole::Member),
+                };
+                Ok(Ok((added, role)))
+            })
+            .await
         };
         Box::pin(write.into_actor(self).map(move |res, act, ctx| {
             act.joining.remove(&msg.user.id);
-            match res.map_err(Failure::from)? {
-                rooms::Added::Full => return Err(act.full()),
-                rooms::Added::Added | rooms::Added::Already => {}
+            let room_role = match res.map_err(Failure::from)? {
+                Err(ban) => return Err(banned_from_room(&act.name, &ban)),
+                Ok((rooms::Added::Full, _)) => return Err(act.full()),
+                Ok((rooms::Added::Added | rooms::Added::Already, role)) => role,
+            };
+            if let Some(m) = act.members.get(&msg.user.id) {
+                // shown already (another node's event came first)
+                return Ok(info(act, m.room_role));
             }
-            if act.members.contains_key(&msg.user.id) {
-                return Ok(info(act)); // shown already (another node's event came first)
-            }
-            let mut m = Member::new(msg.user.name.clone(), msg.user.role);
+            let mut m = Member::new(msg.user.name.clone(), msg.user.role, room_role);
             m.sessions = msg.sessions;
             m.elsewhere = msg.elsewhere;
             act.members.insert(msg.user.id, m);
             let members = act.members.len();
-            let ev = events::event(
-                "joined",
-                fields!("room" => &*act.name, "user" => &msg.user.name, "members" => members),
-            );
+            let ev = Event::Joined {
+                room: act.name.to_string(),
+                user: msg.user.name.clone(),
+                room_role,
+                members,
+            }
+            .to_json();
             if msg.quiet {
                 act.tell_member(msg.user.id, &ev, msg.requester);
             } else {
                 act.fan_out(&ev, msg.requester);
             }
             act.report(ctx);
-            Ok(info(act))
+            Ok(info(act, room_role))
         }))
     }
+}
+
+/// `banned_from_room {until, reason}`: a `join` while a room ban lasts.
+fn banned_from_room(room: &str, ban: &room_bans::RoomBanRow) -> Failure {
+    let message = match &ban.until {
+        Some(u) => format!("banned from {room} until {}", store::fmt_time(u)),
+        None => format!("banned from {room} until further notice"),
+    };
+    Failure::msg(ErrorCode::BannedFromRoom, message)
+        .with("until", ban.until.as_ref().map(store::fmt_time))
+        .with("reason", ban.reason.clone())
 }
 
 impl Room {
@@ -364,17 +416,19 @@ impl Handler<RemoveMember> for Room {
                 return Ok(());
             };
             let members = act.members.len();
-            let mut f = fields!("room" => &*act.name, "user" => &gone.name, "members" => members);
-            match &msg.why {
-                Departure::Left => {
-                    f.insert("reason".into(), "left".into());
-                }
-                Departure::Kicked { by } => {
-                    f.insert("reason".into(), "kicked".into());
-                    f.insert("by".into(), by.as_str().into());
-                }
+            let (reason, by) = match &msg.why {
+                Departure::Left => (LeftReason::Left, None),
+                Departure::Kicked { by } => (LeftReason::Kicked, Some(by.clone())),
+                Departure::Banned { by } => (LeftReason::Banned, Some(by.clone())),
+            };
+            let ev = Event::Left {
+                room: act.name.to_string(),
+                user: gone.name.clone(),
+                members,
+                reason,
+                by,
             }
-            let ev = events::event("left", f);
+            .to_json();
             if !msg.quiet {
                 act.fan_out(&ev, None);
             }
@@ -400,10 +454,14 @@ impl Handler<MemberKicked> for Room {
         m.elsewhere = false;
         let user = m.name.clone();
         let members = self.members.len();
-        let ev = events::event(
-            "left",
-            fields!("room" => &*self.name, "user" => user, "members" => members, "reason" => "kicked", "by" => msg.by),
-        );
+        let ev = Event::Left {
+            room: self.name.to_string(),
+            user,
+            members,
+            reason: LeftReason::Kicked,
+            by: Some(msg.by),
+        }
+        .to_json();
         self.fan_out_others(&ev, msg.account);
         self.report(_ctx);
     }
@@ -419,7 +477,7 @@ impl Handler<PostMessage> for Room {
             return Box::pin(async { Err(Failure::new(ErrorCode::NotInRoom)) });
         }
         let from = msg.user.name.clone();
-        let (session, text) = (msg.session, msg.text.clone());
+        let (session, text, action) = (msg.session, msg.text.clone(), msg.action);
         let row = NewChatLog {
             kind: Kind::Message.as_str(),
             room_id: Some(self.id),
@@ -427,6 +485,7 @@ impl Handler<PostMessage> for Room {
             sender_name: msg.user.name,
             recipient_id: None,
             text: msg.text,
+            action,
             at: store::now(),
         };
         let room = ctx.address().recipient();
@@ -435,6 +494,7 @@ impl Handler<PostMessage> for Room {
                 from,
                 session,
                 text,
+                action,
                 result,
                 reply,
             }
@@ -458,18 +518,20 @@ impl Handler<MessageCommitted> for Room {
         };
         match (&self.env.cluster, self.seq.is_some()) {
             (Some(cluster), true) => {
-                cluster.publish(Event::Message {
+                cluster.publish(Wire::Message {
                     room: self.id,
                     id: c.id,
                     prev: c.prev,
                     from: msg.from.clone(),
                     text: msg.text.clone(),
+                    action: msg.action,
                     at: c.at,
                 });
                 let entry = Entry {
                     prev: c.prev,
                     from: msg.from,
                     text: msg.text,
+                    action: msg.action,
                     at: c.at,
                     deleted: false,
                     local: Some((msg.session, msg.reply, c)),
@@ -477,8 +539,15 @@ impl Handler<MessageCommitted> for Room {
                 self.sequence(c.id, entry, ctx);
             }
             _ => {
-                let at = store::fmt_time(&c.at);
-                let ev = events::message(&self.name, c.id, &msg.from, &msg.text, &at);
+                let ev = Event::Message {
+                    room: self.name.to_string(),
+                    id: c.id,
+                    from: msg.from,
+                    text: msg.text,
+                    action: msg.action,
+                    at: store::fmt_time(&c.at),
+                }
+                .to_json();
                 self.fan_out(&ev, Some(msg.session));
                 let _ = msg.reply.send(Ok(c));
             }
@@ -514,6 +583,16 @@ impl Handler<UpdateMember> for Room {
                 m.role = r;
             }
         }
+    }
+}
+
+impl Handler<RoomRoleSet> for Room {
+    type Result = ();
+    fn handle(&mut self, msg: RoomRoleSet, _ctx: &mut Context<Self>) {
+        if let Some(m) = self.members.get_mut(&msg.account) {
+            m.room_role = msg.room_role;
+        }
+        self.fan_out(&msg.event.to_json(), None);
     }
 }
 

@@ -10,7 +10,7 @@ use actix::prelude::*;
 use super::sequence::{Entry, Ready};
 use super::{CatchUp, Member, Room, Sequenced};
 use crate::model::{AccountId, MessageId};
-use crate::protocol::events;
+use crate::protocol::Event;
 use crate::store::{self, chat_log, rooms};
 
 /// How long a message waits for a predecessor that has not come before
@@ -24,6 +24,7 @@ impl Handler<Sequenced> for Room {
             prev: msg.prev,
             from: msg.from,
             text: msg.text,
+            action: msg.action,
             at: msg.at,
             deleted: false,
             local: None,
@@ -49,7 +50,8 @@ impl Handler<CatchUp> for Room {
             for m in list {
                 act.members
                     .entry(m.account_id)
-                    .or_insert_with(|| Member::new(m.username, m.role));
+                    .or_insert_with(|| Member::new(m.username, m.role, m.room_role))
+                    .room_role = m.room_role;
             }
             act.report(ctx);
         }));
@@ -67,8 +69,15 @@ impl Room {
             match r {
                 Ready::Deliver(id, e) => {
                     if !e.deleted {
-                        let at = store::fmt_time(&e.at);
-                        let ev = events::message(&self.name, id, &e.from, &e.text, &at);
+                        let ev = Event::Message {
+                            room: self.name.to_string(),
+                            id,
+                            from: e.from.clone(),
+                            text: e.text.clone(),
+                            action: e.action,
+                            at: store::fmt_time(&e.at),
+                        }
+                        .to_json();
                         self.fan_out(&ev, e.local.as_ref().map(|l| l.0));
                     }
                     if let Some((_, reply, c)) = e.local {
@@ -130,6 +139,7 @@ impl Room {
                     prev,
                     from: row.sender_name,
                     text: row.text,
+                    action: row.action,
                     at: row.at,
                     deleted: row.deleted_at.is_some(),
                     local: None,

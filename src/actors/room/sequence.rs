@@ -18,6 +18,7 @@ pub struct Entry {
     pub prev: MessageId,
     pub from: String,
     pub text: String,
+    pub action: bool,
     pub at: NaiveDateTime,
     /// Deleted before this node delivered it: it is skipped.
     pub deleted: bool,
@@ -92,21 +93,26 @@ impl Sequence {
 mod tests {
     use super::*;
 
-    fn entry(prev: MessageId) -> Entry {
+    fn m(id: i64) -> MessageId {
+        MessageId(id)
+    }
+
+    fn entry(prev: i64) -> Entry {
         Entry {
-            prev,
+            prev: m(prev),
             from: "a".into(),
             text: "t".into(),
+            action: false,
             at: NaiveDateTime::default(),
             deleted: false,
             local: None,
         }
     }
 
-    fn delivered(r: Vec<Ready>) -> Vec<MessageId> {
+    fn delivered(r: Vec<Ready>) -> Vec<i64> {
         r.into_iter()
             .filter_map(|r| match r {
-                Ready::Deliver(id, _) => Some(id),
+                Ready::Deliver(id, _) => Some(id.0),
                 Ready::Duplicate(_) => None,
             })
             .collect()
@@ -114,20 +120,20 @@ mod tests {
 
     #[test]
     fn an_early_message_waits_for_its_predecessor() {
-        let mut s = Sequence::new(10);
-        assert!(delivered(s.offer(15, entry(12))).is_empty());
+        let mut s = Sequence::new(m(10));
+        assert!(delivered(s.offer(m(15), entry(12))).is_empty());
         assert!(s.blocked());
-        assert_eq!(delivered(s.offer(12, entry(10))), vec![12, 15]);
+        assert_eq!(delivered(s.offer(m(12), entry(10))), vec![12, 15]);
         assert!(!s.blocked());
-        assert_eq!(s.last(), 15);
+        assert_eq!(s.last(), m(15));
     }
 
     #[test]
     fn duplicates_are_not_delivered_twice() {
-        let mut s = Sequence::new(0);
-        assert_eq!(delivered(s.offer(3, entry(0))), vec![3]);
-        assert!(delivered(s.offer(3, entry(0))).is_empty());
-        assert!(delivered(s.offer(2, entry(0))).is_empty());
-        assert_eq!(delivered(s.offer(9, entry(3))), vec![9]);
+        let mut s = Sequence::new(m(0));
+        assert_eq!(delivered(s.offer(m(3), entry(0))), vec![3]);
+        assert!(delivered(s.offer(m(3), entry(0))).is_empty());
+        assert!(delivered(s.offer(m(2), entry(0))).is_empty());
+        assert_eq!(delivered(s.offer(m(9), entry(3))), vec![9]);
     }
 }
