@@ -412,7 +412,10 @@ fn room_ban_expires_by_now(b: Backend) {
         None,
         "one room only"
     );
-    assert_eq!(room_bans::active(&mut c, t0).unwrap(), [ban.clone()]);
+    assert_eq!(
+        room_bans::active(&mut c, t0).unwrap(),
+        std::slice::from_ref(&ban)
+    );
     assert!(room_bans::active(&mut c, until).unwrap().is_empty());
     // a second ban replaces the first: now without end
     let forever = RoomBanRow {
