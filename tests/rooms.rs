@@ -75,7 +75,7 @@ fn create_room_basics(b: Backend) {
     let r = a.ok(json!({"type": "members", "room": "lobby"}));
     assert_eq!(
         r["members"],
-        json!([{"name": "alice", "role": "user", "online": true}])
+        json!([{"name": "alice", "role": "user", "room_role": "owner", "online": true}])
     );
     a.ok(json!({"type": "say", "room": "lobby", "text": "mine"}));
     let db = srv.store();
@@ -169,9 +169,9 @@ fn join_lists_members_and_tells_the_room(b: Backend) {
     assert_eq!(
         r["members"],
         json!([
-            {"name": "amy", "role": "user", "online": true},
-            {"name": "Bob", "role": "user", "online": true},
-            {"name": "zed", "role": "user", "online": true},
+            {"name": "amy", "role": "user", "room_role": "member", "online": true},
+            {"name": "Bob", "role": "user", "room_role": "member", "online": true},
+            {"name": "zed", "role": "user", "room_role": "owner", "online": true},
         ])
     );
     for c in [&mut z, &mut bob, &mut bob2] {
@@ -355,8 +355,8 @@ fn members_and_room_counts(b: Backend) {
     assert_eq!(
         r["members"],
         json!([
-            {"name": "alice", "role": "user", "online": false},
-            {"name": "bob", "role": "user", "online": true},
+            {"name": "alice", "role": "user", "room_role": "owner", "online": false},
+            {"name": "bob", "role": "user", "room_role": "member", "online": true},
         ])
     );
     room_entry(&mut bob, "alpha", |e| e["members"] == 2 && e["online"] == 1);

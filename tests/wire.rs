@@ -392,6 +392,6 @@ fn slow_consumer_is_dropped(b: Backend) {
     let r = sender.ok(json!({"type": "members", "room": "flood"}));
     assert_eq!(
         r["members"][1],
-        json!({"name": "slow", "role": "user", "online": false})
+        json!({"name": "slow", "role": "user", "room_role": "member", "online": false})
     );
 }
