@@ -72,12 +72,12 @@ fn topic_changed(c: &mut TestClient, topic: &str) -> Value {
     })
 }
 
+/// A record as the tests compare it: `(action, actor, room, detail)`.
+type Record = (String, Option<i64>, Option<i64>, Option<String>);
+
 /// `(action, actor, room, detail)` of every record of these actions, oldest
 /// first, read with SQL.
-fn records(
-    srv: &mut TestServer,
-    actions: &[&str],
-) -> Vec<(String, Option<i64>, Option<i64>, Option<String>)> {
+fn records(srv: &mut TestServer, actions: &[&str]) -> Vec<Record> {
     let db = srv.store();
     let mut c = db.conn().expect("conn");
     moderation_actions::table
@@ -89,7 +89,7 @@ fn records(
             moderation_actions::room_id,
             moderation_actions::detail,
         ))
-        .load::<(String, Option<i64>, Option<i64>, Option<String>)>(&mut c)
+        .load::<Record>(&mut c)
         .expect("records")
 }
 
@@ -155,7 +155,7 @@ fn topic_by_owner_op_and_moderator(b: Backend) {
         srv.account_id("root").0,
     );
     let recs = records(&mut srv, &["set_topic"]);
-    let want: Vec<(String, Option<i64>, Option<i64>, Option<String>)> = [
+    let want: Vec<Record> = [
         (a, "Welcome 👋"),
         (o, "ops\tsay\nhi"),
         (mo, "by a moderator"),
