@@ -21,6 +21,7 @@ both_backends!(
     room_ban_survives_a_restart,
     room_operators_delete_their_rooms_messages,
     room_operators_read_their_rooms_modlog,
+    a_room_ban_cannot_be_outrun_by_a_join,
 );
 
 /// One `moderation_actions` row as the tests compare it.
@@ -776,4 +777,52 @@ fn room_roles_and_room_bans_across_a_cluster() {
     alice.ok(json!({"type": "unban", "user": "dave", "room": "r"}));
     dave2.ok(json!({"type": "join", "room": "r"}));
     assert_eq!(joined(&mut bob, "dave")["room_role"], "member");
+}
+
+/// A `join` racing a room `ban`: once the ban's `ok` is back, the account
+/// is not a member, whatever order the two reached the database in. The
+/// join writes its membership and then reads the ban in one transaction;
+/// reading the ban first let a join that read "no ban" insert its
+/// membership after the ban had deleted it.
+fn a_room_ban_cannot_be_outrun_by_a_join(b: Backend) {
+    let mut srv = TestServer::start_with(b, |c| {
+        c.limits.action_burst = 10_000;
+        c.limits.action_per_s = 10_000.0;
+    });
+    let mut owner = srv.user("owner");
+    owner.ok(json!({"type": "create_room", "room": "r"}));
+    let _target = srv.user("target");
+    let target_id = srv.account_id("target");
+    let rid = room_id(&mut srv, "r");
+    let addr = srv.addr;
+    for round in 0..15 {
+        // the target joins from four connections while the owner bans
+        let joiners: Vec<_> = (0..4)
+            .map(|_| {
+                std::thread::spawn(move || {
+                    let mut c = TestClient::connect(addr);
+                    c.login("target");
+                    for _ in 0..5 {
+                        c.request(json!({"type": "join", "room": "r"}));
+                    }
+                })
+            })
+            .collect();
+        std::thread::sleep(std::time::Duration::from_millis(round % 5));
+        owner.ok(json!({"type": "ban", "user": "target", "room": "r"}));
+        // from the ban's ok on, no join gets in
+        let db = srv.store();
+        let mut c = db.conn().expect("conn");
+        let stored = modchat::store::rooms::room_role_of(&mut c, rid, target_id).expect("query");
+        for j in joiners {
+            j.join().expect("joiner");
+        }
+        let after = modchat::store::rooms::room_role_of(&mut c, rid, target_id).expect("query");
+        assert_eq!(
+            (stored, after),
+            (None, None),
+            "round {round}: a join outran the room ban"
+        );
+        owner.ok(json!({"type": "unban", "user": "target", "room": "r"}));
+    }
 }

@@ -188,25 +188,44 @@ fn joining_role(created_by: Option<AccountId>, account_id: AccountId) -> RoomRol
 
 /// Adds a membership (`owner` for the room's creator, else `member`);
 /// `false` when it already existed. `NotFound` when the room is gone.
+///
+/// The row is written first and the room read after, in one transaction:
+/// on SQLite a transaction that reads before it writes fails at once
+/// (`SQLITE_BUSY_SNAPSHOT`) when another write commits in between, and a
+/// caller that checks a room ban after this insert (the room's `join`)
+/// sees any ban committed before the insert could take the write lock.
 pub fn add_member(conn: &mut DbConn, room_id: RoomId, account_id: AccountId) -> StoreResult<bool> {
-    let created_by: Option<AccountId> = rooms::table
-        .find(room_id)
-        .filter(rooms::deleted_at.is_null())
-        .select(rooms::created_by)
-        .first(conn)?;
-    let r = diesel::insert_into(room_members::table)
-        .values((
-            room_members::room_id.eq(room_id),
-            room_members::account_id.eq(account_id),
-            room_members::joined_at.eq(super::now()),
-            room_members::room_role.eq(joining_role(created_by, account_id).as_str()),
-        ))
-        .execute(conn);
-    match r.map_err(StoreError::from) {
-        Ok(_) => Ok(true),
-        Err(StoreError::Conflict) => Ok(false),
-        Err(e) => Err(e),
-    }
+    conn.transaction(|conn| {
+        let r = diesel::insert_into(room_members::table)
+            .values((
+                room_members::room_id.eq(room_id),
+                room_members::account_id.eq(account_id),
+                room_members::joined_at.eq(super::now()),
+                room_members::room_role.eq(RoomRole::Member.as_str()),
+            ))
+            .execute(conn);
+        match r.map_err(StoreError::from) {
+            Ok(_) => {}
+            Err(StoreError::Conflict) => return Ok(false),
+            Err(e) => return Err(e),
+        }
+        // `NotFound` (rolling the insert back) when the room is deleted
+        let created_by: Option<AccountId> = rooms::table
+            .find(room_id)
+            .filter(rooms::deleted_at.is_null())
+            .select(rooms::created_by)
+            .first(conn)?;
+        if joining_role(created_by, account_id) == RoomRole::Owner {
+            diesel::update(
+                room_members::table
+                    .filter(room_members::room_id.eq(room_id))
+                    .filter(room_members::account_id.eq(account_id)),
+            )
+            .set(room_members::room_role.eq(RoomRole::Owner.as_str()))
+            .execute(conn)?;
+        }
+        Ok(true)
+    })
 }
 
 /// Ends a membership; `false` when there was none.
@@ -396,4 +415,88 @@ pub fn owned_and_opped(
     rows.into_iter()
         .map(|(name, role)| Ok((name, parse_room_role(&role)?)))
         .collect()
+}
+
+/// Takes the room's row lock on MariaDB, for a transaction that changes
+/// who may be a member (a join, a room ban): under READ COMMITTED a ban's
+/// delete of a membership not yet inserted takes no lock, so a join that
+/// read "no ban" just before the ban committed could insert its membership
+/// after the ban's delete. Holding the room's row serializes the two. On
+/// SQLite writers are serialized already, and a read before the first write
+/// would make a racing transaction fail instead of wait, so it does nothing.
+pub fn lock_for_membership(conn: &mut DbConn, room: RoomId) -> StoreResult<()> {
+    match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(_) => Ok(()),
+        #[cfg(feature = "mysql")]
+        DbConn::Mysql(c) => {
+            rooms::table
+                .find(room)
+                .select(rooms::id)
+                .for_update()
+                .first::<RoomId>(c)
+                .optional()?;
+            Ok(())
+        }
+    }
+}
+
+/// Why a join's transaction rolled back.
+enum JoinRefused {
+    Banned(Box<super::room_bans::RoomBanRow>),
+    Store(StoreError),
+}
+
+impl From<diesel::result::Error> for JoinRefused {
+    fn from(e: diesel::result::Error) -> JoinRefused {
+        JoinRefused::Store(e.into())
+    }
+}
+
+impl From<StoreError> for JoinRefused {
+    fn from(e: StoreError) -> JoinRefused {
+        JoinRefused::Store(e)
+    }
+}
+
+/// `join`: the membership (counted against the capacity in the database
+/// when `counted`, as a cluster's nodes all add members) and the member's
+/// room role, or the room ban in force (`Err`), which leaves nothing
+/// stored.
+///
+/// A ban cannot be outrun: the membership and the ban check are one
+/// transaction that a room ban's transaction is serialized with (on
+/// MariaDB by the room's row lock, [`lock_for_membership`]; on SQLite by
+/// the write lock, taken by the insert before anything is read). A ban
+/// that commits first is seen here and the insert rolled back; one that
+/// commits later finds the membership and removes it.
+pub fn join_unless_banned(
+    conn: &mut DbConn,
+    room: RoomId,
+    account: AccountId,
+    counted: bool,
+    now: NaiveDateTime,
+) -> StoreResult<Result<(Added, RoomRole), super::room_bans::RoomBanRow>> {
+    let joined = conn.transaction(|c| {
+        lock_for_membership(c, room)?;
+        let added = if counted {
+            add_member_within_capacity(c, room, account)?
+        } else {
+            add_member(c, room, account)?;
+            Added::Added
+        };
+        if let Some(ban) = super::room_bans::room_ban_of(c, account, room, now)? {
+            return Err(JoinRefused::Banned(Box::new(ban)));
+        }
+        let role = match added {
+            Added::Full => RoomRole::Member,
+            _ => room_role_of(c, room, account)?.unwrap_or(RoomRole::Member),
+        };
+        Ok((added, role))
+    });
+    match joined {
+        Ok(v) => Ok(Ok(v)),
+        Err(JoinRefused::Banned(ban)) => Ok(Err(*ban)),
+        Err(JoinRefused::Store(e)) => Err(e),
+    }
 }

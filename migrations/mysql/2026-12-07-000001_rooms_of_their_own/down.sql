@@ -1,5 +1,6 @@
 -- Deleted rooms go (their names may be taken again by now), with their
 -- members; everything else of issue 18 is dropped.
+DROP INDEX moderation_actions_room ON moderation_actions;
 DROP TABLE read_markers;
 DROP TABLE room_bans;
 ALTER TABLE chat_logs

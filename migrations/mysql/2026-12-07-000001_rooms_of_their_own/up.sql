@@ -65,3 +65,7 @@ CREATE TABLE read_markers (
     CONSTRAINT read_markers_peer_fk FOREIGN KEY (peer_id) REFERENCES accounts (id) ON DELETE CASCADE,
     CONSTRAINT read_markers_scope_check CHECK ((room_id IS NULL) <> (peer_id IS NULL))
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- modlog with `room` (an owner reading their room's record, `logs modlog
+-- --room`): newest first within one room
+CREATE INDEX moderation_actions_room ON moderation_actions (room_id, id);

@@ -50,3 +50,7 @@ CREATE TABLE read_markers (
 );
 CREATE UNIQUE INDEX read_markers_room ON read_markers (account_id, room_id);
 CREATE UNIQUE INDEX read_markers_peer ON read_markers (account_id, peer_id);
+
+-- modlog with `room` (an owner reading their room's record, `logs modlog
+-- --room`): newest first within one room
+CREATE INDEX moderation_actions_room ON moderation_actions (room_id, id);

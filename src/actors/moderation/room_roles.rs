@@ -76,6 +76,8 @@ impl Moderation {
             .until(until);
         let (rid, tid) = (room.id, target.id);
         let write = self.room_people_commit(move |c| {
+            // serialized with joins of the room (see `lock_for_membership`)
+            rooms::lock_for_membership(c, rid)?;
             room_bans::put(c, &row)?;
             let was_member = rooms::remove_member(c, rid, tid)?;
             records::record(c, &rec)?;

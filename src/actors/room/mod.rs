@@ -315,26 +315,8 @@ impl Handler<AddMember> for Room {
             if stored {
                 return Ok(Ok((rooms::Added::Added, stored_role)));
             }
-            db.run(move |c| {
-                // a room ban is read from the database at every join: one
-                // made on any node, before or after a restart, holds
-                if let Some(ban) = room_bans::room_ban_of(c, account, room_id, store::now())? {
-                    return Ok(Err(ban));
-                }
-                let added = if clustered {
-                    // other nodes add members too: count them in the database
-                    rooms::add_member_within_capacity(c, room_id, account)?
-                } else {
-                    rooms::add_member(c, room_id, account)?;
-                    rooms::Added::Added
-                };
-                let role = match added {
-                    rooms::Added::Full => RoomRole::Member,
-                    _ => rooms::room_role_of(c, room_id, account)?.unwrap_or(RoomRole::Member),
-                };
-                Ok(Ok((added, role)))
-            })
-            .await
+            db.run(move |c| rooms::join_unless_banned(c, room_id, account, clustered, store::now()))
+                .await
         };
         Box::pin(write.into_actor(self).map(move |res, act, ctx| {
             act.joining.remove(&msg.user.id);
