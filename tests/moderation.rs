@@ -150,13 +150,15 @@ fn room_mute_and_global_mute(b: Backend) {
     let err = t.err(json!({"type": "say", "room": "a", "text": "x"}), "muted");
     assert_eq!(err["reason"], "calm down");
     assert_eq!(err["until"], json!(null));
+    assert_eq!(err["room"], "a", "a room mute says its room: {err}");
     t.ok(json!({"type": "say", "room": "b", "text": "fine here"}));
     t.ok(json!({"type": "whisper", "to": "friend", "text": "and here"}));
     m.err(json!({"type": "unmute", "user": "loud"}), "not_muted");
     let r = m.ok(json!({"type": "mute", "user": "loud", "duration_s": 3600}));
     assert!(r["until"].as_str().is_some_and(|u| u.ends_with('Z')));
     t.event("muted");
-    t.err(json!({"type": "say", "room": "b", "text": "x"}), "muted");
+    let err = t.err(json!({"type": "say", "room": "b", "text": "x"}), "muted");
+    assert_eq!(err["room"], json!(null), "a global mute: {err}");
     t.err(
         json!({"type": "whisper", "to": "friend", "text": "x"}),
         "muted",

@@ -384,3 +384,41 @@ fn many_rooms_in_one_page(b: Backend) {
         assert_eq!(e["last_read"].is_null(), !marked, "{e}");
     }
 }
+
+/// docs/cluster.md: a read marker set on one node reaches the account's
+/// session on another (`read`), and `rooms` there shows it.
+#[test]
+fn read_markers_reach_every_node() {
+    let cl = common::cluster::Cluster::start(2);
+    let mut alice = cl.user(0, "alice");
+    let mut alice2 = cl.login(1, "alice");
+    let mut bob = cl.user(1, "bob");
+    alice.ok(json!({"type": "create_room", "room": "den"}));
+    bob.ok(json!({"type": "join", "room": "den"}));
+    let ids: Vec<Value> = (0..3)
+        .map(|i| {
+            bob.ok(json!({"type": "say", "room": "den", "text": format!("m{i}")}))["id"].clone()
+        })
+        .collect();
+    alice.ok(json!({"type": "mark_read", "room": "den", "message_id": ids[1]}));
+    let read = alice2.expect("read of den", |v| v["type"] == "read" && v["room"] == "den");
+    assert_eq!(read, json!({"type": "read", "room": "den", "id": ids[1]}));
+    let rooms = alice2.ok(json!({"type": "rooms"}));
+    let den = rooms["rooms"]
+        .as_array()
+        .expect("rooms")
+        .iter()
+        .find(|r| r["name"] == "den")
+        .expect("den listed")
+        .clone();
+    assert_eq!(
+        (&den["last_read"], &den["unread"]),
+        (&ids[1], &json!(1)),
+        "{den}"
+    );
+    // a whisper conversation's marker, set on node 2, reaches node 1
+    let w = bob.ok(json!({"type": "whisper", "to": "alice", "text": "psst"}));
+    alice2.ok(json!({"type": "mark_read", "with": "bob", "message_id": w["id"]}));
+    let read = alice.expect("read of bob", |v| v["type"] == "read" && v["with"] == "bob");
+    assert_eq!(read, json!({"type": "read", "with": "bob", "id": w["id"]}));
+}

@@ -99,13 +99,16 @@ async fn act_on(
         let (by, target) = actor_and_target(ctx, args, Role::Moderator).await?;
         return Ok((by, target, None));
     }
-    let target = target_of(ctx, args).await?;
+    args.str("user")?;
     let room = match room_target(ctx, args).await {
         Err(f) if f.code == ErrorCode::NoSuchRoom => return Err(Failure::msg(no_room, f.message)),
         other => other?.ok_or_else(|| Failure::bad_field("room", "is required"))?,
     };
     let a = authority::in_room(ctx, Some(room.id)).await?;
+    // before the target is looked up: a member who runs nothing learns
+    // nothing about which accounts exist
     a.require(Power::Moderate)?;
+    let target = target_of(ctx, args).await?;
     // staff rank above every room role: the target's is not needed
     let target_room_role = match a.is_staff() {
         true => None,

@@ -150,15 +150,26 @@ impl Sanction {
             .map_or(Value::Null, |u| store::fmt_time(&u).into())
     }
 
-    /// The `muted` / `banned` error with `until` and `reason`.
+    /// The `muted` / `banned` error with `until` and `reason`; a `muted`
+    /// also says which room (`null`: everywhere), as the contract's `say`
+    /// row has it.
     pub fn failure(&self, code: ErrorCode, what: &str) -> Failure {
+        let place = self
+            .room
+            .as_ref()
+            .map_or(String::new(), |r| format!(" in {r}"));
         let message = match self.until {
-            Some(u) => format!("{what} until {}", store::fmt_time(&u)),
-            None => format!("{what} until further notice"),
+            Some(u) => format!("{what}{place} until {}", store::fmt_time(&u)),
+            None => format!("{what}{place} until further notice"),
         };
-        Failure::msg(code, message)
+        let f = Failure::msg(code, message)
             .with("until", self.until_json())
-            .with("reason", self.reason.clone())
+            .with("reason", self.reason.clone());
+        if code == ErrorCode::Muted {
+            f.with("room", self.room.clone())
+        } else {
+            f
+        }
     }
 }
 
