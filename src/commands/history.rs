@@ -11,9 +11,8 @@ use crate::error::{ErrorCode, Failure};
 use crate::fields;
 use crate::model::{MessageId, Role};
 use crate::protocol::Args;
+use crate::store;
 use crate::store::history::{self, Anchor, HistoryRow, Target, Window};
-use crate::store::{self, accounts};
-use crate::validate;
 
 /// The most messages one page holds, and the default.
 pub const MAX_LIMIT: i64 = 100;
@@ -48,17 +47,7 @@ pub async fn history(ctx: Ctx, args: Args) -> Outcome {
             (Target::Room(room.id), None)
         }
         (None, Some(name)) => {
-            let unknown = || Failure::msg(ErrorCode::NoSuchUser, format!("no user {name}"));
-            if validate::username(&name).is_err() {
-                return Err(unknown());
-            }
-            let n = name.clone();
-            let peer = ctx
-                .env
-                .db
-                .run(move |c| accounts::find_by_name(c, &n))
-                .await?
-                .ok_or_else(unknown)?;
+            let peer = super::account_named(&ctx, &name).await?;
             let target = Target::Conversation {
                 me: user.id,
                 peer: peer.id,

@@ -416,6 +416,24 @@ pub fn find(name: &str) -> Option<&'static Command> {
     COMMANDS.iter().find(|c| c.name == name)
 }
 
+/// The account called `name` (any letter case): `no_such_user` when there
+/// is none, or when `name` could not be a username at all.
+pub(crate) async fn account_named(
+    ctx: &Ctx,
+    name: &str,
+) -> Result<crate::store::accounts::Account, Failure> {
+    let unknown = || Failure::msg(ErrorCode::NoSuchUser, format!("no user {name}"));
+    if crate::validate::username(name).is_err() {
+        return Err(unknown());
+    }
+    let n = name.to_owned();
+    ctx.env
+        .db
+        .run(move |c| crate::store::accounts::find_by_name(c, &n))
+        .await?
+        .ok_or_else(unknown)
+}
+
 /// A `Map` from a store failure, for `?` in handlers.
 pub(crate) fn internal(why: impl std::fmt::Display) -> Failure {
     tracing::error!(error = %why, "internal failure");

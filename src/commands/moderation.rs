@@ -57,14 +57,7 @@ fn staff_or_room(ctx: &Ctx, args: &Args) -> Result<bool, Failure> {
 
 /// The `user` field's account: `no_such_user` when there is none.
 async fn target_of(ctx: &Ctx, args: &Args) -> Result<Account, Failure> {
-    let name = args.str("user")?.to_owned();
-    let n = name.clone();
-    let target = ctx
-        .env
-        .db
-        .run(move |c| accounts::find_by_name(c, &n))
-        .await?;
-    target.ok_or_else(|| Failure::msg(ErrorCode::NoSuchUser, format!("no user {name}")))
+    super::account_named(ctx, args.str("user")?).await
 }
 
 /// The actor and the `user` field's account, rank checked by the site rule

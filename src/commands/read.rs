@@ -15,9 +15,8 @@ use crate::error::{ErrorCode, Failure};
 use crate::model::MessageId;
 use crate::protocol::events::ReadTarget;
 use crate::protocol::{Args, Event};
+use crate::store;
 use crate::store::read_markers::{self, Scope};
-use crate::store::{self, accounts};
-use crate::validate;
 
 pub async fn mark_read(ctx: Ctx, args: Args) -> Outcome {
     let with = args.opt_str("with")?.map(str::to_owned);
@@ -45,17 +44,7 @@ pub async fn mark_read(ctx: Ctx, args: Args) -> Outcome {
             (Scope::Room(room.id), ReadTarget::Room(name))
         }
         (None, Some(name)) => {
-            let unknown = || Failure::msg(ErrorCode::NoSuchUser, format!("no user {name}"));
-            if validate::username(&name).is_err() {
-                return Err(unknown());
-            }
-            let n = name.clone();
-            let peer = ctx
-                .env
-                .db
-                .run(move |c| accounts::find_by_name(c, &n))
-                .await?
-                .ok_or_else(unknown)?;
+            let peer = super::account_named(&ctx, &name).await?;
             if peer.id == user.id {
                 // there is no whisper conversation with oneself
                 return Err(Failure::bad_field("with", "names yourself"));

@@ -142,7 +142,7 @@ impl Moderation {
     }
 
     /// Runs `f` in one transaction on the blocking pool.
-    fn commit<T: Send + 'static>(
+    pub(super) fn commit<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut DbConn) -> Result<T, StoreError> + Send + 'static,
     ) -> impl ActorFuture<Moderation, Output = Result<T, Failure>> {

@@ -5,7 +5,6 @@
 //! handler (`commands/room_admin.rs`) before the act comes here.
 
 use actix::prelude::*;
-use diesel::Connection;
 use serde_json::{Map, Value};
 
 use super::acts::RoomTarget;
@@ -32,14 +31,11 @@ impl Moderation {
         f: impl FnOnce(&mut DbConn) -> Result<bool, StoreError> + Send + 'static,
     ) -> impl ActorFuture<Moderation, Output = Result<(), Failure>> {
         let missing = no_such_room(room);
-        self.db
-            .run(move |c| c.transaction(f))
-            .into_actor(self)
-            .map(move |r, _, _| match r {
-                Ok(true) => Ok(()),
-                Ok(false) => Err(missing),
-                Err(e) => Err(Failure::from(e)),
-            })
+        self.commit(f).map(move |r, _, _| match r {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(missing),
+            Err(e) => Err(e),
+        })
     }
 
     pub(super) fn set_topic(&mut self, by: UserRef, room: RoomTarget, topic: String) -> Done {

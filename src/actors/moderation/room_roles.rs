@@ -8,7 +8,6 @@
 
 use actix::prelude::*;
 use chrono::TimeDelta;
-use diesel::Connection;
 use serde_json::{Map, Value};
 
 use super::acts::RoomTarget;
@@ -22,7 +21,7 @@ use crate::protocol::Event;
 use crate::store::accounts::Account;
 use crate::store::moderation::{self as records, NewAction};
 use crate::store::room_bans::{self, RoomBanRow};
-use crate::store::{self, rooms, DbConn, StoreError};
+use crate::store::{self, rooms};
 
 type Done = ResponseActFuture<Moderation, Result<Map<String, Value>, Failure>>;
 
@@ -34,18 +33,6 @@ enum Refused {
 }
 
 impl Moderation {
-    /// Runs `f` in one transaction on the blocking pool (a refusal it
-    /// finds is an `Ok(Err(Refused))`, returned before anything is written).
-    fn room_people_commit<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut DbConn) -> Result<T, StoreError> + Send + 'static,
-    ) -> impl ActorFuture<Moderation, Output = Result<T, Failure>> {
-        self.db
-            .run(move |c| c.transaction(f))
-            .into_actor(self)
-            .map(|r, _, _| r.map_err(Failure::from))
-    }
-
     /// `ban` with `room`: stored in `room_bans`; the target leaves the room
     /// (its membership deleted in the ban's transaction) and its sessions
     /// get `banned {.., room}` and stay connected. Someone not in the room
@@ -75,7 +62,7 @@ impl Moderation {
             .reason(reason.clone())
             .until(until);
         let (rid, tid) = (room.id, target.id);
-        let write = self.room_people_commit(move |c| {
+        let write = self.commit(move |c| {
             // serialized with joins of the room (see `lock_for_membership`)
             rooms::lock_for_membership(c, rid)?;
             room_bans::put(c, &row)?;
@@ -115,7 +102,7 @@ impl Moderation {
             .actor(by.id)
             .room(Some(room.id));
         let (rid, tid) = (room.id, target.id);
-        let write = self.room_people_commit(move |c| {
+        let write = self.commit(move |c| {
             if room_bans::room_ban_of(c, tid, rid, at)?.is_none() {
                 // an expired ban still stored is cleared, but was not in force
                 room_bans::delete(c, tid, rid)?;
@@ -149,7 +136,7 @@ impl Moderation {
             .room(Some(room.id))
             .detail(role.as_str());
         let (rid, tid) = (room.id, target.id);
-        let write = self.room_people_commit(move |c| {
+        let write = self.commit(move |c| {
             match rooms::room_role_of(c, rid, tid)? {
                 None => return Ok(Err(Refused::NotInRoom)),
                 Some(RoomRole::Owner) => return Ok(Err(Refused::Owner)),
