@@ -107,6 +107,13 @@ fn two_users_chat_whisper_get_muted_and_reconnect() {
         alice.find("[data-test=message-text] b").is_none(),
         "text was rendered as HTML"
     );
+    // "/me" is an emote: sent with `action`, shown as a sentence about its author
+    say(&alice, "/me waves at everyone");
+    message(&bob, "message", "alice", "* alice waves at everyone");
+    let ev = carol.expect("alice's emote", |v| {
+        v["type"] == "message" && v["text"] == "waves at everyone"
+    });
+    assert_eq!(ev["action"], json!(true), "{ev}");
 
     // bob whispers from alice's entry in the member list; alice replies with one click
     bob.click_on("[data-test=member][data-name=alice]");
