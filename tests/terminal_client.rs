@@ -130,6 +130,18 @@ fn full_screen_in_tmux() {
     t.line("/w alice one more");
     assert_eq!(alice.event("whisper")["text"], "one more");
 
+    // emotes, both ways
+    t.line("/me waves");
+    let m = alice.event("message");
+    assert_eq!(
+        (&m["text"], &m["action"]),
+        (&json!("waves"), &json!(true)),
+        "{m}"
+    );
+    t.wait_for("* bob waves");
+    alice.ok(json!({"type": "say", "room": "lobby", "text": "nods", "action": true}));
+    t.wait_for("* alice nods");
+
     t.line("/frobnicate");
     t.wait_for("unknown command /frobnicate");
     let screen = t.screen();

@@ -99,6 +99,7 @@ pub fn format_line(room: Option<&str>, l: &Line) -> String {
     let from = l.from.as_deref().unwrap_or("");
     match l.kind {
         Kind::Message | Kind::Mine => format!("{at}{} {from}: {}", l.time, l.text),
+        Kind::Action => format!("{at}{} * {from} {}", l.time, l.text),
         Kind::WhisperIn => format!("{} (whisper from {from}) {}", l.time, l.text),
         Kind::WhisperOut => format!("{} (whisper to {from}) {}", l.time, l.text),
         Kind::Event => format!("{at}{} * {}", l.time, l.text),

@@ -16,6 +16,8 @@ const KEEP: usize = 2000;
 pub enum Kind {
     Message,
     Mine,
+    /// An emote in a room (`/me waves`), anyone's: `* alice waves`.
+    Action,
     WhisperIn,
     WhisperOut,
     /// Joins, leaves, renames: quiet.
@@ -159,7 +161,8 @@ impl Chat {
                 if r.lines.len() >= KEEP {
                     r.lines.pop_front();
                 }
-                let counts = matches!(line.kind, Kind::Message | Kind::WhisperIn);
+                let counts = matches!(line.kind, Kind::Message | Kind::WhisperIn)
+                    || (line.kind == Kind::Action && line.from.as_deref() != Some(&*self.me));
                 r.lines.push_back(line);
                 if Some(i) != self.current && counts {
                     r.unread += 1;
@@ -277,7 +280,7 @@ impl Chat {
                     Some(&room),
                     Line {
                         time: local_hm(&v["at"]),
-                        kind: Kind::Mine,
+                        kind: room_kind(req, true),
                         from: Some(self.me.clone()),
                         text: s(req, "text"),
                         id: v["id"].as_i64(),
@@ -289,7 +292,11 @@ impl Chat {
                     time: local_hm(&v["at"]),
                     kind: Kind::WhisperOut,
                     from: Some(s(req, "to")),
-                    text: s(req, "text"),
+                    text: if req["action"].as_bool() == Some(true) {
+                        format!("* {} {}", self.me, s(req, "text"))
+                    } else {
+                        s(req, "text")
+                    },
                     id: v["id"].as_i64(),
                 };
                 self.push(None, line);
@@ -387,15 +394,11 @@ impl Chat {
                 let from = s(m, "from");
                 Line {
                     time: local_hm(&m["at"]),
-                    kind: if from == me {
-                        Kind::Mine
-                    } else {
-                        Kind::Message
-                    },
+                    kind: room_kind(m, from == me),
                     text: if m["deleted"].as_bool() == Some(true) {
                         "(message deleted)".into()
                     } else {
-                        body(m)
+                        s(m, "text")
                     },
                     from: Some(from),
                     id: m["id"].as_i64(),
@@ -423,17 +426,13 @@ impl Chat {
         match ty {
             "message" => {
                 let from = s(v, "from");
-                let kind = if from == self.me {
-                    Kind::Mine
-                } else {
-                    Kind::Message
-                };
+                let kind = room_kind(v, from == self.me);
                 self.push(
                     Some(&room),
                     Line {
                         time: local_hm(&v["at"]),
                         kind,
-                        text: body(v),
+                        text: s(v, "text"),
                         from: Some(from),
                         id: v["id"].as_i64(),
                     },
@@ -570,8 +569,19 @@ impl Chat {
     }
 }
 
-/// A message's text as shown: an emote (`action`) reads as a sentence
-/// about its author, `* alice waves`, as in irssi.
+/// How a room message shows: an emote (`action`) as a sentence about its
+/// author, as in irssi; otherwise mine or someone else's.
+fn room_kind(m: &Value, mine: bool) -> Kind {
+    if m["action"].as_bool() == Some(true) {
+        Kind::Action
+    } else if mine {
+        Kind::Mine
+    } else {
+        Kind::Message
+    }
+}
+
+/// A whisper's text as shown: an emote reads `* alice waves`.
 fn body(m: &Value) -> String {
     if m["action"].as_bool() == Some(true) {
         format!("* {} {}", s(m, "from"), s(m, "text"))

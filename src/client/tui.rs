@@ -493,6 +493,7 @@ fn render_line(l: &Line) -> Vec<TextLine<'static>> {
         Kind::Notice => Style::new().fg(Color::Yellow),
         Kind::Error => Style::new().fg(Color::Red),
         Kind::Message | Kind::Mine => Style::new(),
+        Kind::Action => Style::new().add_modifier(Modifier::ITALIC),
     };
     let mut out = vec![first_row(l, first)];
     out.extend(
@@ -516,6 +517,17 @@ fn first_row(l: &Line, text: String) -> TextLine<'static> {
                     .add_modifier(Modifier::BOLD),
             ),
             body(Style::new()),
+        ],
+        Kind::Action => vec![
+            time,
+            Span::styled("* ", Style::new().fg(Color::DarkGray)),
+            Span::styled(
+                format!("{from} "),
+                Style::new()
+                    .fg(name_color(&from))
+                    .add_modifier(Modifier::BOLD),
+            ),
+            body(Style::new().add_modifier(Modifier::ITALIC)),
         ],
         Kind::WhisperIn => vec![
             time,
