@@ -3,8 +3,10 @@
 
 mod args;
 pub mod events;
-pub use events::Event;
 pub mod framing;
+mod outgoing;
+pub use events::Event;
+pub use outgoing::{Encoded, Outgoing};
 
 use bytes::Bytes;
 use serde::Serialize;

@@ -231,7 +231,7 @@ async fn write_loop<W: AsyncWrite + Unpin>(
         // connection holds no buffer
         let mut buf = Vec::with_capacity(frames.iter().map(|f| f.len() + 1).sum());
         for f in &frames {
-            buf.extend_from_slice(f);
+            buf.extend_from_slice(f.json());
             buf.push(b'\n');
         }
         let write = wr.write_all(&buf);

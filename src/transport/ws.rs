@@ -242,7 +242,7 @@ async fn write_loop(
             Next::Frames(f) => f,
         };
         for f in &frames {
-            let Ok(text) = ByteString::try_from(f.clone()) else {
+            let Ok(text) = ByteString::try_from(f.json().clone()) else {
                 tracing::error!("an outbound frame is not UTF-8; dropped");
                 continue;
             };

@@ -431,7 +431,7 @@ impl Moderation {
                     id,
                     by: Some(by.name),
                 };
-                let ev = event.to_json();
+                let ev = event.clone().frame();
                 if let Some(c) = &act.cluster {
                     c.publish(Wire::RoomEvent {
                         room: room.id,

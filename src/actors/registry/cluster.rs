@@ -322,7 +322,7 @@ impl Handler<FromCluster> for Registry {
                 self.member_left(&name, account, why, quiet);
             }
             Event::ToUser { account, event } => {
-                let frame = event.to_json();
+                let frame = event.frame();
                 for s in self.sessions_of(account) {
                     s.out.push(frame.clone());
                 }
@@ -333,10 +333,10 @@ impl Handler<FromCluster> for Registry {
                 reason,
             } => {
                 let reason = close_reason(&reason);
-                self.close_account(account, event.to_json(), reason);
+                self.close_account(account, event.frame(), reason);
             }
             Event::KickUser { account, by, event } => {
-                self.kick_here(account, by, event.to_json());
+                self.kick_here(account, by, event.frame());
             }
             Event::RoleChanged {
                 account,
@@ -354,7 +354,7 @@ impl Handler<FromCluster> for Registry {
                 self.renamed_here(account, None, old, new, &rooms);
             }
             Event::Whisper { to, from, event } => {
-                let frame = event.to_json();
+                let frame = event.frame();
                 for s in self
                     .sessions_of(to)
                     .into_iter()
@@ -364,14 +364,14 @@ impl Handler<FromCluster> for Registry {
                 }
             }
             Event::Announcement { event } => {
-                let frame = event.to_json();
+                let frame = event.frame();
                 for c in self.conns.values().filter(|c| c.account.is_some()) {
                     c.handle.out.push(frame.clone());
                 }
             }
             Event::RoomEvent { room, event } => {
                 if let Some(e) = self.room_by_id(room) {
-                    e.addr.do_send(Broadcast(event.to_json()));
+                    e.addr.do_send(Broadcast(event.frame()));
                 }
             }
             Event::RoomRoleChanged {

@@ -65,7 +65,7 @@ pub struct LoginTicket(u64);
 #[rtype(result = "()")]
 pub struct CloseSession {
     pub session: SessionId,
-    pub event: bytes::Bytes,
+    pub event: crate::protocol::Outgoing,
 }
 
 /// A connection logged in as `user`, whose rooms are `rooms`. Refused
@@ -73,7 +73,7 @@ pub struct CloseSession {
 /// account's sessions were closed after `ticket` was taken: the login then
 /// answers its request and sends [`CloseSession`] with that event.
 #[derive(Message)]
-#[rtype(result = "Result<(), bytes::Bytes>")]
+#[rtype(result = "Result<(), crate::protocol::Outgoing>")]
 pub struct LoggedIn {
     pub session: SessionId,
     pub user: UserRef,
@@ -207,7 +207,7 @@ pub struct Registry {
     close_epoch: u64,
     /// The epoch of each account's latest close, with its event and when:
     /// a login whose ticket is older is refused with that event.
-    closed: HashMap<AccountId, (u64, bytes::Bytes, std::time::Instant)>,
+    closed: HashMap<AccountId, (u64, crate::protocol::Outgoing, std::time::Instant)>,
 }
 
 /// Closes older than this are forgotten: no login takes that long.
@@ -237,7 +237,7 @@ impl Registry {
     pub(super) fn close_account(
         &mut self,
         account: AccountId,
-        event: bytes::Bytes,
+        event: crate::protocol::Outgoing,
         reason: &'static str,
     ) {
         self.mark_closed(account, event.clone());
@@ -249,7 +249,7 @@ impl Registry {
         }
     }
 
-    pub(super) fn mark_closed(&mut self, account: AccountId, event: bytes::Bytes) {
+    pub(super) fn mark_closed(&mut self, account: AccountId, event: crate::protocol::Outgoing) {
         self.close_epoch += 1;
         let now = std::time::Instant::now();
         if self.closed.len() >= 4096 {
@@ -434,7 +434,7 @@ impl Handler<TakeLoginTicket> for Registry {
 }
 
 impl Handler<LoggedIn> for Registry {
-    type Result = Result<(), bytes::Bytes>;
+    type Result = Result<(), crate::protocol::Outgoing>;
     fn handle(&mut self, msg: LoggedIn, _ctx: &mut Context<Self>) -> Self::Result {
         if let Some((epoch, event, _)) = self.closed.get(&msg.user.id) {
             if *epoch > msg.ticket.0 {
@@ -666,7 +666,7 @@ impl Handler<Shutdown> for Registry {
         let ev = crate::protocol::Event::Shutdown {
             reason: msg.reason.to_owned(),
         }
-        .to_json();
+        .frame();
         self.conns
             .values()
             .map(|c| {

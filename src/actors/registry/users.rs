@@ -224,7 +224,7 @@ impl Handler<WhisperCommitted> for Registry {
                 action: msg.action,
                 at: store::fmt_time(&c.at),
             };
-            let ev = event.to_json();
+            let ev = event.clone().frame();
             self.publish(Wire::Whisper {
                 to: msg.to,
                 from: msg.from.id,
@@ -299,7 +299,7 @@ impl Registry {
             old: old.to_owned(),
             new: new.clone(),
         }
-        .to_json();
+        .frame();
         let mut told: Vec<AccountId> = Vec::new();
         for (id, u) in &self.users {
             if *id == account || !u.rooms.is_disjoint(rooms) {
@@ -319,7 +319,7 @@ impl Registry {
 impl Handler<SendToUser> for Registry {
     type Result = ();
     fn handle(&mut self, msg: SendToUser, _ctx: &mut Context<Self>) {
-        let frame = msg.event.to_json();
+        let frame = msg.event.clone().frame();
         if msg.everywhere {
             self.publish(Wire::ToUser {
                 account: msg.account,
@@ -335,7 +335,7 @@ impl Handler<SendToUser> for Registry {
 impl Handler<SendToOtherSessions> for Registry {
     type Result = ();
     fn handle(&mut self, msg: SendToOtherSessions, _ctx: &mut Context<Self>) {
-        let frame = msg.event.to_json();
+        let frame = msg.event.clone().frame();
         // the sender's session is on this node: every session elsewhere
         // is another one
         self.publish(Wire::ToUser {
@@ -353,7 +353,7 @@ impl Handler<SendToOtherSessions> for Registry {
 impl Handler<CloseUser> for Registry {
     type Result = ();
     fn handle(&mut self, msg: CloseUser, _ctx: &mut Context<Self>) {
-        let frame = msg.event.to_json();
+        let frame = msg.event.clone().frame();
         if msg.everywhere {
             self.publish(Wire::CloseUser {
                 account: msg.account,
@@ -368,7 +368,7 @@ impl Handler<CloseUser> for Registry {
 impl Handler<KickUser> for Registry {
     type Result = ();
     fn handle(&mut self, msg: KickUser, _ctx: &mut Context<Self>) {
-        let frame = msg.event.to_json();
+        let frame = msg.event.clone().frame();
         self.publish(Wire::KickUser {
             account: msg.account,
             by: msg.by.clone(),
@@ -381,7 +381,12 @@ impl Handler<KickUser> for Registry {
 impl Registry {
     /// A global kick on this node: its rooms show the account leaving, its
     /// sessions here close.
-    pub(super) fn kick_here(&mut self, account: AccountId, by: String, event: bytes::Bytes) {
+    pub(super) fn kick_here(
+        &mut self,
+        account: AccountId,
+        by: String,
+        event: crate::protocol::Outgoing,
+    ) {
         self.mark_closed(account, event.clone());
         // in a cluster the account may have no session here but be a
         // member of rooms here: every room is told (rooms without it
@@ -496,7 +501,7 @@ impl Registry {
             role,
             by,
         }
-        .to_json();
+        .frame();
         for s in self.sessions_of(account) {
             s.addr.do_send(UserChanged {
                 name: None,
@@ -553,7 +558,7 @@ impl Handler<AnnouncementCommitted> for Registry {
                 text: msg.text,
                 at: store::fmt_time(&c.at),
             };
-            let ev = event.to_json();
+            let ev = event.clone().frame();
             self.publish(Wire::Announcement { event });
             for c in self.conns.values().filter(|c| c.account.is_some()) {
                 c.handle.out.push(ev.clone());

@@ -47,7 +47,7 @@ impl Handler<Reconfigure> for Room {
                     topic: self.topic.clone(),
                     by,
                 };
-                self.fan_out(&ev.to_json(), None);
+                self.fan_out(&ev.frame(), None);
             }
         }
     }
@@ -60,7 +60,7 @@ impl Handler<Deleted> for Room {
             room: self.name.to_string(),
             by: msg.by,
         }
-        .to_json();
+        .frame();
         self.fan_out(&ev, None);
         self.members.clear();
         ctx.stop();

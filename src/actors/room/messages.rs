@@ -1,7 +1,6 @@
 //! The Room's API: the messages it accepts.
 
 use actix::prelude::*;
-use bytes::Bytes;
 use serde_json::json;
 
 use crate::actors::chat_log::Committed;
@@ -166,7 +165,7 @@ pub struct RoomRoleSet {
 /// Send these bytes to every session in the room.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct Broadcast(pub Bytes);
+pub struct Broadcast(pub crate::protocol::Outgoing);
 
 #[derive(Debug, Clone)]
 pub struct MemberView {

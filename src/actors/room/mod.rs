@@ -10,7 +10,6 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use actix::prelude::*;
-use bytes::Bytes;
 
 use super::chat_log::{log_then, Ack, Committed};
 use super::registry::RoomStats;
@@ -19,6 +18,7 @@ use crate::cluster::wire::Event as Wire;
 use crate::error::{ErrorCode, Failure};
 use crate::model::{AccountId, Role, RoomId, RoomRole, SessionId};
 use crate::protocol::events::{Event, LeftReason};
+use crate::protocol::Outgoing;
 use crate::store::chat_log::{self, Kind, NewChatLog};
 use crate::store::{self, room_bans, rooms};
 
@@ -150,7 +150,7 @@ impl Room {
     }
 
     /// Sends `frame` to every session in the room except `skip`.
-    fn fan_out(&self, frame: &Bytes, skip: Option<SessionId>) {
+    fn fan_out(&self, frame: &Outgoing, skip: Option<SessionId>) {
         for m in self.members.values() {
             for s in &m.sessions {
                 if Some(s.id) != skip {
@@ -161,7 +161,7 @@ impl Room {
     }
 
     /// Sends `frame` to one member's sessions (but `skip`).
-    fn tell_member(&self, account: AccountId, frame: &Bytes, skip: Option<SessionId>) {
+    fn tell_member(&self, account: AccountId, frame: &Outgoing, skip: Option<SessionId>) {
         if let Some(m) = self.members.get(&account) {
             for s in &m.sessions {
                 if Some(s.id) != skip {
@@ -172,7 +172,7 @@ impl Room {
     }
 
     /// Sends `frame` to every session of every member but `account`.
-    fn fan_out_others(&self, frame: &Bytes, account: AccountId) {
+    fn fan_out_others(&self, frame: &Outgoing, account: AccountId) {
         for (id, m) in &self.members {
             if *id != account {
                 for s in &m.sessions {
@@ -278,7 +278,7 @@ impl Room {
                 online: count,
             }
         }
-        .to_json();
+        .frame();
         self.fan_out_others(&ev, account);
         self.report(ctx);
     }
@@ -340,7 +340,7 @@ impl Handler<AddMember> for Room {
                 room_role,
                 members,
             }
-            .to_json();
+            .frame();
             if msg.quiet {
                 act.tell_member(msg.user.id, &ev, msg.requester);
             } else {
@@ -410,7 +410,7 @@ impl Handler<RemoveMember> for Room {
                 reason,
                 by,
             }
-            .to_json();
+            .frame();
             if !msg.quiet {
                 act.fan_out(&ev, None);
             }
@@ -443,7 +443,7 @@ impl Handler<MemberKicked> for Room {
             reason: LeftReason::Kicked,
             by: Some(msg.by),
         }
-        .to_json();
+        .frame();
         self.fan_out_others(&ev, msg.account);
         self.report(_ctx);
     }
@@ -529,7 +529,7 @@ impl Handler<MessageCommitted> for Room {
                     action: msg.action,
                     at: store::fmt_time(&c.at),
                 }
-                .to_json();
+                .frame();
                 self.fan_out(&ev, Some(msg.session));
                 let _ = msg.reply.send(Ok(c));
             }
@@ -574,7 +574,7 @@ impl Handler<RoomRoleSet> for Room {
         if let Some(m) = self.members.get_mut(&msg.account) {
             m.room_role = msg.room_role;
         }
-        self.fan_out(&msg.event.to_json(), None);
+        self.fan_out(&msg.event.frame(), None);
     }
 }
 

@@ -77,7 +77,7 @@ impl Room {
                             action: e.action,
                             at: store::fmt_time(&e.at),
                         }
-                        .to_json();
+                        .frame();
                         self.fan_out(&ev, e.local.as_ref().map(|l| l.0));
                     }
                     if let Some((_, reply, c)) = e.local {

@@ -23,7 +23,7 @@ use super::{ConnInfo, Env, SessionHandle, UserRef};
 use crate::commands::{self, Command, Ctx, Effect};
 use crate::error::{ErrorCode, Failure};
 use crate::model::{Role, SessionId};
-use crate::protocol::{self, framing::Frame, Request};
+use crate::protocol::{self, framing::Frame, Outgoing, Request};
 use crate::store::accounts;
 
 // ---- The Session's API ----------------------------------------------------
@@ -37,7 +37,7 @@ pub struct Inbound(pub Frame);
 #[derive(Message, Clone)]
 #[rtype(result = "()")]
 pub struct Close {
-    pub event: Option<Bytes>,
+    pub event: Option<Outgoing>,
     /// For the log.
     pub reason: &'static str,
 }
@@ -49,7 +49,7 @@ impl Close {
             reason,
         }
     }
-    pub fn with_event(event: Bytes, reason: &'static str) -> Close {
+    pub fn with_event(event: Outgoing, reason: &'static str) -> Close {
         Close {
             event: Some(event),
             reason,
@@ -61,7 +61,7 @@ impl Close {
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct BeginShutdown {
-    pub event: Bytes,
+    pub event: Outgoing,
 }
 
 /// Resolves when no request of this session is in flight.

@@ -11,10 +11,10 @@ use std::cell::{Cell, RefCell};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::task::{Poll, Waker};
 
-use bytes::Bytes;
+use crate::protocol::Outgoing;
 
 struct State {
-    frames: Vec<Bytes>,
+    frames: Vec<Outgoing>,
     /// Bytes queued and not yet written (each frame counts one more for its
     /// line end).
     queued: usize,
@@ -54,13 +54,13 @@ pub struct OutboundRx {
     shared: Arc<Shared>,
     /// The last batch's vector, emptied, for the next swap (no allocation
     /// per batch).
-    spare: Vec<Bytes>,
+    spare: Vec<Outgoing>,
 }
 
 /// What the writer should do next.
 pub enum Next {
     /// Write these frames (each one JSON object; the transport frames them).
-    Frames(Vec<Bytes>),
+    Frames(Vec<Outgoing>),
     /// Everything queued before `close` was handed out: finish the stream.
     Close,
     /// The client stopped reading and the queue passed its cap: drop it.
@@ -108,7 +108,8 @@ pub fn channel(cap: usize) -> (Outbound, OutboundRx) {
 impl Outbound {
     /// Queues one frame. Past the cap the connection is marked overflowed,
     /// the writer is told to drop it, and this and later frames are dropped.
-    pub fn push(&self, frame: Bytes) -> bool {
+    pub fn push(&self, frame: impl Into<Outgoing>) -> bool {
+        let frame = frame.into();
         let n = frame.len() + 1;
         let mut s = self.shared.lock();
         if s.closed || s.overflowed {
@@ -224,7 +225,7 @@ impl OutboundRx {
 
     /// The frames were written: they no longer count against the cap, and
     /// their vector serves the next batch (unless a burst made it large).
-    pub fn written(&mut self, mut frames: Vec<Bytes>) {
+    pub fn written(&mut self, mut frames: Vec<Outgoing>) {
         let n: usize = frames.iter().map(|f| f.len() + 1).sum();
         {
             let mut s = self.shared.lock();
@@ -351,6 +352,7 @@ async fn flush_loop(f: Arc<Flusher>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
 
     #[actix_rt::test]
     async fn batches_in_order_then_closes() {
@@ -361,7 +363,11 @@ mod tests {
         assert!(!tx.push(Bytes::from_static(b"late")), "closed");
         match rx.next().await {
             Next::Frames(f) => {
-                assert_eq!(f, vec![Bytes::from_static(b"a"), Bytes::from_static(b"bb")]);
+                let got: Vec<&Bytes> = f.iter().map(Outgoing::json).collect();
+                assert_eq!(
+                    got,
+                    vec![&Bytes::from_static(b"a"), &Bytes::from_static(b"bb")]
+                );
                 rx.written(f);
             }
             _ => panic!("frames first"),
