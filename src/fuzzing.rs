@@ -46,6 +46,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("admin_args", admin_args),
     ("proxy_header", proxy_header),
     ("names", names),
+    ("irc_line", irc_line),
 ];
 
 /// A leading byte as a setting, and the rest.
@@ -303,6 +304,7 @@ pub fn ws_text(data: &[u8]) {
             request(&l);
         }
         Some(Frame::Binary) => panic!("a text frame became binary"),
+        Some(Frame::Request(_)) => panic!("a text frame became a request"),
     }
 }
 
@@ -551,5 +553,109 @@ pub fn names(data: &[u8]) {
                 .any(|win| win.iter().zip(&keys).all(|(w, k)| w.matches(k))),
             "the entry {s:?} does not catch itself: entry {keys:?}, text {t:?}"
         );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 10. IRC lines
+
+/// One IRC client line (`irc::line::parse`, the input without its line
+/// end), then the server writer on the same bytes as user text. Promises:
+/// the limits hold; a line that parses is written back no longer than it
+/// came and parses again to the same `Line` (unless its command is not
+/// letters and digits, which only a client sends); a refusal names a real
+/// cause; and text in a tag value or the last parameter never puts a NUL,
+/// CR or LF into a server line nor changes its other parts.
+pub fn irc_line(data: &[u8]) {
+    use crate::irc::line::{
+        self, LineError, LinePart, WriteError, MAX_BODY_LEN, MAX_TAGS_LEN,
+    };
+    let tags_end = if data.first() == Some(&b'@') {
+        data.iter().position(|&b| b == b' ').map(|i| i + 1)
+    } else {
+        Some(0)
+    };
+    match line::parse(data) {
+        Ok(l) => {
+            let start = tags_end.expect("a line with tags has their end");
+            assert!(start <= MAX_TAGS_LEN && data.len() - start <= MAX_BODY_LEN);
+            assert!(!l.command.is_empty() && !l.command.contains(' '));
+            assert_eq!(l.command, l.command.to_ascii_uppercase());
+            assert!(l.tags.windows(2).all(|w| w[0].0 < w[1].0), "{l:?}");
+            assert!(l.tags.iter().all(|(k, v)| line::valid_tag_key(k)
+                && v.as_deref() != Some("")));
+            match l.to_bytes() {
+                Ok(bytes) => {
+                    let body = bytes.strip_suffix(b"\r\n").expect("a line end");
+                    assert!(!body.iter().any(|&b| matches!(b, 0 | b'\r' | b'\n')));
+                    assert!(body.len() <= data.len(), "{l:?} grew: {body:?}");
+                    assert_eq!(line::parse(body).as_ref(), Ok(&l), "{body:?}");
+                }
+                Err(e) => {
+                    assert_eq!(e, WriteError::BadCommand, "{l:?}");
+                    assert!(!l.command.bytes().all(|b| b.is_ascii_alphanumeric()));
+                }
+            }
+        }
+        Err(LineError::TooLong(LinePart::Tags)) => {
+            assert!(data.len() > MAX_TAGS_LEN);
+            assert!(tags_end.is_none_or(|e| e > MAX_TAGS_LEN));
+        }
+        Err(LineError::TooLong(LinePart::Body)) => {
+            let start = tags_end.expect("the tags were short enough");
+            assert!(data.len() - start > MAX_BODY_LEN);
+        }
+        Err(LineError::ForbiddenByte(b)) => {
+            assert!(matches!(b, 0 | b'\r' | b'\n') && data.contains(&b));
+        }
+        Err(LineError::NotUtf8(l)) => {
+            assert!(std::str::from_utf8(data).is_err());
+            if let Some(l) = l {
+                assert!(!l.command.is_empty());
+            }
+        }
+        Err(LineError::NoCommand) => {
+            let s = std::str::from_utf8(data).expect("checked before");
+            assert!(!s.contains(['\0', '\r', '\n']));
+        }
+    }
+
+    // the writer, with these bytes as what a user typed
+    let text = String::from_utf8_lossy(data);
+    let clean: String = text
+        .chars()
+        .map(|c| if matches!(c, '\0' | '\r' | '\n') { ' ' } else { c })
+        .collect();
+    let mut out = b"before".to_vec();
+    let tags = [("+draft/reply", &*text), ("msgid", "7")];
+    let tagged = line::write_line(&mut out, &tags, Some("n!u@h"), "PRIVMSG", &["#r", &text]);
+    let with_tags = match tagged {
+        Ok(()) => true,
+        Err(e) => {
+            assert_eq!(e, WriteError::TooLong(LinePart::Tags));
+            assert_eq!(out, b"before");
+            line::write_line(&mut out, &[], Some("n!u@h"), "PRIVMSG", &["#r", &text])
+                .expect("without tags");
+            false
+        }
+    };
+    let written = out.strip_prefix(b"before").unwrap();
+    let body = written.strip_suffix(b"\r\n").expect("a line end");
+    assert!(!body.iter().any(|&b| matches!(b, 0 | b'\r' | b'\n')), "{body:?}");
+    let l = line::parse(body).unwrap_or_else(|e| panic!("{e:?} for {body:?}"));
+    assert_eq!(l.command, "PRIVMSG");
+    assert_eq!(l.source.as_deref(), Some("n!u@h"));
+    assert_eq!(l.params.len(), 2);
+    assert_eq!(l.params[0], "#r");
+    assert!(clean.starts_with(&l.params[1]), "{:?}", l.params[1]);
+    if clean.len() <= 400 {
+        assert_eq!(l.params[1], clean);
+    }
+    if with_tags {
+        let no_nul: String = text.chars().filter(|&c| c != '\0').collect();
+        assert_eq!(l.tag("+draft/reply"), Some(no_nul.as_str()));
+        assert_eq!(l.tag("msgid"), Some("7"));
+    } else {
+        assert!(l.tags.is_empty());
     }
 }

@@ -4,7 +4,7 @@ use serde_json::{Map, Value};
 
 use crate::error::Failure;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Args(pub Map<String, Value>);
 
 impl Args {

@@ -11,6 +11,8 @@ pub enum Frame {
     TooLong,
     /// A binary WebSocket frame: never JSON text.
     Binary,
+    /// A request a gateway already read from its own protocol (IRC).
+    Request(super::Request),
 }
 
 pub struct LineReader<R> {

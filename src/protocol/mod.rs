@@ -6,7 +6,7 @@ pub mod events;
 pub mod framing;
 mod outgoing;
 pub use events::Event;
-pub use outgoing::{Encoded, Outgoing};
+pub use outgoing::{Encoded, Outgoing, Reply};
 
 use bytes::Bytes;
 use serde::Serialize;
@@ -21,7 +21,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 
 /// A request that could be read: its type, its `id` (echoed as `re`), and
 /// its fields.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     pub ty: String,
     pub re: Value,

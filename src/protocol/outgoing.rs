@@ -7,8 +7,10 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
+use serde_json::{Map, Value};
 
-use super::{encode, Event};
+use super::{encode, error_reply, ok_reply, Event};
+use crate::error::Failure;
 
 /// An event and its JSON, shared by every session it goes to.
 #[derive(Debug)]
@@ -17,19 +19,37 @@ pub struct Encoded {
     pub json: Bytes,
 }
 
+/// A request's one reply, typed (for a transport that renders replies in
+/// its own protocol) beside its JSON.
+#[derive(Debug)]
+pub struct Reply {
+    /// The request's `type` (`None`: it could not be read).
+    pub for_: Option<String>,
+    /// The request's `id`, echoed as `re`.
+    pub re: Value,
+    /// The `ok` fields, or the refusal.
+    pub result: Result<Map<String, Value>, Failure>,
+    pub json: Bytes,
+}
+
 /// One frame of a connection's outbound queue.
 #[derive(Debug, Clone)]
 pub enum Outgoing {
-    /// A reply (`ok` or `error`), or anything else only JSON has.
+    /// JSON with nothing typed behind it.
     Json(Bytes),
+    Reply(Arc<Reply>),
     Event(Arc<Encoded>),
+    /// A line already in the connection's own protocol (an IRC gateway's
+    /// numerics and CAP replies), written as it is.
+    Line(Bytes),
 }
 
 impl Outgoing {
     /// The frame as the JSON transports write it.
     pub fn json(&self) -> &Bytes {
         match self {
-            Outgoing::Json(b) => b,
+            Outgoing::Json(b) | Outgoing::Line(b) => b,
+            Outgoing::Reply(r) => &r.json,
             Outgoing::Event(e) => &e.json,
         }
     }
@@ -46,9 +66,27 @@ impl Outgoing {
     /// The typed event, for a transport that renders events itself.
     pub fn event(&self) -> Option<&Event> {
         match self {
-            Outgoing::Json(_) => None,
             Outgoing::Event(e) => Some(&e.event),
+            _ => None,
         }
+    }
+
+    /// A request's reply: `ok` with `fields`, or `error`.
+    pub fn reply(
+        for_: Option<&str>,
+        re: &Value,
+        result: Result<Map<String, Value>, Failure>,
+    ) -> Outgoing {
+        let json = match &result {
+            Ok(fields) => ok_reply(for_.unwrap_or_default(), re, fields.clone()),
+            Err(f) => error_reply(for_, re, f),
+        };
+        Outgoing::Reply(Arc::new(Reply {
+            for_: for_.map(str::to_owned),
+            re: re.clone(),
+            result,
+            json,
+        }))
     }
 }
 

@@ -13,7 +13,6 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use actix::prelude::*;
-use bytes::Bytes;
 use serde_json::Value;
 
 use self::outbound::Outbound;
@@ -95,7 +94,7 @@ pub struct Session {
     says_in_flight: usize,
     /// The unanswered requests' replies in request order, filled as they
     /// come; sent from the front.
-    replies: VecDeque<Option<Bytes>>,
+    replies: VecDeque<Option<Outgoing>>,
     /// The sequence number of the next request.
     next_slot: u64,
     /// Waiting for every request in flight to be answered (the next
@@ -134,7 +133,7 @@ impl Release {
 /// A frame, read.
 enum Parsed {
     Run(&'static Command, protocol::Request),
-    Refuse(Bytes),
+    Refuse(Outgoing),
 }
 
 /// A started request: its place in the reply order, and the signal that
@@ -189,7 +188,7 @@ impl Session {
     fn parse(&self, frame: Frame) -> Parsed {
         let refuse = |ty: Option<&str>, re: &Value, f: Failure| {
             self.env.metrics.error(f.code);
-            Parsed::Refuse(protocol::error_reply(ty, re, &f))
+            Parsed::Refuse(Outgoing::reply(ty, re, Err(f)))
         };
         let line = match frame {
             Frame::TooLong => {
@@ -210,11 +209,17 @@ impl Session {
                 return refuse(None, &Value::Null, f);
             }
             Frame::Line(l) => l,
+            Frame::Request(r) => return self.find(r),
         };
         let req = match protocol::parse_request(&line) {
             Ok(r) => r,
             Err(u) => return refuse(u.ty.as_deref(), &u.re, u.failure),
         };
+        self.find(req)
+    }
+
+    /// The command a request names, or `unknown_command`.
+    fn find(&self, req: Request) -> Parsed {
         match commands::find(&req.ty) {
             Some(cmd) => Parsed::Run(cmd, req),
             None => {
@@ -222,7 +227,8 @@ impl Session {
                     ErrorCode::UnknownCommand,
                     format!("unknown command {:?}", req.ty),
                 );
-                refuse(Some(&req.ty), &req.re, f)
+                self.env.metrics.error(f.code);
+                Parsed::Refuse(Outgoing::reply(Some(&req.ty), &req.re, Err(f)))
             }
         }
     }
@@ -276,7 +282,7 @@ impl Session {
                     Err(e) => {
                         let f: Failure = e.into();
                         act.env.metrics.error(f.code);
-                        act.answer(slot, protocol::error_reply(Some(cmd.name), &req.re, &f));
+                        act.answer(slot, Outgoing::reply(Some(cmd.name), &req.re, Err(f)));
                         Box::pin(fut::ready(()))
                     }
                 }
@@ -302,7 +308,7 @@ impl Session {
             });
         if let Err(f) = allowed {
             self.env.metrics.error(f.code);
-            self.answer(slot, protocol::error_reply(Some(cmd.name), &req.re, &f));
+            self.answer(slot, Outgoing::reply(Some(cmd.name), &req.re, Err(f)));
             return Box::pin(fut::ready(()));
         }
         if let (crate::commands::Limit::Action, Some(u)) = (cmd.limit, &self.user) {
@@ -318,7 +324,7 @@ impl Session {
                     None => act.run_handler(cmd, req, slot),
                     Some(f) => {
                         act.env.metrics.error(f.code);
-                        act.answer(slot, protocol::error_reply(Some(cmd.name), &re, &f));
+                        act.answer(slot, Outgoing::reply(Some(cmd.name), &re, Err(f)));
                         Box::pin(fut::ready(()))
                     }
                 }
@@ -350,11 +356,11 @@ impl Session {
                     let frame = match outcome {
                         Ok(reply) => {
                             act.apply(reply.effect);
-                            protocol::ok_reply(cmd.name, &re, reply.fields)
+                            Outgoing::reply(Some(cmd.name), &re, Ok(reply.fields))
                         }
                         Err(f) => {
                             act.env.metrics.error(f.code);
-                            protocol::error_reply(Some(cmd.name), &re, &f)
+                            Outgoing::reply(Some(cmd.name), &re, Err(f))
                         }
                     };
                     act.answer(slot, frame);
@@ -362,14 +368,14 @@ impl Session {
         )
     }
 
-    fn answer(&mut self, slot: Slot, reply: Bytes) {
+    fn answer(&mut self, slot: Slot, reply: Outgoing) {
         slot.release.fire();
         self.finish(slot.seq, slot.is_say, reply);
     }
 
     /// Files a request's one reply and sends every reply that is now next
     /// in request order.
-    fn finish(&mut self, seq: u64, is_say: bool, reply: Bytes) {
+    fn finish(&mut self, seq: u64, is_say: bool, reply: Outgoing) {
         let first = self.next_slot - self.replies.len() as u64;
         if let Some(r) = self.replies.get_mut((seq - first) as usize) {
             *r = Some(reply);
