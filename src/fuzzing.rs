@@ -567,9 +567,7 @@ pub fn names(data: &[u8]) {
 /// cause; and text in a tag value or the last parameter never puts a NUL,
 /// CR or LF into a server line nor changes its other parts.
 pub fn irc_line(data: &[u8]) {
-    use crate::irc::line::{
-        self, LineError, LinePart, WriteError, MAX_BODY_LEN, MAX_TAGS_LEN,
-    };
+    use crate::irc::line::{self, LineError, LinePart, WriteError, MAX_BODY_LEN, MAX_TAGS_LEN};
     let tags_end = if data.first() == Some(&b'@') {
         data.iter().position(|&b| b == b' ').map(|i| i + 1)
     } else {
@@ -582,8 +580,10 @@ pub fn irc_line(data: &[u8]) {
             assert!(!l.command.is_empty() && !l.command.contains(' '));
             assert_eq!(l.command, l.command.to_ascii_uppercase());
             assert!(l.tags.windows(2).all(|w| w[0].0 < w[1].0), "{l:?}");
-            assert!(l.tags.iter().all(|(k, v)| line::valid_tag_key(k)
-                && v.as_deref() != Some("")));
+            assert!(l
+                .tags
+                .iter()
+                .all(|(k, v)| line::valid_tag_key(k) && v.as_deref() != Some("")));
             match l.to_bytes() {
                 Ok(bytes) => {
                     let body = bytes.strip_suffix(b"\r\n").expect("a line end");
@@ -624,7 +624,13 @@ pub fn irc_line(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let clean: String = text
         .chars()
-        .map(|c| if matches!(c, '\0' | '\r' | '\n') { ' ' } else { c })
+        .map(|c| {
+            if matches!(c, '\0' | '\r' | '\n') {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
     let mut out = b"before".to_vec();
     let tags = [("+draft/reply", &*text), ("msgid", "7")];
@@ -641,7 +647,10 @@ pub fn irc_line(data: &[u8]) {
     };
     let written = out.strip_prefix(b"before").unwrap();
     let body = written.strip_suffix(b"\r\n").expect("a line end");
-    assert!(!body.iter().any(|&b| matches!(b, 0 | b'\r' | b'\n')), "{body:?}");
+    assert!(
+        !body.iter().any(|&b| matches!(b, 0 | b'\r' | b'\n')),
+        "{body:?}"
+    );
     let l = line::parse(body).unwrap_or_else(|e| panic!("{e:?} for {body:?}"));
     assert_eq!(l.command, "PRIVMSG");
     assert_eq!(l.source.as_deref(), Some("n!u@h"));

@@ -29,6 +29,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod fuzzing;
+pub mod irc;
 pub mod metrics;
 pub mod model;
 pub mod names;
