@@ -18,6 +18,42 @@ pub struct Config {
     pub moderation: ModerationConfig,
     pub tls: TlsConfig,
     pub cluster: ClusterConfig,
+    pub irc: IrcConfig,
+}
+
+/// `[irc]`: the IRC gateway (docs/irc.md). Off unless `listen` is set; with
+/// `[tls]` it speaks TLS.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IrcConfig {
+    /// Where IRC clients connect; empty: no IRC listener.
+    pub listen: String,
+    /// The prefix of server lines and numerics.
+    pub server_name: String,
+    /// What `005 NETWORK=` says.
+    pub network: String,
+    /// `true`: NICK/USER without logging in makes a guest account.
+    pub guests: bool,
+    /// The message of the day (375/372/376); empty: 422.
+    pub motd: String,
+}
+
+impl Default for IrcConfig {
+    fn default() -> Self {
+        IrcConfig {
+            listen: String::new(),
+            server_name: "modchat.local".into(),
+            network: "modchat".into(),
+            guests: false,
+            motd: String::new(),
+        }
+    }
+}
+
+impl IrcConfig {
+    pub fn enabled(&self) -> bool {
+        !self.listen.is_empty()
+    }
 }
 
 /// `[cluster]`: with `nats_url` set, this node joins a cluster of nodes that
@@ -262,6 +298,7 @@ pub struct Overrides {
     pub database_url: Option<String>,
     pub listen: Option<String>,
     pub http_listen: Option<String>,
+    pub irc_listen: Option<String>,
 }
 
 impl Config {
@@ -302,6 +339,9 @@ impl Config {
         }
         if let Some(l) = &flags.http_listen {
             config.server.http_listen = l.clone();
+        }
+        if let Some(l) = &flags.irc_listen {
+            config.irc.listen = l.clone();
         }
         config.validate()?;
         Ok(config)
@@ -392,6 +432,34 @@ impl Config {
         }
         if m.auto_mute_s == 0 {
             return bad("moderation.auto_mute_s", "must be positive");
+        }
+        let irc = &self.irc;
+        // a server name goes into every line's prefix: no spaces, no
+        // line ends, and a dot so clients do not take it for a nick
+        let server_name_ok = !irc.server_name.is_empty()
+            && irc.server_name.len() <= 63
+            && irc.server_name.contains('.')
+            && irc
+                .server_name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+        if !server_name_ok {
+            return bad(
+                "irc.server_name",
+                "must be a host name with a dot (letters, digits, '-', '.'; at most 63)",
+            );
+        }
+        if irc.network.is_empty()
+            || irc.network.len() > 32
+            || !irc
+                .network
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return bad("irc.network", "must be 1 to 32 letters, digits, '-' or '_'");
+        }
+        if irc.motd.chars().any(|c| c == '\r' || c == '\0') || irc.motd.len() > 8192 {
+            return bad("irc.motd", "must be at most 8192 bytes without CR or NUL");
         }
         if !matches!(self.server.room_creation.as_str(), "anyone" | "moderators") {
             return bad(

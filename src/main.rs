@@ -34,6 +34,9 @@ enum Command {
         /// HTTP listener, HOST:PORT (default 127.0.0.1:8080).
         #[arg(long)]
         http_listen: Option<String>,
+        /// IRC listener, HOST:PORT (default: none; docs/irc.md).
+        #[arg(long)]
+        irc_listen: Option<String>,
     },
     /// The terminal client: a full-screen chat, or a plain line mode when
     /// stdin or stdout is not a terminal (for scripts: each input line is a
@@ -76,13 +79,22 @@ enum Command {
 
 fn main() -> ExitCode {
     init_logging();
-    let (config, database_url, listen, http_listen) = match Cli::parse().command {
+    let (config, overrides) = match Cli::parse().command {
         Command::Serve {
             config,
             database_url,
             listen,
             http_listen,
-        } => (config, database_url, listen, http_listen),
+            irc_listen,
+        } => (
+            config,
+            Overrides {
+                database_url,
+                listen,
+                http_listen,
+                irc_listen,
+            },
+        ),
         Command::Chat {
             server,
             tls,
@@ -112,11 +124,6 @@ fn main() -> ExitCode {
                 }
             };
         }
-    };
-    let overrides = Overrides {
-        database_url,
-        listen,
-        http_listen,
     };
     let config = match Config::load(config.as_deref(), std::env::vars(), &overrides) {
         Ok(c) => Arc::new(c),

@@ -25,6 +25,8 @@ use crate::transport::workers::Workers;
 pub struct Listeners {
     pub tcp: std::net::TcpListener,
     pub http: Option<std::net::TcpListener>,
+    /// `[irc] listen`: the IRC gateway, when set.
+    pub irc: Option<std::net::TcpListener>,
     /// `[tls]`, loaded (and checked) when binding, so a bad certificate
     /// stops the server before it accepts anyone.
     pub tls: Option<Arc<rustls::ServerConfig>>,
@@ -48,6 +50,13 @@ impl Listeners {
                     .with_context(|| format!("cannot listen on {addr}"))?,
             ),
         };
+        let irc = match config.irc.listen.as_str() {
+            "" => None,
+            addr => Some(
+                std::net::TcpListener::bind(addr)
+                    .with_context(|| format!("cannot listen on {addr} (irc.listen)"))?,
+            ),
+        };
         let tls = if config.tls.enabled() {
             Some(transport::tls::server_config(
                 &config.tls.cert,
@@ -59,6 +68,7 @@ impl Listeners {
         Ok(Listeners {
             tcp,
             http,
+            irc,
             tls,
             announce: false,
         })
@@ -72,12 +82,19 @@ impl Listeners {
         self.http.as_ref().and_then(|l| l.local_addr().ok())
     }
 
+    pub fn irc_addr(&self) -> Option<SocketAddr> {
+        self.irc.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
     /// The one line `serve` prints on stdout once it accepts.
     pub fn listening_line(&self) -> std::io::Result<String> {
         let mut m = serde_json::Map::new();
         m.insert("tcp".into(), self.tcp_addr()?.to_string().into());
         if let Some(h) = self.http_addr() {
             m.insert("http".into(), h.to_string().into());
+        }
+        if let Some(i) = self.irc_addr() {
+            m.insert("irc".into(), i.to_string().into());
         }
         Ok(serde_json::json!({ "listening": m }).to_string())
     }
@@ -159,7 +176,22 @@ pub async fn run(
         live.clone(),
         tls.clone().map(tokio_rustls::TlsAcceptor::from),
         workers.clone(),
+        transport::tcp::Proto::Json,
     ));
+    let irc_accept = match listeners.irc {
+        Some(l) => {
+            l.set_nonblocking(true)?;
+            Some(actix_rt::spawn(transport::tcp::accept_loop(
+                tokio::net::TcpListener::from_std(l)?,
+                env.clone(),
+                live.clone(),
+                tls.clone().map(tokio_rustls::TlsAcceptor::from),
+                workers.clone(),
+                transport::tcp::Proto::Irc,
+            )))
+        }
+        None => None,
+    };
     let http = match listeners.http {
         Some(l) => Some(transport::http::start(
             l,
@@ -191,6 +223,9 @@ pub async fn run(
     shutdown.await;
     tracing::info!("shutting down");
     accept.abort();
+    if let Some(a) = &irc_accept {
+        a.abort();
+    }
     let grace = Duration::from_secs(config.server.shutdown_grace_s);
     let sessions = registry
         .send(Shutdown {

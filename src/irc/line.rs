@@ -374,8 +374,32 @@ pub fn write_line(
     command: &str,
     params: &[&str],
 ) -> Result<(), WriteError> {
+    write_line_as(out, tags, source, command, params, false)
+}
+
+/// [`write_line`], with the last parameter always written as a trailing
+/// one (`:text`), as servers write texts and reasons: clients and bots that
+/// read "the text after ` :`" get it even when it is one word.
+pub fn write_text_line(
+    out: &mut Vec<u8>,
+    tags: &[(&str, &str)],
+    source: Option<&str>,
+    command: &str,
+    params: &[&str],
+) -> Result<(), WriteError> {
+    write_line_as(out, tags, source, command, params, true)
+}
+
+fn write_line_as(
+    out: &mut Vec<u8>,
+    tags: &[(&str, &str)],
+    source: Option<&str>,
+    command: &str,
+    params: &[&str],
+    trailing: bool,
+) -> Result<(), WriteError> {
     let start = out.len();
-    let result = write_unchecked(out, tags, source, command, params);
+    let result = write_unchecked(out, tags, source, command, params, trailing);
     if result.is_err() {
         out.truncate(start);
     }
@@ -388,6 +412,7 @@ fn write_unchecked(
     source: Option<&str>,
     command: &str,
     params: &[&str],
+    trailing: bool,
 ) -> Result<(), WriteError> {
     let start = out.len();
     if !tags.is_empty() {
@@ -438,7 +463,8 @@ fn write_unchecked(
         out.extend_from_slice(param.as_bytes());
     }
     // the last parameter: a NUL, CR or LF will be a space, so counts as one
-    let mut colon = last.is_empty()
+    let mut colon = trailing
+        || last.is_empty()
         || last.starts_with(':')
         || last.bytes().any(|b| b == b' ' || breaks_line(b));
     let mut text: &str = last;

@@ -24,6 +24,27 @@ use crate::net;
 use crate::protocol::{self, framing::LineReader};
 use crate::store;
 
+/// What a listener speaks: the JSON lines of the protocol, or IRC (the
+/// gateway, `crate::irc`). Both get the same admission, PROXY header, TLS
+/// and Session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proto {
+    Json,
+    Irc,
+}
+
+impl Proto {
+    /// The transport's name in `who` and the metrics.
+    fn transport(self, tls: bool) -> &'static str {
+        match (self, tls) {
+            (Proto::Json, false) => "tcp",
+            (Proto::Json, true) => "tls",
+            (Proto::Irc, false) => "irc",
+            (Proto::Irc, true) => "ircs",
+        }
+    }
+}
+
 /// How long a TLS client may take over its handshake.
 const HANDSHAKE: Duration = Duration::from_secs(10);
 
@@ -38,6 +59,7 @@ pub async fn accept_loop(
     live: Arc<()>,
     tls: Option<TlsAcceptor>,
     workers: Arc<Workers>,
+    proto: Proto,
 ) {
     loop {
         match listener.accept().await {
@@ -50,11 +72,12 @@ pub async fn accept_loop(
                     match env.admission.admit(client.ip()) {
                         Some(slot) => {
                             let (rd, wr) = stream.into_split();
-                            let conn = Conn::new(client, "tcp", slot, live.clone());
-                            start_connection(&env, rd, wr, conn, &workers);
+                            let conn =
+                                Conn::new(client, proto.transport(false), slot, live.clone());
+                            start_connection(&env, rd, wr, conn, &workers, proto);
                         }
                         None => {
-                            actix_rt::spawn(refuse(stream, client));
+                            actix_rt::spawn(refuse(stream, client, proto));
                         }
                     }
                     continue;
@@ -73,7 +96,7 @@ pub async fn accept_loop(
                     };
                     let Some(slot) = env.admission.admit(client.ip()) else {
                         match tls {
-                            None => refuse(stream, client).await,
+                            None => refuse(stream, client, proto).await,
                             // a refusal in words would cost a handshake, the
                             // very work the cap is there to bound
                             Some(_) => tracing::debug!(
@@ -86,15 +109,15 @@ pub async fn accept_loop(
                     match tls {
                         None => {
                             let (rd, wr) = stream.into_split();
-                            let conn = Conn::new(client, "tcp", slot, live);
-                            start_connection(&env, rd, wr, conn, &workers);
+                            let conn = Conn::new(client, proto.transport(false), slot, live);
+                            start_connection(&env, rd, wr, conn, &workers, proto);
                         }
                         Some(acceptor) => {
                             match tokio::time::timeout(HANDSHAKE, acceptor.accept(stream)).await {
                                 Ok(Ok(tls)) => {
                                     let (rd, wr) = tokio::io::split(tls);
-                                    let conn = Conn::new(client, "tls", slot, live);
-                                    start_connection(&env, rd, wr, conn, &workers);
+                                    let conn = Conn::new(client, proto.transport(true), slot, live);
+                                    start_connection(&env, rd, wr, conn, &workers, proto);
                                 }
                                 Ok(Err(e)) => {
                                     tracing::debug!(%client, error = %e, "TLS handshake failed")
@@ -117,14 +140,18 @@ pub async fn accept_loop(
 /// Over the per-address cap: one `error` line (`rate_limited`), then the
 /// connection is closed. The line is small enough for the socket's buffer;
 /// a peer that does not take it within a second is dropped all the same.
-async fn refuse(mut stream: TcpStream, client: SocketAddr) {
+async fn refuse(mut stream: TcpStream, client: SocketAddr, proto: Proto) {
     tracing::debug!(%client, "refusing a connection: too many open from its address");
-    let f = Failure::msg(
-        ErrorCode::RateLimited,
-        "too many connections from your address; close one and try again",
-    );
-    let mut line = protocol::error_reply(None, &serde_json::Value::Null, &f).to_vec();
-    line.push(b'\n');
+    let why = "too many connections from your address; close one and try again";
+    let line = match proto {
+        Proto::Json => {
+            let f = Failure::msg(ErrorCode::RateLimited, why);
+            let mut line = protocol::error_reply(None, &serde_json::Value::Null, &f).to_vec();
+            line.push(b'\n');
+            line
+        }
+        Proto::Irc => format!("ERROR :{why}\r\n").into_bytes(),
+    };
     let _ = tokio::time::timeout(Duration::from_secs(1), async {
         stream.write_all(&line).await?;
         stream.shutdown().await
@@ -155,11 +182,16 @@ impl Conn {
 
 /// The session and its reader run here, beside the actors they talk to on
 /// every request; the writer runs on one of `workers` (see workers.rs).
-fn start_connection<R, W>(env: &Arc<Env>, rd: R, wr: W, conn: Conn, workers: &Workers)
+fn start_connection<R, W>(env: &Arc<Env>, rd: R, wr: W, conn: Conn, workers: &Workers, proto: Proto)
 where
     R: AsyncRead + Unpin + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
 {
+    if proto == Proto::Irc {
+        let held = (conn.slot, conn.live);
+        crate::irc::conn::start(env, rd, wr, conn.client, conn.transport, held, workers);
+        return;
+    }
     let limits = &env.config.limits;
     let (out, rx) = outbound::channel(limits.max_outbound_bytes);
     let (max_line, idle) = (limits.max_line_bytes, env.config.idle_timeout());
@@ -264,7 +296,7 @@ async fn write_loop<W: AsyncWrite + Unpin>(
 }
 
 /// Resolves at `deadline`; never without one.
-pub(super) async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+pub(crate) async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d).await,
         None => std::future::pending().await,

@@ -3,6 +3,7 @@
 pub mod client;
 pub mod cluster;
 pub mod db;
+pub mod irc;
 pub mod proxy;
 pub mod server;
 pub mod storm;

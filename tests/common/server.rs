@@ -21,6 +21,8 @@ pub struct TestServer {
     pub config: Config,
     pub addr: SocketAddr,
     pub http: Option<SocketAddr>,
+    /// The IRC gateway, when the test's config sets `[irc] listen`.
+    pub irc: Option<SocketAddr>,
     running: Option<(tokio::sync::oneshot::Sender<()>, JoinHandle<()>)>,
     store: Option<Db>,
 }
@@ -56,6 +58,7 @@ impl TestServer {
             config,
             addr: "127.0.0.1:0".parse().expect("addr"),
             http: None,
+            irc: None,
             running: None,
             store: None,
         };
@@ -71,6 +74,7 @@ impl TestServer {
         let listeners = Listeners::bind(&config).expect("bind");
         self.addr = listeners.tcp_addr().expect("tcp addr");
         self.http = listeners.http_addr();
+        self.irc = listeners.irc_addr();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
             actix_rt::System::new()

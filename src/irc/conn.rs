@@ -1,0 +1,776 @@
+//! One IRC connection: a reader task that turns IRC lines into the
+//! requests every other transport makes (handed to the same Session), and
+//! a writer task that turns what the Session sends (typed events and
+//! replies) into IRC lines. The connection's IRC state ([`IrcState`]) is
+//! all the gateway keeps of its own.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix::Addr;
+use serde_json::{json, Map, Value};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+
+use super::line::{self, Line, LineError, MAX_BODY_LEN, MAX_TAGS_LEN};
+use super::render::{self, Control, Out};
+use super::state::{cap_list, known_cap, IrcState, Pending, Stage};
+use crate::actors::session::outbound::{self, Interrupt, Next, OutboundRx, LINGER};
+use crate::actors::session::{Close, Inbound, Session};
+use crate::actors::{ConnInfo, Env};
+use crate::protocol::framing::{Frame, LineReader};
+use crate::protocol::{Args, Outgoing, Request};
+use crate::store;
+use crate::transport::admission::Slot;
+use crate::transport::lazy_read::LazyBufReader;
+use crate::transport::workers::Workers;
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+type Shared = Arc<Mutex<IrcState>>;
+
+fn lock(st: &Shared) -> std::sync::MutexGuard<'_, IrcState> {
+    st.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Starts an admitted IRC connection: its Session, reader and writer.
+pub fn start<R, W>(
+    env: &Arc<Env>,
+    rd: R,
+    wr: W,
+    client: SocketAddr,
+    transport: &'static str,
+    held: (Slot, Arc<()>),
+    workers: &Workers,
+) where
+    R: AsyncRead + Unpin + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let limits = &env.config.limits;
+    let (out, rx) = outbound::channel(limits.max_outbound_bytes);
+    let idle = env.config.idle_timeout();
+    let info = ConnInfo {
+        ip: client.ip().to_string(),
+        addr: client.to_string(),
+        transport,
+        since: store::now(),
+    };
+    let state: Shared = Arc::new(Mutex::new(IrcState::new()));
+    let (ctl_tx, ctl_rx) = unbounded_channel();
+    let server = env.config.irc.server_name.clone();
+    let network = env.config.irc.network.clone();
+    let writer = workers.pick();
+    let gate = Gateway {
+        env: env.clone(),
+        out: out.clone(),
+        state: state.clone(),
+        server: server.clone(),
+        network: network.clone(),
+        rooms: Vec::new(),
+    };
+    Session::start(env.clone(), info, out, move |addr| {
+        let session = addr.clone();
+        if !writer.spawn(write_loop(
+            wr,
+            rx,
+            addr.clone(),
+            state,
+            (server, network),
+            ctl_tx,
+            held,
+        )) {
+            session.do_send(Close::because("server stopping"));
+        }
+        actix_rt::spawn(read_loop(rd, addr, gate, ctl_rx, idle)).abort_handle()
+    });
+}
+
+/// The reader's side: what it needs to answer lines and make requests.
+struct Gateway {
+    env: Arc<Env>,
+    out: outbound::Outbound,
+    state: Shared,
+    server: String,
+    network: String,
+    /// The account's rooms at login: the JOIN burst after the welcome.
+    rooms: Vec<String>,
+}
+
+/// Whether the reader goes on.
+enum Flow {
+    Go,
+    Stop(&'static str),
+}
+
+async fn read_loop<R: AsyncRead + Unpin>(
+    rd: R,
+    session: Addr<Session>,
+    mut g: Gateway,
+    mut ctl: UnboundedReceiver<Control>,
+    idle: Duration,
+) {
+    // tags and body, each at its own limit, plus the space between
+    let mut lines = LineReader::new(LazyBufReader::new(rd), MAX_TAGS_LEN + MAX_BODY_LEN + 1);
+    // after half the idle timeout without a line the server PINGs: a client
+    // that answers is not idle (docs/irc.md, "Framing")
+    let mut pinged = false;
+    let why = loop {
+        let wait = if pinged { idle / 2 } else { idle - idle / 2 };
+        let flow = tokio::select! {
+            next = tokio::time::timeout(wait, lines.next()) => match next {
+                Err(_) if !pinged => {
+                    pinged = true;
+                    let server = g.server.clone();
+                    g.with_out(|out, _| out.server_line("PING", &[&server]));
+                    continue;
+                }
+                Err(_) => Flow::Stop("idle timeout"),
+                Ok(Err(_)) => Flow::Stop("read error"),
+                Ok(Ok(None)) => Flow::Stop("peer closed"),
+                Ok(Ok(Some(Frame::Line(l)))) => {
+                    pinged = false;
+                    g.line(&l, &session).await
+                }
+                Ok(Ok(Some(_))) => {
+                    g.numeric("417", &["Input line was too long"]);
+                    Flow::Go
+                }
+            },
+            Some(c) = ctl.recv() => g.control(c, &session).await,
+        };
+        if let Flow::Stop(why) = flow {
+            break why;
+        }
+    };
+    session.do_send(Close::because(why));
+}
+
+impl Gateway {
+    /// Queues lines made here (numerics, CAP) in order with the Session's.
+    fn push(&self, buf: Vec<u8>) {
+        if !buf.is_empty() {
+            self.out.push(Outgoing::Line(buf.into()));
+        }
+    }
+
+    fn with_out(&self, f: impl FnOnce(&mut Out<'_>, &mut IrcState)) {
+        let mut st = lock(&self.state);
+        let mut out = Out {
+            buf: Vec::new(),
+            server: &self.server,
+            network: &self.network,
+        };
+        f(&mut out, &mut st);
+        drop(st);
+        self.push(out.buf);
+    }
+
+    fn numeric(&self, code: &str, params: &[&str]) {
+        self.with_out(|out, st| {
+            let me = st.me().to_owned();
+            out.numeric(code, &me, params);
+        });
+    }
+
+    /// Hands the Session a request; `pending` says how to write its reply.
+    async fn request(
+        &self,
+        session: &Addr<Session>,
+        ty: &str,
+        args: Value,
+        pending: Pending,
+    ) -> Flow {
+        let re = lock(&self.state).expect(pending);
+        let Value::Object(map) = args else {
+            return Flow::Go;
+        };
+        let req = Request {
+            ty: ty.to_owned(),
+            re,
+            args: Args(map),
+        };
+        match session.send(Inbound(Frame::Request(req))).await {
+            Ok(()) => Flow::Go,
+            Err(_) => Flow::Stop("session gone"),
+        }
+    }
+
+    async fn line(&mut self, raw: &[u8], session: &Addr<Session>) -> Flow {
+        let l = match line::parse(raw) {
+            Ok(l) => l,
+            Err(LineError::TooLong(_)) => {
+                self.numeric("417", &["Input line was too long"]);
+                return Flow::Go;
+            }
+            Err(LineError::NotUtf8(l)) => {
+                let cmd = l.map_or_else(|| "*".to_owned(), |l| l.command);
+                self.with_out(|out, _| {
+                    out.fail(&cmd, "INVALID_UTF8", &[], "Message rejected: not UTF-8")
+                });
+                return Flow::Go;
+            }
+            Err(LineError::NoCommand | LineError::ForbiddenByte(_)) => return Flow::Go,
+        };
+        let registered = lock(&self.state).stage == Stage::Registered;
+        match (l.command.as_str(), registered) {
+            ("CAP", _) => self.cap(&l, session).await,
+            ("PING", _) => {
+                let token = l.param(0).unwrap_or_default().to_owned();
+                let server = self.server.clone();
+                self.with_out(|out, _| out.server_line("PONG", &[&server, &token]));
+                Flow::Go
+            }
+            ("PONG", _) => Flow::Go,
+            ("QUIT", _) => {
+                self.with_out(|out, _| out.server_line("ERROR", &["Closing link (quit)"]));
+                Flow::Stop("quit")
+            }
+            ("AUTHENTICATE", false) => self.authenticate(&l, session).await,
+            ("PASS", false) => {
+                lock(&self.state).pass = l.param(0).map(str::to_owned);
+                Flow::Go
+            }
+            ("NICK", false) => {
+                match l.param(0) {
+                    Some(n) if !n.is_empty() => lock(&self.state).nick = Some(n.to_owned()),
+                    _ => self.numeric("431", &["No nickname given"]),
+                }
+                self.try_register(session).await
+            }
+            ("USER", false) => {
+                if l.params.len() < 4 {
+                    self.numeric("461", &["USER", "Not enough parameters"]);
+                    return Flow::Go;
+                }
+                lock(&self.state).user = Some((l.params[0].clone(), l.params[3].clone()));
+                self.try_register(session).await
+            }
+            (_, false) => {
+                self.numeric("451", &["You have not registered"]);
+                Flow::Go
+            }
+            ("USER" | "PASS" | "AUTHENTICATE", true) => {
+                self.numeric("462", &["You may not reregister"]);
+                Flow::Go
+            }
+            ("JOIN", true) => self.join(&l, session).await,
+            ("PART", true) => self.part(&l, session).await,
+            ("PRIVMSG" | "NOTICE", true) => self.message(&l, session).await,
+            (cmd, true) => {
+                let cmd = cmd.to_owned();
+                self.numeric("421", &[&cmd, "Unknown command"]);
+                Flow::Go
+            }
+        }
+    }
+
+    async fn cap(&mut self, l: &Line, session: &Addr<Session>) -> Flow {
+        let sub = l.param(0).unwrap_or_default().to_ascii_uppercase();
+        match sub.as_str() {
+            "LS" => {
+                let registering = {
+                    let mut st = lock(&self.state);
+                    let r = st.stage == Stage::Registering;
+                    st.cap_negotiating |= r;
+                    r
+                };
+                let _ = registering;
+                let caps = cap_list();
+                self.with_out(|out, st| {
+                    let me = cap_target(st);
+                    out.server_line("CAP", &[&me, "LS", &caps]);
+                });
+                Flow::Go
+            }
+            "LIST" => {
+                self.with_out(|out, st| {
+                    let me = cap_target(st);
+                    let caps = st.caps.join(" ");
+                    out.server_line("CAP", &[&me, "LIST", &caps]);
+                });
+                Flow::Go
+            }
+            "REQ" => {
+                let asked = l.param(1).unwrap_or_default().to_owned();
+                self.with_out(|out, st| {
+                    if st.stage == Stage::Registering {
+                        st.cap_negotiating = true;
+                    }
+                    let me = cap_target(st);
+                    // all or nothing (IRCv3 capability negotiation)
+                    let wanted: Vec<(bool, Option<&'static str>)> = asked
+                        .split_whitespace()
+                        .map(|c| match c.strip_prefix('-') {
+                            Some(c) => (false, known_cap(c)),
+                            None => (true, known_cap(c)),
+                        })
+                        .collect();
+                    if wanted.is_empty() || wanted.iter().any(|(_, c)| c.is_none()) {
+                        out.server_line("CAP", &[&me, "NAK", &asked]);
+                        return;
+                    }
+                    for (add, cap) in wanted.into_iter().filter_map(|(a, c)| c.map(|c| (a, c))) {
+                        st.caps.retain(|c| *c != cap);
+                        if add {
+                            st.caps.push(cap);
+                        }
+                    }
+                    out.server_line("CAP", &[&me, "ACK", &asked]);
+                });
+                Flow::Go
+            }
+            "END" => {
+                lock(&self.state).cap_negotiating = false;
+                self.try_register(session).await
+            }
+            _ => {
+                let sub = sub.clone();
+                self.numeric("410", &[&sub, "Invalid CAP command"]);
+                Flow::Go
+            }
+        }
+    }
+
+    /// SASL PLAIN: `AUTHENTICATE PLAIN`, `+`, then the base64 blob
+    /// `authzid\0authcid\0password`.
+    async fn authenticate(&mut self, l: &Line, session: &Addr<Session>) -> Flow {
+        let arg = l.param(0).unwrap_or_default().to_owned();
+        let plain_started = lock(&self.state).sasl_plain;
+        if !plain_started {
+            if arg.eq_ignore_ascii_case("PLAIN") {
+                lock(&self.state).sasl_plain = true;
+                self.with_out(|out, _| out.buf.extend_from_slice(b"AUTHENTICATE +\r\n"));
+            } else {
+                self.numeric("908", &["PLAIN", "are available SASL mechanisms"]);
+                self.numeric("904", &["SASL authentication failed"]);
+            }
+            return Flow::Go;
+        }
+        lock(&self.state).sasl_plain = false;
+        if arg == "*" {
+            self.numeric("906", &["SASL authentication aborted"]);
+            return Flow::Go;
+        }
+        let Some((user, password)) = decode_plain(&arg) else {
+            self.numeric("904", &["SASL authentication failed"]);
+            return Flow::Go;
+        };
+        self.request(
+            session,
+            "login",
+            json!({"username": user, "password": password}),
+            Pending::Login { sasl: true },
+        )
+        .await
+    }
+
+    /// Registration ends when NICK and USER have come and CAP is not being
+    /// negotiated: logged in already (SASL), by PASS, or refused.
+    async fn try_register(&mut self, session: &Addr<Session>) -> Flow {
+        let (ready, logged_in, pass) = {
+            let mut st = lock(&self.state);
+            let ready = st.stage == Stage::Registering
+                && !st.cap_negotiating
+                && st.nick.is_some()
+                && st.user.is_some();
+            (
+                ready,
+                st.account.is_some(),
+                if ready { st.pass.take() } else { None },
+            )
+        };
+        if !ready {
+            return Flow::Go;
+        }
+        if logged_in {
+            return self.welcome(session).await;
+        }
+        if let Some(pass) = pass {
+            let (user, password) = match pass.split_once(':') {
+                Some((u, p)) => (u.to_owned(), p.to_owned()),
+                // PASS password alone: the account is the nick's
+                None => (lock(&self.state).nick.clone().unwrap_or_default(), pass),
+            };
+            return self
+                .request(
+                    session,
+                    "login",
+                    json!({"username": user, "password": password}),
+                    Pending::Login { sasl: false },
+                )
+                .await;
+        }
+        self.with_out(|out, _| {
+            out.fail(
+                "*",
+                "ACCOUNT_REQUIRED",
+                &[],
+                "An account is required: log in with SASL or PASS name:password",
+            );
+            out.server_line("ERROR", &["An account is required"]);
+        });
+        Flow::Stop("no account")
+    }
+
+    async fn control(&mut self, c: Control, session: &Addr<Session>) -> Flow {
+        match c {
+            Control::LoggedIn { rooms, .. } => {
+                self.rooms = rooms;
+                self.try_register(session).await
+            }
+            Control::LoginFailed { code } => {
+                let registering = lock(&self.state).stage == Stage::Registering;
+                let sasl_can_retry = code != crate::error::ErrorCode::Banned;
+                match (registering, sasl_can_retry) {
+                    (_, false) => Flow::Stop("banned"),
+                    // a failed SASL attempt may be retried before CAP END;
+                    // a failed PASS ends registration
+                    (true, true) if lock(&self.state).cap_negotiating => Flow::Go,
+                    (true, true) => {
+                        self.with_out(|out, _| out.server_line("ERROR", &["Login failed"]));
+                        Flow::Stop("login failed")
+                    }
+                    (false, true) => Flow::Go,
+                }
+            }
+            Control::NoSuchRoom { room } => {
+                self.request(
+                    session,
+                    "create_room",
+                    json!({"room": room}),
+                    Pending::Create { room: room.clone() },
+                )
+                .await
+            }
+        }
+    }
+
+    /// 001–005, the MOTD, then a JOIN of every room the account is in.
+    async fn welcome(&mut self, session: &Addr<Session>) -> Flow {
+        let irc = self.env.config.irc.clone();
+        let limits = self.env.config.limits.clone();
+        self.with_out(|out, st| {
+            st.stage = Stage::Registered;
+            let me = st.me().to_owned();
+            let asked = st.nick.clone().unwrap_or_default();
+            if asked != me && !asked.is_empty() {
+                // the nick is the account's, whatever NICK said
+                out.buf
+                    .extend_from_slice(format!(":{asked} NICK {me}\r\n").as_bytes());
+            }
+            let server = out.server.to_owned();
+            let version = format!("modchat-{VERSION}");
+            out.numeric(
+                "001",
+                &me,
+                &[&format!("Welcome to the {} IRC network, {me}", irc.network)],
+            );
+            out.numeric(
+                "002",
+                &me,
+                &[&format!("Your host is {server}, running version {version}")],
+            );
+            out.numeric("003", &me, &["This server was created at start"]);
+            out.numeric("004", &me, &[&server, &version, "i", "blo", "blo"]);
+            let tokens = [
+                "CASEMAPPING=ascii".to_owned(),
+                "CHANTYPES=#".to_owned(),
+                "CHANMODES=b,,l,".to_owned(),
+                "PREFIX=(qo)~@".to_owned(),
+                "UTF8ONLY".to_owned(),
+                "NICKLEN=32".to_owned(),
+                "CHANNELLEN=65".to_owned(),
+                "TOPICLEN=300".to_owned(),
+                format!("NETWORK={}", irc.network),
+                format!("LINELEN={}", MAX_BODY_LEN + 2),
+                format!("MAXTARGETS={}", 1),
+                format!("TEXTLEN={}", limits.max_text_chars),
+            ];
+            let mut params: Vec<&str> = tokens.iter().map(String::as_str).collect();
+            params.push("are supported by this server");
+            out.numeric("005", &me, &params);
+            if irc.motd.is_empty() {
+                out.numeric("422", &me, &["MOTD File is missing"]);
+            } else {
+                out.numeric("375", &me, &[&format!("- {server} Message of the day - ")]);
+                for l in irc.motd.lines() {
+                    out.numeric("372", &me, &[&format!("- {l}")]);
+                }
+                out.numeric("376", &me, &["End of /MOTD command."]);
+            }
+        });
+        // the account is in its rooms since the login: show each, with its
+        // topic (one `rooms` request) and names (`members`, no rate limit)
+        let rooms = std::mem::take(&mut self.rooms);
+        if rooms.is_empty() {
+            return Flow::Go;
+        }
+        if let Flow::Stop(why) = self
+            .request(session, "rooms", json!({}), Pending::Topics)
+            .await
+        {
+            return Flow::Stop(why);
+        }
+        for room in rooms {
+            let flow = self
+                .request(
+                    session,
+                    "members",
+                    json!({"room": room}),
+                    Pending::Burst { room: room.clone() },
+                )
+                .await;
+            if let Flow::Stop(why) = flow {
+                return Flow::Stop(why);
+            }
+        }
+        Flow::Go
+    }
+
+    async fn join(&mut self, l: &Line, session: &Addr<Session>) -> Flow {
+        let Some(targets) = l.param(0) else {
+            self.numeric("461", &["JOIN", "Not enough parameters"]);
+            return Flow::Go;
+        };
+        let targets: Vec<String> = targets.split(',').map(str::to_owned).collect();
+        for t in targets {
+            let Some(room) = t.strip_prefix('#') else {
+                self.numeric("403", &[&t, "No such channel"]);
+                continue;
+            };
+            let room = room.to_ascii_lowercase();
+            if let Flow::Stop(why) = self
+                .request(
+                    session,
+                    "join",
+                    json!({"room": room}),
+                    Pending::Join { room: room.clone() },
+                )
+                .await
+            {
+                return Flow::Stop(why);
+            }
+        }
+        Flow::Go
+    }
+
+    async fn part(&mut self, l: &Line, session: &Addr<Session>) -> Flow {
+        let Some(targets) = l.param(0) else {
+            self.numeric("461", &["PART", "Not enough parameters"]);
+            return Flow::Go;
+        };
+        let reason = l.param(1).map(str::to_owned);
+        let targets: Vec<String> = targets.split(',').map(str::to_owned).collect();
+        for t in targets {
+            let Some(room) = t.strip_prefix('#') else {
+                self.numeric("403", &[&t, "No such channel"]);
+                continue;
+            };
+            let room = room.to_ascii_lowercase();
+            let pending = Pending::Part {
+                room: room.clone(),
+                reason: reason.clone(),
+            };
+            if let Flow::Stop(why) = self
+                .request(session, "leave", json!({"room": room}), pending)
+                .await
+            {
+                return Flow::Stop(why);
+            }
+        }
+        Flow::Go
+    }
+
+    /// PRIVMSG/NOTICE to `#room` (`say`) or to a nick (`whisper`); CTCP
+    /// ACTION is an emote, other CTCP is not carried.
+    async fn message(&mut self, l: &Line, session: &Addr<Session>) -> Flow {
+        let notice = l.command == "NOTICE";
+        let command: &'static str = if notice { "NOTICE" } else { "PRIVMSG" };
+        let (Some(target), Some(text)) = (l.param(0), l.param(1)) else {
+            if !notice {
+                match l.params.is_empty() {
+                    true => self.numeric("411", &["No recipient given (PRIVMSG)"]),
+                    false => self.numeric("412", &["No text to send"]),
+                }
+            }
+            return Flow::Go;
+        };
+        let (text, action) = match text.strip_prefix("\u{1}ACTION ") {
+            Some(rest) => (rest.strip_suffix('\u{1}').unwrap_or(rest).to_owned(), true),
+            None if text.starts_with('\u{1}') => return Flow::Go,
+            None => (text.to_owned(), false),
+        };
+        let target = target.to_owned();
+        let pending = Pending::Message {
+            command,
+            target: target.clone(),
+            text: text.clone(),
+            action,
+            notice,
+        };
+        let mut args = Map::new();
+        let ty = match target.strip_prefix('#') {
+            Some(room) => {
+                args.insert("room".into(), room.to_ascii_lowercase().into());
+                "say"
+            }
+            None => {
+                args.insert("to".into(), target.clone().into());
+                "whisper"
+            }
+        };
+        args.insert("text".into(), text.into());
+        if action {
+            args.insert("action".into(), true.into());
+        }
+        self.request(session, ty, Value::Object(args), pending)
+            .await
+    }
+}
+
+/// CAP's client parameter: `*` until registered (modern.ircdocs.horse).
+fn cap_target(st: &IrcState) -> String {
+    match st.stage {
+        Stage::Registered => st.me().to_owned(),
+        Stage::Registering => "*".to_owned(),
+    }
+}
+
+/// `authzid\0authcid\0password`, base64: the account (authcid, or authzid
+/// when authcid is empty) and the password.
+fn decode_plain(b64: &str) -> Option<(String, String)> {
+    let raw = base64_decode(b64)?;
+    let text = String::from_utf8(raw).ok()?;
+    let mut parts = text.split('\0');
+    let (authz, authc, password) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let user = if authc.is_empty() { authz } else { authc };
+    if !authz.is_empty() && !authz.eq_ignore_ascii_case(user) {
+        return None; // acting as another account is not offered
+    }
+    Some((user.to_owned(), password.to_owned()))
+}
+
+/// Standard base64 with padding (RFC 4648), as SASL sends it.
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let s = s.as_bytes();
+    if s.len() % 4 != 0 || s.len() > 1200 {
+        return None;
+    }
+    let val = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let mut out = Vec::with_capacity(s.len() / 4 * 3);
+    for (i, chunk) in s.chunks(4).enumerate() {
+        let last = i == s.len() / 4 - 1;
+        let pad = chunk.iter().rev().take_while(|&&c| c == b'=').count();
+        if pad > 2 || (pad > 0 && !last) {
+            return None;
+        }
+        let mut n = 0u32;
+        for &c in &chunk[..4 - pad] {
+            n = n << 6 | val(c)?;
+        }
+        n <<= 6 * pad as u32;
+        let bytes = n.to_be_bytes();
+        out.extend_from_slice(&bytes[1..4 - pad]);
+    }
+    Some(out)
+}
+
+/// Renders what the Session queued into IRC lines and writes them, like
+/// the JSON writer: one write a batch, dropped past the outbound cap, a
+/// bounded linger after the session ends.
+async fn write_loop<W: AsyncWrite + Unpin>(
+    mut wr: W,
+    mut rx: OutboundRx,
+    session: Addr<Session>,
+    state: Shared,
+    (server, network): (String, String),
+    ctl: UnboundedSender<Control>,
+    _held: (Slot, Arc<()>),
+) {
+    let mut deadline: Option<tokio::time::Instant> = None;
+    loop {
+        let frames = match rx.next().await {
+            Next::Close => break,
+            Next::Overflow => {
+                session.do_send(Close::because("slow consumer"));
+                return;
+            }
+            Next::Frames(f) => f,
+        };
+        let mut out = Out {
+            buf: Vec::new(),
+            server: &server,
+            network: &network,
+        };
+        {
+            let mut st = lock(&state);
+            for f in &frames {
+                render::frame(&mut out, f, &mut st, &ctl);
+            }
+        }
+        let buf = out.buf;
+        let write = wr.write_all(&buf);
+        tokio::pin!(write);
+        let written = loop {
+            tokio::select! {
+                r = &mut write => break r,
+                i = rx.interrupted(), if deadline.is_none() => match i {
+                    Interrupt::Overflow => {
+                        session.do_send(Close::because("slow consumer"));
+                        return;
+                    }
+                    Interrupt::Closed => {
+                        deadline = Some(tokio::time::Instant::now() + LINGER);
+                    }
+                },
+                _ = crate::transport::tcp::sleep_until(deadline), if deadline.is_some() => return,
+            }
+        };
+        if written.is_err() {
+            session.do_send(Close::because("write error"));
+            return;
+        }
+        rx.written(frames);
+    }
+    let deadline = deadline.unwrap_or_else(|| tokio::time::Instant::now() + LINGER);
+    let _ = tokio::time::timeout_at(deadline, wr.shutdown()).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sasl_plain_blobs() {
+        // "\0alice\0secret pw"
+        assert_eq!(
+            decode_plain("AGFsaWNlAHNlY3JldCBwdw=="),
+            Some(("alice".into(), "secret pw".into()))
+        );
+        // "alice\0alice\0pw"
+        assert_eq!(
+            decode_plain("YWxpY2UAYWxpY2UAcHc="),
+            Some(("alice".into(), "pw".into()))
+        );
+        // "bob\0alice\0pw": acting as another account
+        assert_eq!(decode_plain("Ym9iAGFsaWNlAHB3"), None);
+        assert_eq!(decode_plain("not base64!"), None);
+        assert_eq!(base64_decode("TWFu"), Some(b"Man".to_vec()));
+        assert_eq!(base64_decode("TWE="), Some(b"Ma".to_vec()));
+        assert_eq!(base64_decode("TQ=="), Some(b"M".to_vec()));
+        assert_eq!(base64_decode("TQ==TQ=="), None);
+    }
+}

@@ -1,0 +1,624 @@
+//! Writing what the Session sends as IRC lines: typed events (a room's
+//! `message` becomes PRIVMSG, `joined` JOIN, ...) and the replies to the
+//! requests the gateway made, by what each request was ([`Pending`]).
+//! docs/irc.md has the mapping.
+
+use serde_json::{Map, Value};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::line::{write_line, write_text_line, MAX_BODY_LEN};
+use super::state::{IrcState, Pending};
+use crate::error::{ErrorCode, Failure};
+use crate::protocol::events::{LeftReason, ReadTarget};
+use crate::protocol::{Event, Outgoing, Reply};
+
+/// What the writer tells the reader: outcomes registration waits for.
+#[derive(Debug)]
+pub enum Control {
+    /// A login succeeded: the account's name and its rooms.
+    LoggedIn { rooms: Vec<String> },
+    /// A login failed: the connection cannot register.
+    LoginFailed { code: ErrorCode },
+    /// A JOIN found no room: the reader creates it.
+    NoSuchRoom { room: String },
+}
+
+/// Lines being written for one connection.
+pub struct Out<'a> {
+    pub buf: Vec<u8>,
+    pub server: &'a str,
+    /// `[irc] network`: the cloaks' first part.
+    pub network: &'a str,
+}
+
+impl Out<'_> {
+    /// `nick!nick@network/user/nick`: the hostmask depends on the account
+    /// alone, so it is the same on every node (docs/irc.md, "Hostmask").
+    pub fn mask(&self, nick: &str) -> String {
+        format!("{nick}!{nick}@{}/user/{nick}", self.network)
+    }
+
+    /// The service that speaks for moderation.
+    fn modserv(&self) -> String {
+        format!("ModServ!ModServ@{}", self.server)
+    }
+
+    /// A line whose last parameter is text (`:text`, even one word).
+    fn line(
+        &mut self,
+        tags: &[(&str, &str)],
+        source: Option<&str>,
+        command: &str,
+        params: &[&str],
+    ) {
+        if let Err(e) = write_text_line(&mut self.buf, tags, source, command, params) {
+            tracing::warn!(error = %e, command, "an IRC line could not be written");
+        }
+    }
+
+    /// A line of names and modes only (`JOIN #room`, `MODE #room +o bob`).
+    fn bare(&mut self, source: Option<&str>, command: &str, params: &[&str]) {
+        if let Err(e) = write_line(&mut self.buf, &[], source, command, params) {
+            tracing::warn!(error = %e, command, "an IRC line could not be written");
+        }
+    }
+
+    /// `:server CODE me params...`
+    pub fn numeric(&mut self, code: &str, me: &str, params: &[&str]) {
+        let mut all = Vec::with_capacity(params.len() + 1);
+        all.push(me);
+        all.extend_from_slice(params);
+        let server = self.server;
+        self.line(&[], Some(server), code, &all);
+    }
+
+    /// `:server COMMAND params...`
+    pub fn server_line(&mut self, command: &str, params: &[&str]) {
+        let server = self.server;
+        self.line(&[], Some(server), command, params);
+    }
+
+    /// `FAIL command CODE [context...] :description` (IRCv3 standard replies).
+    pub fn fail(&mut self, command: &str, code: &str, context: &[&str], text: &str) {
+        let mut params = vec![command, code];
+        params.extend_from_slice(context);
+        params.push(text);
+        self.server_line("FAIL", &params);
+    }
+}
+
+/// `#room`
+pub fn channel(room: &str) -> String {
+    format!("#{room}")
+}
+
+/// Renders one outbound frame.
+pub fn frame(out: &mut Out<'_>, f: &Outgoing, st: &mut IrcState, ctl: &UnboundedSender<Control>) {
+    match f {
+        Outgoing::Line(b) => out.buf.extend_from_slice(b),
+        Outgoing::Event(e) => event(out, &e.event, st),
+        Outgoing::Reply(r) => reply(out, r, st, ctl),
+        // nothing is sent to an IRC session as bare JSON
+        Outgoing::Json(_) => {}
+    }
+}
+
+/// The tags a message line carries, as far as the client asked for them.
+fn message_tags<'a>(
+    st: &IrcState,
+    id: &'a str,
+    at: &'a str,
+    account: &'a str,
+) -> Vec<(&'static str, &'a str)> {
+    let mut t = Vec::new();
+    if st.has("message-tags") {
+        t.push(("msgid", id));
+    }
+    if st.has("server-time") {
+        t.push(("time", at));
+    }
+    if st.has("account-tag") {
+        t.push(("account", account));
+    }
+    t
+}
+
+/// A PRIVMSG or NOTICE of any length: one line per line of the text, each
+/// cut to fit 512 bytes (at character boundaries), an emote as CTCP ACTION.
+#[allow(clippy::too_many_arguments)]
+fn privmsg(
+    out: &mut Out<'_>,
+    tags: &[(&str, &str)],
+    from: &str,
+    command: &str,
+    target: &str,
+    text: &str,
+    action: bool,
+) {
+    let source = out.mask(from);
+    // ":" source " " command " " target " :" and CTCP's 9 bytes
+    let room = MAX_BODY_LEN.saturating_sub(source.len() + command.len() + target.len() + 5 + 9);
+    let room = room.max(32);
+    for part in text.split('\n').filter(|p| !p.is_empty()) {
+        let mut rest = part;
+        while !rest.is_empty() {
+            let mut cut = rest.len().min(room);
+            while !rest.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let (chunk, tail) = rest.split_at(cut);
+            rest = tail;
+            let body = match action {
+                true => format!("\u{1}ACTION {chunk}\u{1}"),
+                false => chunk.to_owned(),
+            };
+            out.line(tags, Some(&source), command, &[target, &body]);
+        }
+    }
+}
+
+fn event(out: &mut Out<'_>, e: &Event, st: &mut IrcState) {
+    let me = st.me().to_owned();
+    match e {
+        Event::Message {
+            room,
+            id,
+            from,
+            text,
+            action,
+            at,
+        } => {
+            let id = id.to_string();
+            let tags = message_tags(st, &id, at, from);
+            privmsg(out, &tags, from, "PRIVMSG", &channel(room), text, *action);
+        }
+        Event::Whisper {
+            id,
+            from,
+            to,
+            text,
+            action,
+            at,
+        } => {
+            let id = id.to_string();
+            let tags = message_tags(st, &id, at, from);
+            privmsg(out, &tags, from, "PRIVMSG", to, text, *action);
+        }
+        Event::Joined { room, user, .. } | Event::Online { room, user, .. } => {
+            st.gone.remove(user);
+            join_line(out, st, user, room);
+        }
+        Event::Left {
+            room,
+            user,
+            reason,
+            by,
+            ..
+        } => {
+            let ch = channel(room);
+            match (reason, by) {
+                (LeftReason::Kicked | LeftReason::Banned, Some(by)) => {
+                    let why = match reason {
+                        LeftReason::Banned => "banned",
+                        _ => "kicked",
+                    };
+                    out.line(&[], Some(&out.mask(by)), "KICK", &[&ch, user, why]);
+                }
+                (LeftReason::Deleted, _) => {
+                    out.line(&[], Some(&out.mask(user)), "PART", &[&ch, "room deleted"]);
+                }
+                _ => out.bare(Some(&out.mask(user)), "PART", &[&ch]),
+            }
+        }
+        Event::Offline { user, .. } => {
+            // one QUIT per user, however many rooms it shared with us
+            if st.gone.insert(user.clone()) {
+                out.line(&[], Some(&out.mask(user)), "QUIT", &["offline"]);
+            }
+        }
+        Event::Kicked { by, reason, room } => {
+            let by = by.as_deref().unwrap_or("ModServ");
+            let reason = reason.as_deref().unwrap_or("");
+            match room {
+                Some(r) => {
+                    let why = if reason.is_empty() { "kicked" } else { reason };
+                    out.line(&[], Some(&out.mask(by)), "KICK", &[&channel(r), &me, why]);
+                }
+                None => {
+                    let text = match reason.is_empty() {
+                        true => format!("Kicked by {by}"),
+                        false => format!("Kicked by {by} ({reason})"),
+                    };
+                    out.line(&[], None, "ERROR", &[&text]);
+                }
+            }
+        }
+        Event::Banned {
+            by,
+            until,
+            reason,
+            room,
+        } => {
+            let by = by.as_deref().unwrap_or("ModServ");
+            let until = until.as_deref().unwrap_or("further notice");
+            let reason = reason
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
+            match room {
+                Some(r) => {
+                    let text = format!("{by} banned you from #{r} until {until}{reason}");
+                    modserv(out, &me, &text);
+                }
+                None => {
+                    let text = format!("Banned by {by} until {until}{reason}");
+                    out.line(&[], None, "ERROR", &[&text]);
+                }
+            }
+        }
+        Event::Muted {
+            by,
+            until,
+            reason,
+            room,
+        } => {
+            let by = by.as_deref().unwrap_or("the word filter");
+            let until = until.as_deref().unwrap_or("further notice");
+            let place = room
+                .as_deref()
+                .map(|r| format!(" in #{r}"))
+                .unwrap_or_default();
+            let reason = reason
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
+            modserv(
+                out,
+                &me,
+                &format!("{by} muted you{place} until {until}{reason}"),
+            );
+        }
+        Event::Unmuted { by, room } => {
+            let place = room
+                .as_deref()
+                .map(|r| format!(" in #{r}"))
+                .unwrap_or_default();
+            let text = match by {
+                Some(b) => format!("{b} unmuted you{place}"),
+                None => format!("Your mute{place} has ended"),
+            };
+            modserv(out, &me, &text);
+        }
+        Event::RoleChanged { user, role, by } => {
+            let by = by.as_deref().unwrap_or("the console");
+            modserv(out, &me, &format!("{by} made {user} {role}"));
+        }
+        Event::RoomRoleChanged {
+            room,
+            user,
+            room_role,
+            by,
+        } => {
+            let by = by
+                .as_deref()
+                .map(|b| out.mask(b))
+                .unwrap_or_else(|| out.server.to_owned());
+            let mode = match room_role {
+                crate::model::RoomRole::Member => "-o",
+                _ => "+o",
+            };
+            out.bare(Some(&by), "MODE", &[&channel(room), mode, user]);
+        }
+        Event::TopicChanged { room, topic, by } => {
+            let by = by
+                .as_deref()
+                .map(|b| out.mask(b))
+                .unwrap_or_else(|| out.server.to_owned());
+            out.line(&[], Some(&by), "TOPIC", &[&channel(room), topic]);
+        }
+        Event::RoomDeleted { room, by } => {
+            let by = by
+                .as_deref()
+                .map(|b| out.mask(b))
+                .unwrap_or_else(|| out.server.to_owned());
+            out.line(
+                &[],
+                Some(&by),
+                "KICK",
+                &[&channel(room), &me, "room deleted"],
+            );
+        }
+        Event::Announcement { from, text, .. } => {
+            privmsg(out, &[], from, "NOTICE", "$$*", text, false);
+        }
+        Event::Renamed { old, new } => {
+            if *old == me {
+                st.account = Some(new.clone());
+            }
+            out.bare(Some(&out.mask(old)), "NICK", &[new]);
+        }
+        Event::Shutdown { .. } => out.line(&[], None, "ERROR", &["Server shutting down"]),
+        // draft/message-redaction and draft/read-marker are not offered yet
+        // (docs/irc.md): the client is not told
+        Event::MessageDeleted { .. }
+        | Event::Read {
+            target: ReadTarget::Room(_) | ReadTarget::With(_),
+            ..
+        } => {}
+    }
+}
+
+fn modserv(out: &mut Out<'_>, me: &str, text: &str) {
+    let source = out.modserv();
+    out.line(&[], Some(&source), "NOTICE", &[me, text]);
+}
+
+/// `:user!user@cloak JOIN #room` (extended-join: `JOIN #room account :realname`).
+fn join_line(out: &mut Out<'_>, st: &IrcState, user: &str, room: &str) {
+    let ch = channel(room);
+    if st.has("extended-join") {
+        out.line(&[], Some(&out.mask(user)), "JOIN", &[&ch, user, user]);
+    } else {
+        out.bare(Some(&out.mask(user)), "JOIN", &[&ch]);
+    }
+}
+
+fn reply(out: &mut Out<'_>, r: &Reply, st: &mut IrcState, ctl: &UnboundedSender<Control>) {
+    let Some(p) = st.take(&r.re) else { return };
+    let me = st.me().to_owned();
+    match (p, &r.result) {
+        (Pending::Topics | Pending::Burst { .. }, Err(_)) => {}
+        (Pending::Topics, Ok(fields)) => {
+            for r in fields["rooms"].as_array().into_iter().flatten() {
+                if let (Some(name), Some(topic)) = (r["name"].as_str(), r["topic"].as_str()) {
+                    if !topic.is_empty() {
+                        st.topics.insert(name.to_owned(), topic.to_owned());
+                    }
+                }
+            }
+        }
+        (Pending::Burst { room }, Ok(fields)) => {
+            let mut fields = fields.clone();
+            let topic = st.topics.remove(&room).unwrap_or_default();
+            fields.insert("room".into(), serde_json::json!({ "topic": topic }));
+            joined_burst(out, st, &me, &room, &fields);
+        }
+        (Pending::Login { sasl }, Ok(fields)) => {
+            let name = fields["user"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let rooms = fields["rooms"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|r| r.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let before = st.nick.clone().unwrap_or_else(|| "*".into());
+            st.account = Some(name.clone());
+            if sasl {
+                let text = format!("You are now logged in as {name}");
+                out.numeric("900", &before, &[&out.mask(&name), &name, &text]);
+                out.numeric("903", &before, &["SASL authentication successful"]);
+            }
+            let _ = ctl.send(Control::LoggedIn { rooms });
+        }
+        (Pending::Login { sasl }, Err(f)) => {
+            if sasl {
+                let text = match f.code {
+                    ErrorCode::RateLimited => {
+                        "SASL authentication failed: too many attempts, try later".to_owned()
+                    }
+                    ErrorCode::Banned => format!("SASL authentication failed: {}", f.message),
+                    _ => "SASL authentication failed".to_owned(),
+                };
+                out.numeric("904", &me, &[&text]);
+            } else {
+                out.numeric("464", &me, &["Password incorrect"]);
+            }
+            if f.code == ErrorCode::Banned {
+                out.line(
+                    &[],
+                    None,
+                    "ERROR",
+                    &[&format!("You are banned: {}", f.message)],
+                );
+            }
+            let _ = ctl.send(Control::LoginFailed { code: f.code });
+        }
+        (Pending::Join { room } | Pending::Create { room }, Ok(fields)) => {
+            joined_burst(out, st, &me, &room, fields);
+        }
+        (Pending::Join { room }, Err(f)) if f.code == ErrorCode::NoSuchRoom => {
+            let _ = ctl.send(Control::NoSuchRoom { room });
+        }
+        (Pending::Join { room } | Pending::Create { room }, Err(f)) => {
+            let ch = channel(&room);
+            match f.code {
+                ErrorCode::RoomFull => out.numeric("471", &me, &[&ch, "Cannot join channel (+l)"]),
+                ErrorCode::BannedFromRoom => {
+                    out.numeric("474", &me, &[&ch, "Cannot join channel (+b)"])
+                }
+                ErrorCode::BadRequest => out.numeric("479", &me, &[&ch, "Illegal channel name"]),
+                ErrorCode::Forbidden => out.numeric("403", &me, &[&ch, "No such channel"]),
+                _ => failure(out, "JOIN", &[&ch], f),
+            }
+        }
+        (Pending::Part { room, reason }, Ok(_)) => {
+            let ch = channel(&room);
+            let source = out.mask(&me);
+            match &reason {
+                Some(r) => out.line(&[], Some(&source), "PART", &[&ch, r]),
+                None => out.bare(Some(&source), "PART", &[&ch]),
+            }
+        }
+        (Pending::Part { room, .. }, Err(f)) => {
+            let ch = channel(&room);
+            match f.code {
+                ErrorCode::NotInRoom => {
+                    out.numeric("442", &me, &[&ch, "You're not on that channel"])
+                }
+                ErrorCode::NoSuchRoom | ErrorCode::BadRequest => {
+                    out.numeric("403", &me, &[&ch, "No such channel"])
+                }
+                _ => failure(out, "PART", &[&ch], f),
+            }
+        }
+        (
+            Pending::Message {
+                command,
+                target,
+                text,
+                action,
+                ..
+            },
+            Ok(fields),
+        ) => {
+            if st.has("echo-message") {
+                let id = fields.get("id").map(Value::to_string).unwrap_or_default();
+                let at = fields
+                    .get("at")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                let tags = message_tags(st, &id, &at, &me);
+                privmsg(out, &tags, &me, command, &target, &text, action);
+            }
+        }
+        // a NOTICE is never answered with an error (RFC 2812 3.3.2)
+        (Pending::Message { notice: true, .. }, Err(_)) => {}
+        (
+            Pending::Message {
+                command, target, ..
+            },
+            Err(f),
+        ) => {
+            message_error(out, &me, command, &target, f);
+        }
+    }
+}
+
+/// The JOIN echo, the topic (332) and the names (353/366) of a room just
+/// joined.
+fn joined_burst(
+    out: &mut Out<'_>,
+    st: &IrcState,
+    me: &str,
+    room: &str,
+    fields: &Map<String, Value>,
+) {
+    let ch = channel(room);
+    join_line(out, st, me, room);
+    let topic = fields["room"]["topic"].as_str().unwrap_or_default();
+    if !topic.is_empty() {
+        out.numeric("332", me, &[&ch, topic]);
+    }
+    let mut names: Vec<String> = Vec::new();
+    match fields.get("members").and_then(Value::as_array) {
+        Some(members) => {
+            for m in members.iter().filter(|m| m["online"] == true) {
+                let name = m["name"].as_str().unwrap_or_default();
+                names.push(name_entry(out, st, name, m));
+            }
+        }
+        // create_room: the creator alone, its owner
+        None => names.push(format!("~{}", name_in_list(out, st, me))),
+    }
+    // 353 lines that fit: ":server 353 me = #room :names"
+    let budget = MAX_BODY_LEN.saturating_sub(out.server.len() + me.len() + ch.len() + 16);
+    let mut line = String::new();
+    for n in names {
+        if !line.is_empty() && line.len() + 1 + n.len() > budget {
+            out.numeric("353", me, &["=", &ch, &line]);
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&n);
+    }
+    if !line.is_empty() {
+        out.numeric("353", me, &["=", &ch, &line]);
+    }
+    out.numeric("366", me, &[&ch, "End of /NAMES list."]);
+}
+
+fn name_in_list(out: &Out<'_>, st: &IrcState, name: &str) -> String {
+    match st.has("userhost-in-names") {
+        true => out.mask(name),
+        false => name.to_owned(),
+    }
+}
+
+/// One NAMES entry: `~` for the owner, `@` for an op or site staff (all of
+/// them with multi-prefix, the highest alone without).
+fn name_entry(out: &Out<'_>, st: &IrcState, name: &str, m: &Value) -> String {
+    let mut prefixes = String::new();
+    if m["room_role"] == "owner" {
+        prefixes.push('~');
+    }
+    if m["room_role"] == "op" || m["role"] == "moderator" || m["role"] == "admin" {
+        prefixes.push('@');
+    }
+    if !st.has("multi-prefix") {
+        prefixes.truncate(prefixes.chars().next().map_or(0, char::len_utf8));
+    }
+    format!("{prefixes}{}", name_in_list(out, st, name))
+}
+
+/// A refused PRIVMSG: the numeric the contract names for its code.
+fn message_error(out: &mut Out<'_>, me: &str, command: &str, target: &str, f: &Failure) {
+    match f.code {
+        ErrorCode::NotInRoom => out.numeric(
+            "404",
+            me,
+            &[target, "Cannot send to channel (you are not in it)"],
+        ),
+        ErrorCode::Muted => {
+            let until = f
+                .extra
+                .get("until")
+                .and_then(Value::as_str)
+                .unwrap_or("further notice");
+            let text = format!("Cannot send to channel (you are muted until {until})");
+            out.numeric("404", me, &[target, &text]);
+        }
+        ErrorCode::Blocked => out.numeric(
+            "404",
+            me,
+            &[
+                target,
+                "Cannot send to channel (the text contains a filtered word)",
+            ],
+        ),
+        ErrorCode::NoSuchUser | ErrorCode::UserOffline | ErrorCode::CannotWhisperSelf => {
+            out.numeric("401", me, &[target, "No such nick/channel"])
+        }
+        ErrorCode::RateLimited => out.fail(command, "RATE_LIMITED", &[target], &f.message),
+        ErrorCode::BadRequest if f.extra.get("field").and_then(Value::as_str) == Some("text") => {
+            if f.message.contains("blank") || f.message.contains("empty") {
+                out.numeric("412", me, &["No text to send"]);
+            } else {
+                out.numeric("417", me, &["Input line was too long"]);
+            }
+        }
+        _ => failure(out, command, &[target], f),
+    }
+}
+
+/// Any other refusal: `FAIL <command> <CODE> [context] :message`, or the
+/// contract's `TEMPORARILY_UNAVAILABLE` and 400.
+fn failure(out: &mut Out<'_>, command: &str, context: &[&str], f: &Failure) {
+    match f.code {
+        ErrorCode::Unavailable => out.fail(command, "TEMPORARILY_UNAVAILABLE", context, &f.message),
+        ErrorCode::Internal => {
+            out.server_line("400", &["*", command, "A server fault; it has been logged"])
+        }
+        code => {
+            let upper = code.as_str().to_ascii_uppercase();
+            out.fail(command, &upper, context, &f.message);
+        }
+    }
+}

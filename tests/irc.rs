@@ -1,0 +1,332 @@
+//! The IRC gateway (../shared/PROTOCOL.md "IRC gateway", docs/irc.md) over
+//! raw sockets: registration, the JOIN burst, talking with a JSON user in
+//! one room (every text one chat_logs row), emotes, whispers, errors as
+//! numerics, a kick, and malformed input. Both backends.
+
+mod common;
+
+use std::time::Duration;
+
+use common::irc::{command_of, sasl_plain, tag, IrcClient};
+use common::server::PASSWORD;
+use common::{Backend, TestServer};
+use diesel::prelude::*;
+use modchat::model::Role;
+use modchat::store::schema::chat_logs;
+use serde_json::json;
+
+both_backends!(
+    registration_with_sasl_and_the_welcome,
+    registration_refusals,
+    talking_with_a_json_user,
+    errors_are_numerics,
+    a_moderator_kicks_an_irc_user,
+    malformed_input_never_hurts,
+);
+
+fn server(b: Backend) -> TestServer {
+    TestServer::start_with(b, |c| {
+        c.irc.listen = "127.0.0.1:0".into();
+    })
+}
+
+fn log_count(srv: &mut TestServer) -> i64 {
+    let db = srv.store();
+    chat_logs::table
+        .count()
+        .get_result(&mut db.conn().expect("conn"))
+        .expect("query")
+}
+
+fn registration_with_sasl_and_the_welcome(b: Backend) {
+    let srv = server(b);
+    let irc = srv.irc.expect("irc listener");
+    let mut alice = srv.user("alice");
+    alice.ok(json!({"type": "create_room", "room": "hall"}));
+    alice.ok(json!({"type": "set_topic", "room": "hall", "topic": "welcome all"}));
+    let mut bob = srv.user("bob");
+    bob.ok(json!({"type": "join", "room": "hall"}));
+
+    let mut c = IrcClient::connect(irc);
+    c.send("CAP LS 302");
+    let ls = c.expect_cmd("CAP");
+    assert!(ls.contains(" LS ") && ls.contains("sasl=PLAIN"), "{ls}");
+    c.send("NICK whoever");
+    c.send("USER bob 0 * :Bob");
+    c.send("CAP REQ :sasl server-time frobnicate");
+    c.expect("NAK of an unknown cap", |l| l.contains(" NAK "));
+    c.send("CAP REQ :sasl server-time extended-join");
+    c.expect("ACK", |l| l.contains(" ACK "));
+    c.send("AUTHENTICATE PLAIN");
+    c.expect("AUTHENTICATE +", |l| l == "AUTHENTICATE +");
+    c.send(&format!(
+        "AUTHENTICATE {}",
+        sasl_plain("bob", "wrong password")
+    ));
+    c.expect_cmd("904");
+    c.send("AUTHENTICATE PLAIN");
+    c.expect("AUTHENTICATE +", |l| l == "AUTHENTICATE +");
+    c.send(&format!("AUTHENTICATE {}", sasl_plain("bob", PASSWORD)));
+    let logged = c.expect_cmd("900");
+    assert!(logged.contains("bob!bob@modchat/user/bob bob"), "{logged}");
+    c.expect_cmd("903");
+    c.send("CAP END");
+    // the nick is the account's, whatever NICK said
+    let nick = c.expect_cmd("NICK");
+    assert_eq!(nick, ":whoever NICK bob");
+    let welcome = c.expect_cmd("001");
+    assert!(
+        welcome.starts_with(":modchat.local 001 bob :Welcome"),
+        "{welcome}"
+    );
+    let isupport = c.expect_cmd("005");
+    for token in [
+        "CASEMAPPING=ascii",
+        "CHANTYPES=#",
+        "PREFIX=(qo)~@",
+        "NETWORK=modchat",
+    ] {
+        assert!(isupport.contains(token), "{token} in {isupport}");
+    }
+    c.expect_cmd("422");
+    // the JOIN burst: bob is in #hall since his JSON join
+    let join = c.expect_cmd("JOIN");
+    assert_eq!(join, ":bob!bob@modchat/user/bob JOIN #hall bob :bob");
+    let topic = c.expect_cmd("332");
+    assert_eq!(topic, ":modchat.local 332 bob #hall :welcome all");
+    let names = c.expect_cmd("353");
+    assert!(
+        names.ends_with(":~alice bob") || names.ends_with(":bob ~alice"),
+        "{names}"
+    );
+    c.expect_cmd("366");
+    // every attempt is a login_events row, the failed one included
+    c.send("PING :still there");
+    assert_eq!(
+        c.expect_cmd("PONG"),
+        ":modchat.local PONG modchat.local :still there"
+    );
+}
+
+fn registration_refusals(b: Backend) {
+    let srv = server(b);
+    let irc = srv.irc.expect("irc listener");
+    let _bob = srv.user("bob");
+    // no account: refused, closed
+    let mut c = IrcClient::connect(irc);
+    c.send("NICK carol");
+    c.send("USER carol 0 * :Carol");
+    let fail = c.expect_cmd("FAIL");
+    assert!(fail.contains("ACCOUNT_REQUIRED"), "{fail}");
+    c.expect_cmd("ERROR");
+    c.expect_closed();
+    // commands before registration: 451
+    let mut c = IrcClient::connect(irc);
+    c.send("JOIN #hall");
+    c.expect_cmd("451");
+    // PASS name:password does it without SASL
+    c.send(&format!("PASS bob:{PASSWORD}"));
+    c.send("NICK bob");
+    c.send("USER bob 0 * :Bob");
+    c.expect_cmd("001");
+    c.send("USER bob 0 * :Bob");
+    c.expect_cmd("462");
+    // a wrong PASS: 464, then the connection ends
+    let mut c = IrcClient::connect(irc);
+    c.send("PASS bob:nope-nope");
+    c.send("NICK bob");
+    c.send("USER bob 0 * :Bob");
+    c.expect_cmd("464");
+    c.expect_closed();
+}
+
+fn talking_with_a_json_user(b: Backend) {
+    let mut srv = server(b);
+    let irc = srv.irc.expect("irc listener");
+    let mut alice = srv.user("alice");
+    alice.ok(json!({"type": "create_room", "room": "hall"}));
+    let _bob = srv.user("bob");
+    let mut c = IrcClient::login(
+        irc,
+        "bob",
+        PASSWORD,
+        "message-tags server-time echo-message account-tag",
+    );
+    let before = log_count(&mut srv);
+
+    c.send("JOIN #hall");
+    c.expect_cmd("JOIN");
+    let names = c.expect_cmd("353");
+    assert!(names.contains("~alice") && names.contains("bob"), "{names}");
+    c.expect_cmd("366");
+    assert_eq!(alice.event("joined")["user"], "bob");
+
+    // IRC to JSON, with the echo (echo-message) carrying the message's id
+    c.send("PRIVMSG #hall :hello from irc");
+    let m = alice.event("message");
+    assert_eq!(
+        (&m["from"], &m["text"], &m["action"]),
+        (&json!("bob"), &json!("hello from irc"), &json!(false))
+    );
+    let echo = c.expect("the echo", |l| command_of(l) == "PRIVMSG");
+    assert_eq!(
+        tag(&echo, "msgid"),
+        Some(m["id"].to_string().as_str()),
+        "{echo}"
+    );
+    assert!(
+        echo.ends_with(":bob!bob@modchat/user/bob PRIVMSG #hall :hello from irc"),
+        "{echo}"
+    );
+
+    // JSON to IRC, with msgid, time and account
+    let r = alice.ok(json!({"type": "say", "room": "hall", "text": "hi bob"}));
+    let l = c.expect("alice's message", |l| l.contains("PRIVMSG #hall :hi bob"));
+    assert_eq!(tag(&l, "msgid"), Some(r["id"].to_string().as_str()), "{l}");
+    assert_eq!(tag(&l, "time"), r["at"].as_str(), "{l}");
+    assert_eq!(tag(&l, "account"), Some("alice"), "{l}");
+    assert!(
+        l.contains(" :alice!alice@modchat/user/alice PRIVMSG "),
+        "{l}"
+    );
+
+    // emotes both ways
+    alice.ok(json!({"type": "say", "room": "hall", "text": "waves", "action": true}));
+    c.expect("alice's emote", |l| {
+        l.ends_with("PRIVMSG #hall :\u{1}ACTION waves\u{1}")
+    });
+    c.send("PRIVMSG #hall :\u{1}ACTION nods\u{1}");
+    let m = alice.event("message");
+    assert_eq!((&m["text"], &m["action"]), (&json!("nods"), &json!(true)));
+
+    // a whisper each way
+    c.send("PRIVMSG alice :psst");
+    let w = alice.event("whisper");
+    assert_eq!((&w["from"], &w["text"]), (&json!("bob"), &json!("psst")));
+    alice.ok(json!({"type": "whisper", "to": "bob", "text": "psst back"}));
+    c.expect("the whisper", |l| {
+        l.ends_with(":alice!alice@modchat/user/alice PRIVMSG bob :psst back")
+    });
+
+    // a multi-line text is one line per line on IRC
+    alice.ok(json!({"type": "say", "room": "hall", "text": "one\ntwo"}));
+    c.expect("line one", |l| l.ends_with("PRIVMSG #hall :one"));
+    c.expect("line two", |l| l.ends_with("PRIVMSG #hall :two"));
+
+    // every text is one chat_logs row
+    assert_eq!(log_count(&mut srv) - before, 7);
+
+    // PART, and the room sees it
+    c.send("PART #hall :bye");
+    c.expect("the PART echo", |l| {
+        l == ":bob!bob@modchat/user/bob PART #hall :bye"
+    });
+    assert_eq!(alice.event("left")["user"], "bob");
+    // JOIN of a room that does not exist creates it, its owner
+    c.send("JOIN #newroom");
+    c.expect_cmd("JOIN");
+    let names = c.expect_cmd("353");
+    assert!(names.ends_with(":~bob"), "{names}");
+}
+
+fn errors_are_numerics(b: Backend) {
+    let mut srv = server(b);
+    let irc = srv.irc.expect("irc listener");
+    let mut alice = srv.user("alice");
+    alice.ok(json!({"type": "create_room", "room": "hall"}));
+    alice.ok(json!({"type": "set_capacity", "room": "hall", "capacity": 1}));
+    let _bob = srv.user("bob");
+    let mut c = IrcClient::login(irc, "bob", PASSWORD, "");
+    c.send("PRIVMSG #hall :not a member");
+    assert_eq!(
+        c.expect_cmd("404"),
+        ":modchat.local 404 bob #hall :Cannot send to channel (you are not in it)"
+    );
+    c.send("PRIVMSG nobody :hello");
+    assert_eq!(
+        c.expect_cmd("401"),
+        ":modchat.local 401 bob nobody :No such nick/channel"
+    );
+    c.send("PRIVMSG alice");
+    c.expect_cmd("412");
+    c.send("JOIN #hall");
+    assert_eq!(
+        c.expect_cmd("471"),
+        ":modchat.local 471 bob #hall :Cannot join channel (+l)"
+    );
+    c.send("JOIN #Bad!Name");
+    c.expect_cmd("479");
+    c.send("PART #hall");
+    c.expect_cmd("442");
+    c.send("FROBNICATE now");
+    assert_eq!(
+        c.expect_cmd("421"),
+        ":modchat.local 421 bob FROBNICATE :Unknown command"
+    );
+    // a NOTICE gets no error back
+    c.send("NOTICE #hall :not a member either");
+    c.assert_none("an error for a NOTICE", Duration::from_millis(300), |l| {
+        command_of(l) == "404"
+    });
+    // muted: 404 with the reason
+    let mut m = srv.account("mod", Role::Moderator);
+    alice.ok(json!({"type": "set_capacity", "room": "hall", "capacity": 10}));
+    c.send("JOIN #hall");
+    c.expect_cmd("366");
+    m.ok(json!({"type": "mute", "user": "bob", "duration_s": 600}));
+    c.expect("ModServ's notice", |l| {
+        l.starts_with(":ModServ!") && l.contains("muted you")
+    });
+    c.send("PRIVMSG #hall :let me talk");
+    let e = c.expect_cmd("404");
+    assert!(e.contains("muted until"), "{e}");
+    assert_eq!(log_count(&mut srv), 0, "nothing refused is logged");
+}
+
+fn a_moderator_kicks_an_irc_user(b: Backend) {
+    let mut srv = server(b);
+    let irc = srv.irc.expect("irc listener");
+    let mut alice = srv.user("alice");
+    alice.ok(json!({"type": "create_room", "room": "hall"}));
+    let _bob = srv.user("bob");
+    let mut c = IrcClient::login(irc, "bob", PASSWORD, "");
+    c.send("JOIN #hall");
+    c.expect_cmd("366");
+    // the owner kicks bob from the room: KICK, and he stays connected
+    alice.ok(json!({"type": "kick", "user": "bob", "room": "hall", "reason": "calm down"}));
+    assert_eq!(
+        c.expect_cmd("KICK"),
+        ":alice!alice@modchat/user/alice KICK #hall bob :calm down"
+    );
+    c.send("PING :x");
+    c.expect_cmd("PONG");
+    // a moderator kicks him off the server: ERROR, closed
+    let mut m = srv.account("mod", Role::Moderator);
+    m.ok(json!({"type": "kick", "user": "bob", "reason": "enough"}));
+    assert_eq!(c.expect_cmd("ERROR"), "ERROR :Kicked by mod (enough)");
+    c.expect_closed();
+}
+
+fn malformed_input_never_hurts(b: Backend) {
+    let srv = server(b);
+    let irc = srv.irc.expect("irc listener");
+    let _bob = srv.user("bob");
+    let mut c = IrcClient::login(irc, "bob", PASSWORD, "");
+    // a line without a command, lone tags, a lone source: ignored
+    c.send("");
+    c.send("@a=b");
+    c.send(":source.only");
+    // 10,000 parameters, a 1 MB line without a newline and then one
+    let many = vec!["x"; 10_000].join(" ");
+    c.send(&format!("PRIVMSG #nowhere {many}"));
+    c.send_raw(&vec![b'a'; 1 << 20]);
+    c.send_raw(b"\r\n");
+    c.expect_cmd("417");
+    // bad UTF-8
+    c.send_raw(b"PRIVMSG #x :\xff\xfe\r\n");
+    let f = c.expect_cmd("FAIL");
+    assert!(f.contains("INVALID_UTF8"), "{f}");
+    // still usable
+    c.send("PING :alive");
+    assert!(c.expect_cmd("PONG").ends_with(":alive"));
+}
