@@ -28,6 +28,11 @@ use crate::transport::workers::Workers;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// NAMES, LIST, TOPIC, WHO, WHOIS, NICK, KICK, MODE, VERSION; a child
+/// module, so it uses the reader's state and helpers as they are.
+#[path = "rooms_users.rs"]
+mod rooms_users;
+
 type Shared = Arc<Mutex<IrcState>>;
 
 fn lock(st: &Shared) -> std::sync::MutexGuard<'_, IrcState> {
@@ -257,6 +262,10 @@ impl Gateway {
             ("JOIN", true) => self.join(&l, session).await,
             ("PART", true) => self.part(&l, session).await,
             ("PRIVMSG" | "NOTICE", true) => self.message(&l, session).await,
+            (
+                "NAMES" | "LIST" | "TOPIC" | "WHO" | "WHOIS" | "NICK" | "KICK" | "MODE" | "VERSION",
+                true,
+            ) => self.rooms_users(&l, session).await,
             (cmd, true) => {
                 let cmd = cmd.to_owned();
                 self.numeric("421", &[&cmd, "Unknown command"]);
@@ -433,6 +442,9 @@ impl Gateway {
                     }
                     (false, true) => Flow::Go,
                 }
+            }
+            Control::Request { ty, args, pending } => {
+                self.request(session, ty, args, pending).await
             }
             Control::NoSuchRoom { room } => {
                 self.request(

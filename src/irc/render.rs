@@ -12,6 +12,11 @@ use crate::error::{ErrorCode, Failure};
 use crate::protocol::events::{LeftReason, ReadTarget};
 use crate::protocol::{Event, Outgoing, Reply};
 
+/// The replies of the room and user commands (src/irc/rooms_users.rs); a
+/// child module, so it uses this one's helpers as they are.
+#[path = "render_rooms.rs"]
+pub(super) mod render_rooms;
+
 /// What the writer tells the reader: outcomes registration waits for.
 #[derive(Debug)]
 pub enum Control {
@@ -21,6 +26,12 @@ pub enum Control {
     LoginFailed { code: ErrorCode },
     /// A JOIN found no room: the reader creates it.
     NoSuchRoom { room: String },
+    /// A reply needs another request (the next LIST page, ...).
+    Request {
+        ty: &'static str,
+        args: Value,
+        pending: Pending,
+    },
 }
 
 /// Lines being written for one connection.
@@ -367,6 +378,7 @@ fn reply(out: &mut Out<'_>, r: &Reply, st: &mut IrcState, ctl: &UnboundedSender<
     let Some(p) = st.take(&r.re) else { return };
     let me = st.me().to_owned();
     match (p, &r.result) {
+        (Pending::Rooms(p), result) => render_rooms::reply(out, st, ctl, &me, p, result),
         (Pending::Topics | Pending::Burst { .. }, Err(_)) => {}
         (Pending::Topics, Ok(fields)) => {
             for r in fields["rooms"].as_array().into_iter().flatten() {

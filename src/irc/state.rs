@@ -57,6 +57,9 @@ pub enum Pending {
     /// The burst's `members` of a room the account is in: JOIN, topic,
     /// names (`join` would take a token of the action bucket per room).
     Burst { room: String },
+    /// NAMES, LIST, TOPIC, WHO, WHOIS, NICK, KICK, MODE, VERSION
+    /// (src/irc/rooms_users.rs; rendered by src/irc/render_rooms.rs).
+    Rooms(super::render::render_rooms::RoomReq),
 }
 
 #[derive(Debug)]
