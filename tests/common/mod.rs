@@ -7,6 +7,7 @@ pub mod irc;
 pub mod proxy;
 pub mod server;
 pub mod storm;
+pub mod tmux;
 pub mod webdriver;
 pub mod ws;
 
