@@ -330,3 +330,32 @@ fn malformed_input_never_hurts(b: Backend) {
     c.send("PING :alive");
     assert!(c.expect_cmd("PONG").ends_with(":alive"));
 }
+
+/// docs/cluster.md: the gateway works on every node. An IRC user on node 2
+/// and a JSON user on node 1 in one room see each other's texts, and a
+/// kick made on node 1 reaches the IRC client on node 2.
+#[test]
+fn the_gateway_on_every_node_of_a_cluster() {
+    let cl = common::cluster::Cluster::start(2);
+    let mut alice = cl.user(0, "alice");
+    alice.ok(json!({"type": "create_room", "room": "hall"}));
+    let _bob = cl.user(1, "bob");
+    let mut c = IrcClient::login(cl.nodes[1].irc, "bob", PASSWORD, "message-tags");
+    c.send("JOIN #hall");
+    let names = c.expect_cmd("353");
+    assert!(names.contains("~alice") && names.contains("bob"), "{names}");
+    assert_eq!(alice.event("joined")["user"], "bob");
+    c.send("PRIVMSG #hall :hello across nodes");
+    let m = alice.event("message");
+    assert_eq!(
+        (&m["from"], &m["text"]),
+        (&json!("bob"), &json!("hello across nodes"))
+    );
+    let r = alice.ok(json!({"type": "say", "room": "hall", "text": "hi from node 1"}));
+    let l = c.expect("alice's message", |l| {
+        l.ends_with("PRIVMSG #hall :hi from node 1")
+    });
+    assert_eq!(tag(&l, "msgid"), Some(r["id"].to_string().as_str()), "{l}");
+    alice.ok(json!({"type": "kick", "user": "bob", "room": "hall", "reason": "bye"}));
+    assert!(c.expect_cmd("KICK").ends_with("KICK #hall bob :bye"));
+}

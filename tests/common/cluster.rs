@@ -109,6 +109,8 @@ pub struct Node {
     pub name: String,
     pub addr: SocketAddr,
     pub http: SocketAddr,
+    /// The node's IRC gateway.
+    pub irc: SocketAddr,
     pub log: PathBuf,
 }
 
@@ -223,6 +225,8 @@ impl Cluster {
                 "127.0.0.1:0",
                 "--http-listen",
                 "127.0.0.1:0",
+                "--irc-listen",
+                "127.0.0.1:0",
             ])
             .env("MODCHAT_DATABASE_URL", &self.db.url)
             .env("MODCHAT_CLUSTER__NATS_URL", self.nats.url())
@@ -263,11 +267,17 @@ impl Cluster {
             .expect("http")
             .parse()
             .expect("addr");
+        let irc = v["listening"]["irc"]
+            .as_str()
+            .expect("irc")
+            .parse()
+            .expect("addr");
         Node {
             child: Some(child),
             name: name.to_owned(),
             addr,
             http,
+            irc,
             log,
         }
     }
