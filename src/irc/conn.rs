@@ -33,6 +33,12 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 #[path = "rooms_users.rs"]
 mod rooms_users;
 
+/// CHATHISTORY, MARKREAD, REDACT and labeled-response; a child module too.
+#[path = "history.rs"]
+mod history;
+#[path = "modserv.rs"]
+pub(crate) mod modserv;
+
 type Shared = Arc<Mutex<IrcState>>;
 
 fn lock(st: &Shared) -> std::sync::MutexGuard<'_, IrcState> {
@@ -135,14 +141,14 @@ async fn read_loop<R: AsyncRead + Unpin>(
                 Ok(Ok(None)) => Flow::Stop("peer closed"),
                 Ok(Ok(Some(Frame::Line(l)))) => {
                     pinged = false;
-                    g.line(&l, &session).await
+                    g.labeled_line(&l, &session).await
                 }
                 Ok(Ok(Some(_))) => {
                     g.numeric("417", &["Input line was too long"]);
                     Flow::Go
                 }
             },
-            Some(c) = ctl.recv() => g.control(c, &session).await,
+            Some(c) = ctl.recv() => g.labeled_control(c, &session).await,
         };
         if let Flow::Stop(why) = flow {
             break why;
@@ -167,8 +173,10 @@ impl Gateway {
             network: &self.network,
         };
         f(&mut out, &mut st);
+        // a labeled command's lines wait for the rest of its output
+        let buf = st.labels.capture(out.buf);
         drop(st);
-        self.push(out.buf);
+        self.push(buf);
     }
 
     fn numeric(&self, code: &str, params: &[&str]) {
@@ -266,6 +274,9 @@ impl Gateway {
                 "NAMES" | "LIST" | "TOPIC" | "WHO" | "WHOIS" | "NICK" | "KICK" | "MODE" | "VERSION",
                 true,
             ) => self.rooms_users(&l, session).await,
+            ("CHATHISTORY", true) => self.chathistory(&l, session).await,
+            ("MARKREAD", true) => self.markread(&l, session).await,
+            ("REDACT", true) => self.redact(&l, session).await,
             (cmd, true) => {
                 let cmd = cmd.to_owned();
                 self.numeric("421", &[&cmd, "Unknown command"]);
@@ -446,6 +457,8 @@ impl Gateway {
             Control::Request { ty, args, pending } => {
                 self.request(session, ty, args, pending).await
             }
+            // unwrapped by labeled_control (src/irc/history.rs)
+            Control::Labeled(_, inner) => Box::pin(self.control(*inner, session)).await,
             Control::NoSuchRoom { room } => {
                 self.request(
                     session,
@@ -498,10 +511,15 @@ impl Gateway {
                 format!("LINELEN={}", MAX_BODY_LEN + 2),
                 format!("MAXTARGETS={}", 1),
                 format!("TEXTLEN={}", limits.max_text_chars),
+                "CHATHISTORY=100".to_owned(),
+                "MSGREFTYPES=msgid,timestamp".to_owned(),
             ];
-            let mut params: Vec<&str> = tokens.iter().map(String::as_str).collect();
-            params.push("are supported by this server");
-            out.numeric("005", &me, &params);
+            // at most 13 tokens a line (15 parameters with the nick and text)
+            for chunk in tokens.chunks(12) {
+                let mut params: Vec<&str> = chunk.iter().map(String::as_str).collect();
+                params.push("are supported by this server");
+                out.numeric("005", &me, &params);
+            }
             if irc.motd.is_empty() {
                 out.numeric("422", &me, &["MOTD File is missing"]);
             } else {

@@ -17,6 +17,11 @@ use crate::protocol::{Event, Outgoing, Reply};
 #[path = "render_rooms.rs"]
 pub(super) mod render_rooms;
 
+/// CHATHISTORY, MARKREAD, REDACT, their events, and labeled-response
+/// (src/irc/history.rs); a child module, as `render_rooms`.
+#[path = "render_history.rs"]
+pub(super) mod render_history;
+
 /// What the writer tells the reader: outcomes registration waits for.
 #[derive(Debug)]
 pub enum Control {
@@ -32,6 +37,9 @@ pub enum Control {
         args: Value,
         pending: Pending,
     },
+    /// What a labeled command's reply asks of the reader: part of that
+    /// command's labeled output (render_history).
+    Labeled(u64, Box<Control>),
 }
 
 /// Lines being written for one connection.
@@ -107,8 +115,11 @@ pub fn channel(room: &str) -> String {
 pub fn frame(out: &mut Out<'_>, f: &Outgoing, st: &mut IrcState, ctl: &UnboundedSender<Control>) {
     match f {
         Outgoing::Line(b) => out.buf.extend_from_slice(b),
+        Outgoing::Event(e) if render_history::handles(&e.event) => {
+            render_history::event(out, &e.event, st, ctl)
+        }
         Outgoing::Event(e) => event(out, &e.event, st),
-        Outgoing::Reply(r) => reply(out, r, st, ctl),
+        Outgoing::Reply(r) => render_history::labeled_reply(out, r, st, ctl, reply),
         // nothing is sent to an IRC session as bare JSON
         Outgoing::Json(_) => {}
     }
@@ -349,8 +360,7 @@ fn event(out: &mut Out<'_>, e: &Event, st: &mut IrcState) {
             out.bare(Some(&out.mask(old)), "NICK", &[new]);
         }
         Event::Shutdown { .. } => out.line(&[], None, "ERROR", &["Server shutting down"]),
-        // draft/message-redaction and draft/read-marker are not offered yet
-        // (docs/irc.md): the client is not told
+        // rendered by render_history (REDACT, MARKREAD), never here
         Event::MessageDeleted { .. }
         | Event::Read {
             target: ReadTarget::Room(_) | ReadTarget::With(_),
@@ -379,6 +389,7 @@ fn reply(out: &mut Out<'_>, r: &Reply, st: &mut IrcState, ctl: &UnboundedSender<
     let me = st.me().to_owned();
     match (p, &r.result) {
         (Pending::Rooms(p), result) => render_rooms::reply(out, st, ctl, &me, p, result),
+        (Pending::History(h), result) => render_history::reply(out, st, ctl, &me, h, result),
         (Pending::Topics | Pending::Burst { .. }, Err(_)) => {}
         (Pending::Topics, Ok(fields)) => {
             for r in fields["rooms"].as_array().into_iter().flatten() {

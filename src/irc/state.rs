@@ -17,6 +17,11 @@ pub const CAPS: &[(&str, &str)] = &[
     ("extended-join", ""),
     ("multi-prefix", ""),
     ("userhost-in-names", ""),
+    ("batch", ""),
+    ("labeled-response", ""),
+    ("draft/chathistory", ""),
+    ("draft/message-redaction", ""),
+    ("draft/read-marker", ""),
 ];
 
 /// Where registration is.
@@ -60,6 +65,9 @@ pub enum Pending {
     /// NAMES, LIST, TOPIC, WHO, WHOIS, NICK, KICK, MODE, VERSION
     /// (src/irc/rooms_users.rs; rendered by src/irc/render_rooms.rs).
     Rooms(super::render::render_rooms::RoomReq),
+    /// CHATHISTORY, MARKREAD, REDACT and the `read` event's lookup
+    /// (src/irc/history.rs; rendered by src/irc/render_history.rs).
+    History(super::render::render_history::Hist),
 }
 
 #[derive(Debug)]
@@ -84,6 +92,8 @@ pub struct IrcState {
     pub gone: HashSet<String>,
     /// Rooms' topics, for the JOIN burst (from one `rooms` request).
     pub topics: HashMap<String, String>,
+    /// labeled-response: the labels whose output is being gathered.
+    pub labels: super::render::render_history::Labels,
     /// Requests in flight by their `re`.
     pub pending: HashMap<u64, Pending>,
     pub next_re: u64,
@@ -102,6 +112,7 @@ impl IrcState {
             account: None,
             gone: HashSet::new(),
             topics: HashMap::new(),
+            labels: Default::default(),
             pending: HashMap::new(),
             next_re: 1,
         }
@@ -125,6 +136,7 @@ impl IrcState {
         let re = self.next_re;
         self.next_re += 1;
         self.pending.insert(re, p);
+        self.labels.attach(re);
         Value::from(re)
     }
 
