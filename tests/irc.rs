@@ -22,6 +22,7 @@ both_backends!(
     errors_are_numerics,
     a_moderator_kicks_an_irc_user,
     malformed_input_never_hurts,
+    modserv_commands,
 );
 
 fn server(b: Backend) -> TestServer {
@@ -358,4 +359,77 @@ fn the_gateway_on_every_node_of_a_cluster() {
     assert_eq!(tag(&l, "msgid"), Some(r["id"].to_string().as_str()), "{l}");
     alice.ok(json!({"type": "kick", "user": "bob", "room": "hall", "reason": "bye"}));
     assert!(c.expect_cmd("KICK").ends_with("KICK #hall bob :bye"));
+}
+
+/// docs/irc.md section 7: ModServ answers with NOTICEs; every act is its
+/// moderation_actions row and talking to ModServ logs no text.
+fn modserv_commands(b: Backend) {
+    let mut srv = server(b);
+    let irc = srv.irc.expect("irc listener");
+    let mut alice = srv.user("alice");
+    alice.ok(json!({"type": "create_room", "room": "hall"}));
+    let _carol = srv.user("carol");
+    srv.account("admin1", Role::Admin);
+    let _boss = srv.user("boss");
+    srv.store();
+    let mut m = IrcClient::login(irc, "admin1", PASSWORD, "");
+    let notice = |c: &mut IrcClient, what: &str| -> String {
+        c.expect(what, |l| {
+            l.starts_with(":ModServ!ModServ@modchat.local NOTICE admin1 :")
+        })
+    };
+    m.send("PRIVMSG ModServ :HELP");
+    assert!(notice(&mut m, "help").ends_with(":ModServ commands:"));
+    m.send("PRIVMSG ModServ :BAN alice 7d #hall too loud");
+    let n = m.expect("the room ban", |l| {
+        l.contains("alice is banned from #hall until 20")
+    });
+    assert!(n.contains("NOTICE admin1"), "{n}");
+    m.send("PRIVMSG ModServ :UNBAN alice #hall");
+    m.expect("the unban", |l| {
+        l.ends_with(":alice is no longer banned from #hall")
+    });
+    m.send("PRIVMSG ModServ :MUTE carol 10m spam");
+    m.expect("the mute", |l| l.contains(":carol is muted until 20"));
+    m.send("PRIVMSG ModServ :UNMUTE carol");
+    m.expect("the unmute", |l| l.ends_with(":carol is no longer muted"));
+    m.send("PRIVMSG ModServ :UNMUTE carol");
+    m.expect("not muted", |l| l.ends_with(":carol is not muted"));
+    m.send("PRIVMSG ModServ :FILTER ADD frobnicate");
+    m.expect("added", |l| l.ends_with(":Added: frobnicate"));
+    m.send("PRIVMSG ModServ :FILTER LIST");
+    m.expect("the list", |l| l.ends_with(":frobnicate"));
+    m.send("PRIVMSG ModServ :FILTER DEL frobnicate");
+    m.expect("removed", |l| l.ends_with(":Removed: frobnicate"));
+    m.send("PRIVMSG ModServ :ROLE boss moderator");
+    m.expect("the role", |l| l.ends_with(":boss is now moderator"));
+    m.send("PRIVMSG ModServ :BAN nobody");
+    m.expect("no such user", |l| l.ends_with(":No such user: nobody"));
+    m.send("PRIVMSG ModServ :FROB");
+    m.expect("unknown", |l| {
+        l.contains("Unknown command or missing argument")
+    });
+    m.send("PRIVMSG ModServ :MODLOG carol");
+    let first = m.expect("a modlog line", |l| l.contains(" unmute carol by admin1"));
+    assert!(first.contains(":#"), "{first}");
+    m.expect("its end", |l| l.ends_with(":End of MODLOG"));
+    // a plain user is refused, in words
+    let mut c = IrcClient::login(irc, "carol", PASSWORD, "");
+    c.send("PRIVMSG ModServ :KICK alice");
+    c.expect("refused", |l| l.ends_with(":Permission denied"));
+    // the acts are records; nothing was logged as a text
+    let acts: Vec<String> = srv.actions().into_iter().map(|a| a.action).collect();
+    assert_eq!(
+        acts,
+        [
+            "ban",
+            "unban",
+            "mute",
+            "unmute",
+            "filter_add",
+            "filter_remove",
+            "set_role"
+        ]
+    );
+    assert_eq!(log_count(&mut srv), 0);
 }

@@ -626,6 +626,14 @@ impl Gateway {
             }
             return Flow::Go;
         };
+        if target.eq_ignore_ascii_case("ModServ") {
+            // a NOTICE to a service is ignored (Ergo)
+            if notice {
+                return Flow::Go;
+            }
+            let text = text.to_owned();
+            return self.modserv(&text, session).await;
+        }
         let (text, action) = match text.strip_prefix("\u{1}ACTION ") {
             Some(rest) => (rest.strip_suffix('\u{1}').unwrap_or(rest).to_owned(), true),
             None if text.starts_with('\u{1}') => return Flow::Go,

@@ -210,6 +210,12 @@ fn event(out: &mut Out<'_>, e: &Event, st: &mut IrcState) {
             st.gone.remove(user);
             join_line(out, st, user, room);
         }
+        // a room kick's target gets `kicked` (with the reason) as its KICK
+        Event::Left {
+            user,
+            reason: LeftReason::Kicked,
+            ..
+        } if *user == me => {}
         Event::Left {
             room,
             user,
@@ -369,6 +375,11 @@ fn event(out: &mut Out<'_>, e: &Event, st: &mut IrcState) {
     }
 }
 
+/// A NOTICE from ModServ to `me`.
+pub fn modserv_to(out: &mut Out<'_>, me: &str, text: &str) {
+    modserv(out, me, text);
+}
+
 fn modserv(out: &mut Out<'_>, me: &str, text: &str) {
     let source = out.modserv();
     out.line(&[], Some(&source), "NOTICE", &[me, text]);
@@ -388,6 +399,7 @@ fn reply(out: &mut Out<'_>, r: &Reply, st: &mut IrcState, ctl: &UnboundedSender<
     let Some(p) = st.take(&r.re) else { return };
     let me = st.me().to_owned();
     match (p, &r.result) {
+        (Pending::ModServ(req), result) => crate::irc::conn::modserv::render(out, st, req, result),
         (Pending::Rooms(p), result) => render_rooms::reply(out, st, ctl, &me, p, result),
         (Pending::History(h), result) => render_history::reply(out, st, ctl, &me, h, result),
         (Pending::Topics | Pending::Burst { .. }, Err(_)) => {}
@@ -565,7 +577,7 @@ fn joined_burst(
     if !line.is_empty() {
         out.numeric("353", me, &["=", &ch, &line]);
     }
-    out.numeric("366", me, &[&ch, "End of /NAMES list."]);
+    out.numeric("366", me, &[&ch, "End of /NAMES list"]);
 }
 
 fn name_in_list(out: &Out<'_>, st: &IrcState, name: &str) -> String {

@@ -36,6 +36,8 @@ pub enum Stage {
 /// What a request in flight was, for writing its reply.
 #[derive(Debug, Clone)]
 pub enum Pending {
+    /// A ModServ command: its NOTICE.
+    ModServ(crate::irc::conn::modserv::ModReq),
     /// SASL PLAIN or PASS: 900/903, or 904.
     Login { sasl: bool },
     /// A `join` of the JOIN command or the burst (JOIN, topic, names), or
