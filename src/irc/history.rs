@@ -148,6 +148,9 @@ impl Gateway {
     /// A line, its output labeled when it carries `@label` and the client
     /// has labeled-response (docs/irc.md 8.1).
     pub(super) async fn labeled_line(&mut self, raw: &[u8], session: &Addr<Session>) -> Flow {
+        if !raw.starts_with(b"@") {
+            return self.line(raw, session).await;
+        }
         let label = line::parse(raw)
             .ok()
             .and_then(|l| l.tag("label").map(str::to_owned))
