@@ -23,6 +23,7 @@ both_backends!(
     a_moderator_kicks_an_irc_user,
     malformed_input_never_hurts,
     modserv_commands,
+    register_before_connecting,
 );
 
 fn server(b: Backend) -> TestServer {
@@ -432,4 +433,46 @@ fn modserv_commands(b: Backend) {
         ]
     );
     assert_eq!(log_count(&mut srv), 0);
+}
+
+/// draft/account-registration: a new user gets in with `REGISTER` before
+/// CAP END, no other client needed (docs/irc.md 3.4).
+fn register_before_connecting(b: Backend) {
+    let srv = server(b);
+    let irc = srv.irc.expect("irc listener");
+    let _bob = srv.user("bob");
+    let mut c = IrcClient::connect(irc);
+    c.send("CAP LS 302");
+    let ls = c.expect_cmd("CAP");
+    assert!(
+        ls.contains("draft/account-registration=before-connect,account-required"),
+        "{ls}"
+    );
+    c.send("NICK dave");
+    c.send("USER dave 0 * :Dave");
+    c.send("CAP REQ :draft/account-registration");
+    c.expect("ACK", |l| l.contains(" ACK "));
+    c.send("REGISTER bob * longenough");
+    let f = c.expect_cmd("FAIL");
+    assert!(f.contains("FAIL REGISTER BAD_ACCOUNT_NAME bob"), "{f}");
+    c.send("REGISTER dave * short");
+    let f = c.expect_cmd("FAIL");
+    assert!(f.contains("FAIL REGISTER WEAK_PASSWORD dave"), "{f}");
+    c.send("REGISTER * dave@example.org longenough");
+    let ok = c.expect_cmd("REGISTER");
+    assert_eq!(
+        ok,
+        ":modchat.local REGISTER SUCCESS dave :Account successfully registered"
+    );
+    c.expect_cmd("900");
+    c.send("CAP END");
+    assert!(c.expect_cmd("001").contains(" 001 dave "));
+    // the account is a real one: a JSON login works, and it is taken
+    srv.connect()
+        .ok(json!({"type": "login", "username": "dave", "password": "longenough"}));
+    let mut e = IrcClient::connect(irc);
+    e.send("NICK bob");
+    e.send("REGISTER bob * longenough");
+    let f = e.expect_cmd("FAIL");
+    assert!(f.contains("FAIL REGISTER ACCOUNT_EXISTS bob"), "{f}");
 }

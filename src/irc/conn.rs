@@ -38,6 +38,8 @@ mod rooms_users;
 mod history;
 #[path = "modserv.rs"]
 pub(crate) mod modserv;
+#[path = "register.rs"]
+pub(crate) mod register;
 
 type Shared = Arc<Mutex<IrcState>>;
 
@@ -79,6 +81,8 @@ pub fn start<R, W>(
         server: server.clone(),
         network: network.clone(),
         rooms: Vec::new(),
+        login_pending: false,
+        logged_in: false,
     };
     Session::start(env.clone(), info, out, move |addr| {
         let session = addr.clone();
@@ -106,6 +110,14 @@ struct Gateway {
     network: String,
     /// The account's rooms at login: the JOIN burst after the welcome.
     rooms: Vec<String>,
+    /// A login (SASL, PASS, REGISTER) was sent and its outcome has not
+    /// come back: registration waits for it.
+    login_pending: bool,
+    /// The outcome came back logged in. Decided here, by the reader, not
+    /// from the writer's copy of the account: the writer learns it first,
+    /// and a CAP END read in between must not start the welcome before the
+    /// rooms of the JOIN burst are known.
+    logged_in: bool,
 }
 
 /// Whether the reader goes on.
@@ -240,6 +252,7 @@ impl Gateway {
                 Flow::Stop("quit")
             }
             ("AUTHENTICATE", false) => self.authenticate(&l, session).await,
+            ("REGISTER", _) => self.register(&l, session).await,
             ("PASS", false) => {
                 lock(&self.state).pass = l.param(0).map(str::to_owned);
                 Flow::Go
@@ -296,7 +309,8 @@ impl Gateway {
                     r
                 };
                 let _ = registering;
-                let caps = cap_list();
+                let auth = &self.env.config;
+                let caps = cap_list(auth.auth.open_registration, auth.irc.guests);
                 self.with_out(|out, st| {
                     let me = cap_target(st);
                     out.server_line("CAP", &[&me, "LS", &caps]);
@@ -376,6 +390,7 @@ impl Gateway {
             self.numeric("904", &["SASL authentication failed"]);
             return Flow::Go;
         };
+        self.login_pending = true;
         self.request(
             session,
             "login",
@@ -395,9 +410,13 @@ impl Gateway {
                 && st.nick.is_some()
                 && st.user.is_some();
             (
-                ready,
-                st.account.is_some(),
-                if ready { st.pass.take() } else { None },
+                ready && !self.login_pending,
+                self.logged_in,
+                if ready && !self.login_pending {
+                    st.pass.take()
+                } else {
+                    None
+                },
             )
         };
         if !ready {
@@ -412,6 +431,7 @@ impl Gateway {
                 // PASS password alone: the account is the nick's
                 None => (lock(&self.state).nick.clone().unwrap_or_default(), pass),
             };
+            self.login_pending = true;
             return self
                 .request(
                     session,
@@ -437,9 +457,12 @@ impl Gateway {
         match c {
             Control::LoggedIn { rooms, .. } => {
                 self.rooms = rooms;
+                self.login_pending = false;
+                self.logged_in = true;
                 self.try_register(session).await
             }
             Control::LoginFailed { code } => {
+                self.login_pending = false;
                 let registering = lock(&self.state).stage == Stage::Registering;
                 let sasl_can_retry = code != crate::error::ErrorCode::Banned;
                 match (registering, sasl_can_retry) {
@@ -455,6 +478,8 @@ impl Gateway {
                 }
             }
             Control::Request { ty, args, pending } => {
+                // REGISTER's login, after its account was made
+                self.login_pending |= ty == "login";
                 self.request(session, ty, args, pending).await
             }
             // unwrapped by labeled_control (src/irc/history.rs)

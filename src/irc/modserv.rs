@@ -60,7 +60,7 @@ fn duration(s: &str) -> Option<i64> {
 
 /// `nick [dur] [#room] [reason...]`: the optional duration and room come
 /// first, in that order; the rest is the reason.
-fn sanction_args<'a>(words: &[&'a str]) -> (Option<i64>, Option<String>, Option<String>) {
+fn sanction_args(words: &[&str]) -> (Option<i64>, Option<String>, Option<String>) {
     let mut i = 0;
     let dur = words.get(i).and_then(|w| duration(w));
     if dur.is_some() {

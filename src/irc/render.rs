@@ -400,6 +400,9 @@ fn reply(out: &mut Out<'_>, r: &Reply, st: &mut IrcState, ctl: &UnboundedSender<
     let me = st.me().to_owned();
     match (p, &r.result) {
         (Pending::ModServ(req), result) => crate::irc::conn::modserv::render(out, st, req, result),
+        (Pending::Register(req), result) => {
+            crate::irc::conn::register::render(out, st, ctl, req, result)
+        }
         (Pending::Rooms(p), result) => render_rooms::reply(out, st, ctl, &me, p, result),
         (Pending::History(h), result) => render_history::reply(out, st, ctl, &me, h, result),
         (Pending::Topics | Pending::Burst { .. }, Err(_)) => {}

@@ -22,6 +22,8 @@ pub const CAPS: &[(&str, &str)] = &[
     ("draft/chathistory", ""),
     ("draft/message-redaction", ""),
     ("draft/read-marker", ""),
+    // offered only while registration is open; its value says how
+    ("draft/account-registration", ""),
 ];
 
 /// Where registration is.
@@ -36,6 +38,8 @@ pub enum Stage {
 /// What a request in flight was, for writing its reply.
 #[derive(Debug, Clone)]
 pub enum Pending {
+    /// REGISTER's `register`, then its `login`.
+    Register(crate::irc::conn::register::RegReq),
     /// A ModServ command: its NOTICE.
     ModServ(crate::irc::conn::modserv::ModReq),
     /// SASL PLAIN or PASS: 900/903, or 904.
@@ -155,11 +159,15 @@ impl Default for IrcState {
 }
 
 /// The `CAP LS` value: every capability, `name=value` where it has one.
-pub fn cap_list() -> String {
+pub fn cap_list(open_registration: bool, guests: bool) -> String {
     CAPS.iter()
-        .map(|(name, value)| match value.is_empty() {
-            true => (*name).to_owned(),
-            false => format!("{name}={value}"),
+        .filter(|(name, _)| open_registration || *name != "draft/account-registration")
+        .map(|(name, value)| match (*name, value.is_empty()) {
+            ("draft/account-registration", _) => {
+                format!("{name}={}", crate::irc::conn::register::cap_value(guests))
+            }
+            (_, true) => (*name).to_owned(),
+            (_, false) => format!("{name}={value}"),
         })
         .collect::<Vec<_>>()
         .join(" ")

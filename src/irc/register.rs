@@ -1,0 +1,172 @@
+//! IRCv3 `REGISTER` (draft/account-registration): `REGISTER <account>
+//! <email|*> <password>` makes an account with the same `register` request
+//! a JSON client sends, then logs the connection in (`login`), before or
+//! after connection registration (docs/irc.md 3.4). The account must be the
+//! nick or `*` (Ergo's rule); the email is not kept.
+
+use actix::Addr;
+use serde_json::{json, Map, Value};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::{Flow, Gateway};
+use crate::actors::session::Session;
+use crate::error::{ErrorCode, Failure};
+use crate::irc::line::Line;
+use crate::irc::render::{Control, Out};
+use crate::irc::state::{IrcState, Pending};
+
+/// The cap's value: new accounts before connecting, and, when guests are
+/// off, that one is needed.
+pub fn cap_value(guests: bool) -> &'static str {
+    match guests {
+        true => "before-connect",
+        false => "before-connect,account-required",
+    }
+}
+
+/// What a REGISTER's requests were.
+#[derive(Debug, Clone)]
+pub enum RegReq {
+    /// `register`; then `login` with the same password.
+    Create { account: String, password: String },
+    /// The `login` after it.
+    Login { account: String },
+}
+
+impl Gateway {
+    pub(super) async fn register(&mut self, l: &Line, session: &Addr<Session>) -> Flow {
+        let (Some(account), Some(_email), Some(password)) = (l.param(0), l.param(1), l.param(2))
+        else {
+            self.with_out(|out, _| {
+                out.fail("REGISTER", "NEED_MORE_PARAMS", &[], "Not enough parameters")
+            });
+            return Flow::Go;
+        };
+        if !self.env.config.auth.open_registration {
+            self.with_out(|out, _| {
+                out.fail(
+                    "REGISTER",
+                    "DISALLOWED",
+                    &[],
+                    "Registration is closed on this server",
+                )
+            });
+            return Flow::Go;
+        }
+        let (nick, logged_in) = {
+            let st = super::lock(&self.state);
+            (st.nick.clone(), st.account.is_some())
+        };
+        if logged_in {
+            self.with_out(|out, _| {
+                out.fail(
+                    "REGISTER",
+                    "ALREADY_AUTHENTICATED",
+                    &[],
+                    "You are already logged in",
+                )
+            });
+            return Flow::Go;
+        }
+        let account = match (account, nick) {
+            ("*", Some(n)) => n,
+            ("*", None) => {
+                self.with_out(|out, _| {
+                    out.fail("REGISTER", "BAD_ACCOUNT_NAME", &["*"], "Send NICK first")
+                });
+                return Flow::Go;
+            }
+            (a, Some(n)) if !a.eq_ignore_ascii_case(&n) => {
+                let a = a.to_owned();
+                self.with_out(|out, _| {
+                    out.fail(
+                        "REGISTER",
+                        "BAD_ACCOUNT_NAME",
+                        &[&a],
+                        "The account name must be your nick",
+                    )
+                });
+                return Flow::Go;
+            }
+            (a, _) => a.to_owned(),
+        };
+        let pending = Pending::Register(RegReq::Create {
+            account: account.clone(),
+            password: password.to_owned(),
+        });
+        self.request(
+            session,
+            "register",
+            json!({"username": account, "password": password}),
+            pending,
+        )
+        .await
+    }
+}
+
+/// The lines of a REGISTER's replies; the login that follows a new account
+/// is asked of the reader.
+pub fn render(
+    out: &mut Out<'_>,
+    st: &mut IrcState,
+    ctl: &UnboundedSender<Control>,
+    req: RegReq,
+    result: &Result<Map<String, Value>, Failure>,
+) {
+    match (req, result) {
+        (RegReq::Create { account, password }, Ok(_)) => {
+            let _ = ctl.send(Control::Request {
+                ty: "login",
+                args: json!({"username": account, "password": password}),
+                pending: Pending::Register(RegReq::Login { account }),
+            });
+        }
+        (RegReq::Create { account, .. }, Err(f)) => {
+            let code = match f.code {
+                ErrorCode::UsernameTaken => "ACCOUNT_EXISTS",
+                ErrorCode::BadRequest
+                    if f.extra.get("field").and_then(Value::as_str) == Some("password") =>
+                {
+                    "WEAK_PASSWORD"
+                }
+                ErrorCode::BadRequest => "BAD_ACCOUNT_NAME",
+                ErrorCode::RegistrationClosed => "DISALLOWED",
+                _ => "TEMPORARILY_UNAVAILABLE",
+            };
+            out.fail("REGISTER", code, &[&account], &f.message);
+        }
+        (RegReq::Login { account }, Ok(fields)) => {
+            let name = fields["user"]["name"]
+                .as_str()
+                .unwrap_or(&account)
+                .to_owned();
+            let rooms = fields["rooms"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|r| r.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let before = st.me().to_owned();
+            st.account = Some(name.clone());
+            out.server_line(
+                "REGISTER",
+                &["SUCCESS", &name, "Account successfully registered"],
+            );
+            let mask = out.mask(&name);
+            let text = format!("You are now logged in as {name}");
+            out.numeric("900", &before, &[&mask, &name, &text]);
+            let _ = ctl.send(Control::LoggedIn { rooms });
+        }
+        (RegReq::Login { account }, Err(f)) => {
+            out.fail(
+                "REGISTER",
+                "TEMPORARILY_UNAVAILABLE",
+                &[&account],
+                &f.message,
+            );
+            let _ = ctl.send(Control::LoginFailed { code: f.code });
+        }
+    }
+}
