@@ -1,9 +1,10 @@
 //! The load tool's smoke test (docs/performance.md): tiny fanout, saturate,
 //! idle, storm and log runs against an in-process server, and a fan-out
 //! over WebSocket. It checks the reports' shape, zero loss and failures,
-//! and that each run stops by itself. Speed is never asserted. (The IRC
-//! driver's test, against a stand-in IRC server, is bench/tests/irc.rs: the
-//! suite never needs ngircd.)
+//! and that each run stops by itself. Speed is never asserted. The IRC
+//! driver runs here against modchat's own IRC gateway (accounts registered
+//! over JSON, `PASS name:password`); its test against a stand-in IRC server
+//! is bench/tests/irc.rs: the suite never needs ngircd or InspIRCd.
 
 mod common;
 
@@ -35,6 +36,7 @@ fn tiny_fanout_and_idle_runs() {
             password: common::server::PASSWORD.into(),
             prefix: "smoke".into(),
             server_pids: pid.into_iter().collect(),
+            irc_accounts: None,
         }))
         .expect("fanout");
     assert!(t0.elapsed().as_secs() < 30, "the run stops by itself");
@@ -83,6 +85,7 @@ fn tiny_fanout_and_idle_runs() {
                 password: common::server::PASSWORD.into(),
                 prefix: "sat".into(),
                 server_pids: pid.into_iter().collect(),
+                irc_accounts: None,
             },
             p99_limit_ms: 10_000.0,
             max_steps: 2,
@@ -110,6 +113,7 @@ fn tiny_fanout_and_idle_runs() {
             password: common::server::PASSWORD.into(),
             prefix: "smoke".into(),
             server_pid: pid,
+            irc_accounts: None,
         }))
         .expect("idle");
     assert_eq!(report["connections"], 20);
@@ -134,6 +138,7 @@ fn tiny_fanout_over_websocket() {
             password: common::server::PASSWORD.into(),
             prefix: "ws".into(),
             server_pids: vec![std::process::id()],
+            irc_accounts: None,
         }))
         .expect("fanout over ws");
     assert_eq!(report["proto"], "ws", "{report}");
@@ -142,6 +147,72 @@ fn tiny_fanout_over_websocket() {
     assert_eq!(report["acked"], sent, "{report}");
     assert_eq!(report["expected_deliveries"], sent * 2, "{report}");
     assert_eq!(report["lost"], 0, "{report}");
+}
+
+#[test]
+fn tiny_fanout_and_idle_over_the_irc_gateway() {
+    let mut s = TestServer::start_with(Backend::Sqlite, |c| {
+        c.irc.listen = "127.0.0.1:0".into();
+    });
+    let irc = s.irc.expect("irc listener");
+    let shape = |seconds| fanout::Fanout {
+        proto: Proto::Irc,
+        servers: vec![irc],
+        rooms: 2,
+        members: 3,
+        senders: 1,
+        rate: 50.0,
+        seconds,
+        password: common::server::PASSWORD.into(),
+        prefix: "irc".into(),
+        server_pids: vec![std::process::id()],
+        irc_accounts: Some(s.addr),
+    };
+    let t0 = std::time::Instant::now();
+    let report = runtime()
+        .block_on(fanout::run(shape(0.5)))
+        .expect("fanout over irc");
+    assert!(t0.elapsed().as_secs() < 30, "the run stops by itself");
+    assert_eq!(report["proto"], "irc", "{report}");
+    let sent = report["sent"].as_u64().expect("sent");
+    assert!(sent >= 10, "{report}");
+    assert_eq!(report["expected_deliveries"], sent * 2, "{report}");
+    assert_eq!(report["lost"], 0, "{report}");
+    assert_eq!(report["duplicates"], 0, "{report}");
+    assert_eq!(report["reordered"], 0, "{report}");
+
+    // a second run with the same names: the accounts exist and are in
+    // their rooms already (the gateway's JOIN burst, then the JOIN)
+    let report = runtime()
+        .block_on(fanout::run(shape(0.3)))
+        .expect("second fanout over irc");
+    assert_eq!(report["lost"], 0, "{report}");
+
+    let report = runtime()
+        .block_on(idle::run(idle::Idle {
+            proto: Proto::Irc,
+            server: irc,
+            connections: 6,
+            room_size: 3,
+            source_ips: 2,
+            password: common::server::PASSWORD.into(),
+            prefix: "irc".into(),
+            server_pid: Some(std::process::id()),
+            irc_accounts: Some(s.addr),
+        }))
+        .expect("idle over irc");
+    assert_eq!(report["connections"], 6, "{report}");
+
+    // every PRIVMSG went through the one chat path: one chat_logs row each
+    use diesel::prelude::*;
+    use modchat::store::schema::chat_logs;
+    let db = s.store();
+    let mut c = db.conn().expect("conn");
+    let rows: i64 = chat_logs::table.count().get_result(&mut c).expect("count");
+    assert!(
+        rows as u64 >= sent,
+        "{rows} rows, {sent} sent in the first run"
+    );
 }
 
 #[test]

@@ -47,7 +47,10 @@ impl Sayer {
 }
 
 /// Connects as `name` and enters `room` (a modchat account is registered
-/// first when new; the room is created by whoever comes first).
+/// first when new; the room is created by whoever comes first). On IRC,
+/// `irc_accounts` is modchat's JSON listener when the IRC server is
+/// modchat's gateway: the account is registered there first and the IRC
+/// login sends `PASS name:password`.
 pub async fn member(
     proto: Proto,
     server: SocketAddr,
@@ -55,6 +58,7 @@ pub async fn member(
     name: &str,
     password: &str,
     room: &str,
+    irc_accounts: Option<SocketAddr>,
 ) -> anyhow::Result<Member> {
     match proto {
         Proto::Modchat | Proto::Ws => {
@@ -66,7 +70,15 @@ pub async fn member(
             })
         }
         Proto::Irc => {
-            let (lines, w) = irc::join(server, from, name, room).await?;
+            let login = match irc_accounts {
+                Some(json) => {
+                    let (mut r, mut w) = client::connect(Proto::Modchat, json, from).await?;
+                    client::register(&mut r, &mut w, name, password).await?;
+                    Some(password)
+                }
+                None => None,
+            };
+            let (lines, w) = irc::join(server, from, name, login, room).await?;
             Ok(Member {
                 lines,
                 writer: Sayer::Irc(w),
@@ -90,6 +102,7 @@ pub async fn members(
     proto: Proto,
     servers: &[SocketAddr],
     password: &str,
+    irc_accounts: Option<SocketAddr>,
     at_once: usize,
     seats: Vec<Seat>,
     mut on_ready: impl FnMut(usize),
@@ -105,7 +118,17 @@ pub async fn members(
             let server = servers[i % servers.len()];
             tokio::spawn(async move {
                 let _permit = limit.acquire().await?;
-                member(proto, server, seat.from, &seat.name, &password, &seat.room).await
+                let (name, room) = (&seat.name, &seat.room);
+                member(
+                    proto,
+                    server,
+                    seat.from,
+                    name,
+                    &password,
+                    room,
+                    irc_accounts,
+                )
+                .await
             })
         })
         .collect();

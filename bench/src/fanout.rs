@@ -41,6 +41,10 @@ pub struct Fanout {
     pub prefix: String,
     /// The servers' pids, for their CPU time and memory (summed).
     pub server_pids: Vec<u32>,
+    /// With `Proto::Irc` against modchat's gateway: modchat's JSON listener,
+    /// where the accounts are registered before their IRC logins
+    /// (`PASS name:password`). `None` for other IRC servers.
+    pub irc_accounts: Option<SocketAddr>,
 }
 
 /// What a receiver saw; merged at the end.
@@ -80,8 +84,16 @@ pub async fn run(cfg: Fanout) -> anyhow::Result<Value> {
         let mut servers = cfg.servers.clone();
         let n = servers.len().max(1);
         servers.rotate_left(r % n);
-        let room_conns =
-            driver::members(cfg.proto, &servers, &cfg.password, at_once, seats, |_| {}).await?;
+        let room_conns = driver::members(
+            cfg.proto,
+            &servers,
+            &cfg.password,
+            cfg.irc_accounts,
+            at_once,
+            seats,
+            |_| {},
+        )
+        .await?;
         conns.push(room_conns);
         if (r + 1) % 5 == 0 || r + 1 == cfg.rooms {
             eprintln!("fanout: {} of {} rooms ready", r + 1, cfg.rooms);

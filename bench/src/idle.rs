@@ -22,6 +22,8 @@ pub struct Idle {
     pub password: String,
     pub prefix: String,
     pub server_pid: Option<u32>,
+    /// As [`crate::fanout::Fanout::irc_accounts`].
+    pub irc_accounts: Option<SocketAddr>,
 }
 
 pub async fn run(cfg: Idle) -> anyhow::Result<Value> {
@@ -46,6 +48,7 @@ pub async fn run(cfg: Idle) -> anyhow::Result<Value> {
         cfg.proto,
         std::slice::from_ref(&cfg.server),
         &cfg.password,
+        cfg.irc_accounts,
         cfg.proto.setup_limit(32),
         seats,
         |n| {

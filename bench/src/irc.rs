@@ -1,6 +1,6 @@
-//! The IRC driver: the same fan-out and idle shapes against an IRC server
-//! (ngircd in `scripts/bench`), to compare modchat with a mature
-//! single-threaded server doing the same delivery work without a database.
+//! The IRC driver: the same fan-out and idle shapes against an IRC server:
+//! ngircd and InspIRCd in `scripts/bench`, mature servers doing the same
+//! delivery work without a database, and modchat's own IRC gateway.
 //!
 //! A member registers with NICK/USER (waits for `001`), joins `#ROOM`
 //! (waits for `366`, the end of the names list) and sends
@@ -9,6 +9,14 @@
 //! echo a message to its sender: a sent message counts as acknowledged, and
 //! the expected deliveries are sent × (members − 1), as for modchat, where
 //! the sender's connection gets an `ok` instead of its own message.
+//!
+//! modchat's gateway wants an account: with `--irc-accounts-via` (modchat's
+//! JSON listener) each member's account is registered there first, as the
+//! modchat scenarios register theirs, and the IRC connection sends
+//! `PASS name:password` before NICK/USER (no CAP, no SASL: the plainest
+//! login the gateway takes). Without it no PASS is sent (ngircd, InspIRCd).
+//! The gateway shows the account's rooms to a new connection (its JOIN
+//! burst) before the driver's own JOIN, which it answers like any other.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -59,13 +67,15 @@ pub fn privmsg_text(line: &str) -> Option<&str> {
     Some(&rest[rest.find(" :")? + 2..])
 }
 
-/// Connects, registers as `nick` and joins `#ROOM`. A nick still held by an
-/// earlier run's connection (`433`) gets a suffix: nothing in the benchmark
-/// depends on nicks.
+/// Connects, registers as `nick` (after `PASS nick:PASSWORD` when
+/// `password` is given) and joins `#ROOM`. A nick still held by an earlier
+/// run's connection (`433`) gets a suffix: nothing in the benchmark depends
+/// on nicks.
 pub async fn join(
     server: SocketAddr,
     from: Option<IpAddr>,
     nick: &str,
+    password: Option<&str>,
     room: &str,
 ) -> anyhow::Result<(LineReader, Writer)> {
     let (mut r, w) = lines::tcp(server, from, b"\r\n").await?;
@@ -73,6 +83,9 @@ pub async fn join(
     let steps = async {
         let mut tries = 0;
         let mut current = nick.to_owned();
+        if let Some(p) = password {
+            w.line(&format!("PASS {nick}:{p}")).await?;
+        }
         w.line(&format!("NICK {current}")).await?;
         w.line(&format!("USER {nick} 0 * :modchat-bench")).await?;
         wait_for(&mut r, &w, "001", |code| {
@@ -86,9 +99,15 @@ pub async fn join(
         .await
         .with_context(|| format!("registering {nick}"))?;
         w.line(&format!("JOIN #{room}")).await?;
-        wait_for(&mut r, &w, "366", |_| None)
-            .await
-            .with_context(|| format!("{nick} joining #{room}"))?;
+        // two members creating the room at once: modchat's gateway may
+        // answer the loser `FAIL JOIN ROOM_EXISTS`; joining again is what
+        // the JSON client does (client::enter)
+        let mut again = true;
+        wait_for(&mut r, &w, "366", |code| {
+            (code == "FAIL" && std::mem::take(&mut again)).then(|| format!("JOIN #{room}"))
+        })
+        .await
+        .with_context(|| format!("{nick} joining #{room}"))?;
         anyhow::Ok(())
     };
     tokio::time::timeout(Duration::from_secs(30), steps)
@@ -98,8 +117,9 @@ pub async fn join(
 }
 
 /// Reads until the numeric `want`, answering PINGs. An error numeric
-/// (400-599; not 422, no MOTD, which is no error for us) fails, unless
-/// `retry` gives a line to send instead.
+/// (400-599; not 422, no MOTD, which is no error for us) or an IRCv3
+/// `FAIL` fails, unless `retry` (given the numeric, or `FAIL`) gives a line
+/// to send instead.
 async fn wait_for(
     r: &mut LineReader,
     w: &Writer,
@@ -114,7 +134,9 @@ async fn wait_for(
         match cmd {
             "PING" => w.pong(&line).await?,
             "ERROR" => bail!("{line}"),
-            c if c.len() == 3 && matches!(c.as_bytes()[0], b'4' | b'5') && c != "422" => {
+            c if c == "FAIL"
+                || (c.len() == 3 && matches!(c.as_bytes()[0], b'4' | b'5') && c != "422") =>
+            {
                 match retry(c) {
                     Some(l) => w.line(&l).await?,
                     None => bail!("{line}"),

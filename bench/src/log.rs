@@ -89,6 +89,7 @@ pub async fn run(cfg: Log) -> anyhow::Result<Value> {
         cfg.proto,
         std::slice::from_ref(&cfg.server),
         &cfg.password,
+        None,
         16,
         seats,
         |_| {},

@@ -33,6 +33,12 @@ struct Cli {
     /// Password of the benchmark's accounts.
     #[arg(long, default_value = "bench-password", global = true)]
     password: String,
+    /// With `--proto irc` against modchat's IRC gateway: modchat's JSON (TCP)
+    /// listener. Each account is registered there first, as the modchat
+    /// runs register theirs, and the IRC login sends `PASS name:password`.
+    /// Leave it out for other IRC servers (ngircd, InspIRCd): no PASS.
+    #[arg(long, global = true, value_name = "HOST:PORT")]
+    irc_accounts_via: Option<SocketAddr>,
     /// Prefix of account and room names (IRC nicks: keep it short, letters).
     #[arg(long, default_value = "b", global = true)]
     prefix: String,
@@ -217,8 +223,20 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     anyhow::ensure!(
-        cli.server.iter().all(|s| s.ip().is_loopback()),
+        cli.server
+            .iter()
+            .chain(&cli.irc_accounts_via)
+            .all(|s| s.ip().is_loopback()),
         "modchat-bench sends load to loopback addresses only"
+    );
+    anyhow::ensure!(
+        cli.irc_accounts_via.is_none()
+            || (cli.proto == Proto::Irc
+                && matches!(
+                    cli.scenario,
+                    Scenario::Fanout { .. } | Scenario::Saturate { .. } | Scenario::Idle { .. }
+                )),
+        "--irc-accounts-via goes with --proto irc and fanout, saturate or idle"
     );
     let spread = matches!(
         cli.scenario,
@@ -249,12 +267,13 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     // one fan-out shape, for `fanout` and each step of `saturate`
-    let (proto, servers, password, prefix, server_pids) = (
+    let (proto, servers, password, prefix, server_pids, irc_accounts) = (
         cli.proto,
         cli.server.clone(),
         cli.password.clone(),
         cli.prefix.clone(),
         cli.server_pid.clone(),
+        cli.irc_accounts_via,
     );
     let (server, server_pid) = (servers[0], server_pids.first().copied());
     let shape = |rooms, members, senders, rate, seconds| fanout::Fanout {
@@ -268,6 +287,7 @@ fn main() -> anyhow::Result<()> {
         password: password.clone(),
         prefix: prefix.clone(),
         server_pids: server_pids.clone(),
+        irc_accounts,
     };
     let report = rt.block_on(async {
         match cli.scenario {
@@ -308,6 +328,7 @@ fn main() -> anyhow::Result<()> {
                     password: cli.password,
                     prefix: cli.prefix,
                     server_pid,
+                    irc_accounts,
                 })
                 .await
             }

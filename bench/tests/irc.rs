@@ -109,6 +109,7 @@ fn fanout_and_idle_over_irc() {
             password: String::new(),
             prefix: "irc".into(),
             server_pids: vec![std::process::id()],
+            irc_accounts: None,
         })
         .await
         .expect("fanout");
@@ -135,6 +136,7 @@ fn fanout_and_idle_over_irc() {
             password: String::new(),
             prefix: "idle".into(),
             server_pid: Some(std::process::id()),
+            irc_accounts: None,
         })
         .await
         .expect("idle");
