@@ -24,6 +24,7 @@ both_backends!(
     malformed_input_never_hurts,
     modserv_commands,
     register_before_connecting,
+    two_clients_create_one_room,
 );
 
 fn server(b: Backend) -> TestServer {
@@ -475,4 +476,33 @@ fn register_before_connecting(b: Backend) {
     e.send("REGISTER bob * longenough");
     let f = e.expect_cmd("FAIL");
     assert!(f.contains("FAIL REGISTER ACCOUNT_EXISTS bob"), "{f}");
+}
+
+/// Two clients JOIN a room that does not exist at the same instant: one
+/// creates it (its owner), the other's `create_room` finds it made and joins.
+fn two_clients_create_one_room(b: Backend) {
+    let srv = server(b);
+    let irc = srv.irc.expect("irc listener");
+    let _a = srv.user("ann");
+    let _b = srv.user("ben");
+    for round in 0..5 {
+        let mut a = IrcClient::login(irc, "ann", PASSWORD, "");
+        let mut c = IrcClient::login(irc, "ben", PASSWORD, "");
+        a.send(&format!("JOIN #fresh{round}"));
+        c.send(&format!("JOIN #fresh{round}"));
+        let room = format!(" #fresh{round} ");
+        for x in [&mut a, &mut c] {
+            x.expect("the names of the room", |l| {
+                command_of(l) == "366" && l.contains(&room)
+            });
+        }
+        assert!(
+            !a.seen
+                .iter()
+                .chain(&c.seen)
+                .any(|l| l.contains("FAIL JOIN")),
+            "{:?}",
+            (a.seen, c.seen)
+        );
+    }
 }

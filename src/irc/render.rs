@@ -472,6 +472,15 @@ fn reply(out: &mut Out<'_>, r: &Reply, st: &mut IrcState, ctl: &UnboundedSender<
         (Pending::Join { room }, Err(f)) if f.code == ErrorCode::NoSuchRoom => {
             let _ = ctl.send(Control::NoSuchRoom { room });
         }
+        // another client made the room between our `join` and our
+        // `create_room`: join it after all
+        (Pending::Create { room }, Err(f)) if f.code == ErrorCode::RoomExists => {
+            let _ = ctl.send(Control::Request {
+                ty: "join",
+                args: serde_json::json!({ "room": room }),
+                pending: Pending::Join { room },
+            });
+        }
         (Pending::Join { room } | Pending::Create { room }, Err(f)) => {
             let ch = channel(&room);
             match f.code {
