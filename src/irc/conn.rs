@@ -302,13 +302,12 @@ impl Gateway {
         let sub = l.param(0).unwrap_or_default().to_ascii_uppercase();
         match sub.as_str() {
             "LS" => {
-                let registering = {
+                // CAP LS before registration holds it until CAP END
+                {
                     let mut st = lock(&self.state);
-                    let r = st.stage == Stage::Registering;
-                    st.cap_negotiating |= r;
-                    r
-                };
-                let _ = registering;
+                    let registering = st.stage == Stage::Registering;
+                    st.cap_negotiating |= registering;
+                }
                 let auth = &self.env.config;
                 let caps = cap_list(auth.auth.open_registration, auth.irc.guests);
                 self.with_out(|out, st| {
