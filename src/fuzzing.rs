@@ -47,6 +47,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("proxy_header", proxy_header),
     ("names", names),
     ("irc_line", irc_line),
+    ("irc_args", irc_args),
 ];
 
 /// A leading byte as a setting, and the rest.
@@ -666,5 +667,14 @@ pub fn irc_line(data: &[u8]) {
         assert_eq!(l.tag("msgid"), Some("7"));
     } else {
         assert!(l.tags.is_empty());
+    }
+}
+
+/// The IRC gateway's readers of command arguments (SASL PLAIN's base64
+/// blob, CHATHISTORY's `msgid=`/`timestamp=`, ModServ's durations, ban
+/// masks): any text, no panic, and their results keep their promises.
+pub fn irc_args(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        crate::irc::conn::parse_args_for_fuzzing(text);
     }
 }

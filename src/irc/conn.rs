@@ -691,6 +691,34 @@ impl Gateway {
     }
 }
 
+/// The gateway's own readers of what a client sends (the SASL blob,
+/// CHATHISTORY references and times, ModServ's durations and arguments,
+/// ban masks), for the `irc_args` fuzz target: whatever the text, none may
+/// panic, and what they accept keeps their promises.
+pub fn parse_args_for_fuzzing(text: &str) {
+    if let Some((user, password)) = decode_plain(text) {
+        assert!(!user.contains('\0') && !password.contains('\0'));
+    }
+    let _ = history::parse_ref(text);
+    if let Some(t) = super::render::render_history::parse_time(text) {
+        let _ = super::render::render_history::after(t);
+    }
+    if let Some(d) = modserv::duration(text) {
+        assert!(d > 0);
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let (d, room, _) = modserv::sanction_args(&words);
+    assert!(d.is_none_or(|d| d > 0));
+    if let Some(r) = room {
+        assert_eq!(r, r.to_ascii_lowercase());
+    }
+    if let Some(a) = rooms_users::mask_account(text, "modchat") {
+        assert!(a
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')));
+    }
+}
+
 /// CAP's client parameter: `*` until registered (modern.ircdocs.horse).
 fn cap_target(st: &IrcState) -> String {
     match st.stage {

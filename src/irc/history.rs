@@ -21,13 +21,13 @@ pub const MAX_PAGE: i64 = 100;
 
 /// A message reference: `msgid=N`, `timestamp=T` or `*`.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Ref {
+pub(super) enum Ref {
     Id(i64),
     Time(DateTime<Utc>),
     Star,
 }
 
-fn parse_ref(s: &str) -> Option<Ref> {
+pub(super) fn parse_ref(s: &str) -> Option<Ref> {
     if s == "*" {
         return Some(Ref::Star);
     }

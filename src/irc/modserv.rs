@@ -42,7 +42,7 @@ const HELP: &[&str] = &[
 ];
 
 /// `90`, `90s`, `10m`, `2h`, `7d` in seconds (as modchat-admin reads them).
-fn duration(s: &str) -> Option<i64> {
+pub(super) fn duration(s: &str) -> Option<i64> {
     let (num, unit) = match s.char_indices().last()? {
         (i, c) if c.is_ascii_alphabetic() => (&s[..i], c.to_ascii_lowercase()),
         _ => (s, 's'),
@@ -60,7 +60,7 @@ fn duration(s: &str) -> Option<i64> {
 
 /// `nick [dur] [#room] [reason...]`: the optional duration and room come
 /// first, in that order; the rest is the reason.
-fn sanction_args(words: &[&str]) -> (Option<i64>, Option<String>, Option<String>) {
+pub(super) fn sanction_args(words: &[&str]) -> (Option<i64>, Option<String>, Option<String>) {
     let mut i = 0;
     let dur = words.get(i).and_then(|w| duration(w));
     if dur.is_some() {
