@@ -1,6 +1,7 @@
 //! `modchat-bench`: a loopback load generator speaking the modchat protocol
 //! (over TCP, or WebSocket with `--proto ws`) and, for comparison, IRC
-//! (`--proto irc`, against ngircd). Scenarios return one JSON object (the
+//! (`--proto irc`, against ngircd, InspIRCd or modchat's own IRC gateway
+//! with `--irc-accounts-via`). Scenarios return one JSON object (the
 //! binary prints a table and that object as one line); the smoke test in
 //! the server's tests calls them directly.
 //!
@@ -43,6 +44,15 @@ mod table;
 
 pub use table::table;
 
+/// Connections set up at once by every scenario of this process, 0 for
+/// [`Proto::setup_limit`]'s defaults.
+static SETUP_AT_ONCE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Overrides [`Proto::setup_limit`] for the whole process (0: the defaults).
+pub fn set_setup_limit(n: usize) {
+    SETUP_AT_ONCE.store(n, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// The protocol a run speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Proto {
@@ -53,8 +63,8 @@ pub enum Proto {
     /// modchat's JSON over WebSocket (`--server` is the HTTP listener; the
     /// path is `/ws`).
     Ws,
-    /// IRC (`--server` is an IRC server, e.g. ngircd): fanout, saturate and
-    /// idle only.
+    /// IRC (`--server` is an IRC server: ngircd, InspIRCd, or modchat's
+    /// gateway with `--irc-accounts-via`): fanout, saturate and idle only.
     Irc,
 }
 
@@ -70,11 +80,17 @@ impl Proto {
     /// How many connections to set up at once, `modchat` being the number
     /// for modchat. ngircd listens with a backlog of 10: past it the kernel
     /// drops the SYN and the client retries a second later, which made a
-    /// 500-member setup take 10 s instead of a fraction of one.
+    /// 500-member setup take 10 s instead of a fraction of one. InspIRCd
+    /// holds every registration for about a second (on purpose, its
+    /// issue 1242), so 8 at a time would take a minute for 500 members:
+    /// [`set_setup_limit`] (`--setup-at-once`) overrides the number.
     pub fn setup_limit(self, modchat: usize) -> usize {
-        match self {
-            Proto::Irc => modchat.min(8),
-            _ => modchat,
+        match SETUP_AT_ONCE.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => match self {
+                Proto::Irc => modchat.min(8),
+                _ => modchat,
+            },
+            n => n,
         }
     }
 

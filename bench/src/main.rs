@@ -39,6 +39,11 @@ struct Cli {
     /// Leave it out for other IRC servers (ngircd, InspIRCd): no PASS.
     #[arg(long, global = true, value_name = "HOST:PORT")]
     irc_accounts_via: Option<SocketAddr>,
+    /// Connections to set up at once (default: 16 or 32 for modchat, 8 on
+    /// IRC for ngircd's listen backlog of 10; InspIRCd, which holds each
+    /// registration for a second, wants more).
+    #[arg(long, global = true)]
+    setup_at_once: Option<usize>,
     /// Prefix of account and room names (IRC nicks: keep it short, letters).
     #[arg(long, default_value = "b", global = true)]
     prefix: String,
@@ -262,6 +267,7 @@ fn main() -> anyhow::Result<()> {
             "modchat-bench sends load to loopback addresses only"
         );
     }
+    modchat_bench::set_setup_limit(cli.setup_at_once.unwrap_or(0));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(cli.threads.max(1))
         .enable_all()
