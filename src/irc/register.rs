@@ -136,18 +136,8 @@ pub fn render(
             out.fail("REGISTER", code, &[&account], &f.message);
         }
         (RegReq::Login { account }, Ok(fields)) => {
-            let name = fields["user"]["name"]
-                .as_str()
-                .unwrap_or(&account)
-                .to_owned();
-            let rooms = fields["rooms"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|r| r.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let (name, rooms) = crate::irc::render::logged_in(fields);
+            let name = if name.is_empty() { account } else { name };
             let before = st.me().to_owned();
             st.account = Some(name.clone());
             out.server_line(

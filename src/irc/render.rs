@@ -422,18 +422,7 @@ fn reply(out: &mut Out<'_>, r: &Reply, st: &mut IrcState, ctl: &UnboundedSender<
             joined_burst(out, st, &me, &room, &fields);
         }
         (Pending::Login { sasl }, Ok(fields)) => {
-            let name = fields["user"]["name"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            let rooms = fields["rooms"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|r| r.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let (name, rooms) = logged_in(fields);
             let before = st.nick.clone().unwrap_or_else(|| "*".into());
             st.account = Some(name.clone());
             if sasl {
@@ -573,12 +562,39 @@ fn joined_burst(
         // create_room: the creator alone, its owner
         None => names.push(format!("~{}", name_in_list(out, st, me))),
     }
-    // 353 lines that fit: ":server 353 me = #room :names"
+    names_lines(out, me, &ch, names);
+    out.numeric("366", me, &[&ch, "End of /NAMES list"]);
+}
+
+/// A `login` reply's account name and rooms.
+pub(super) fn logged_in(fields: &Map<String, Value>) -> (String, Vec<String>) {
+    let name = fields["user"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let rooms = fields["rooms"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| r.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    (name, rooms)
+}
+
+/// `353 me = #room :names` lines, as many names on each as fit 512 bytes.
+pub(super) fn names_lines(
+    out: &mut Out<'_>,
+    me: &str,
+    ch: &str,
+    names: impl IntoIterator<Item = String>,
+) {
     let budget = MAX_BODY_LEN.saturating_sub(out.server.len() + me.len() + ch.len() + 16);
     let mut line = String::new();
     for n in names {
         if !line.is_empty() && line.len() + 1 + n.len() > budget {
-            out.numeric("353", me, &["=", &ch, &line]);
+            out.numeric("353", me, &["=", ch, &line]);
             line.clear();
         }
         if !line.is_empty() {
@@ -587,9 +603,8 @@ fn joined_burst(
         line.push_str(&n);
     }
     if !line.is_empty() {
-        out.numeric("353", me, &["=", &ch, &line]);
+        out.numeric("353", me, &["=", ch, &line]);
     }
-    out.numeric("366", me, &[&ch, "End of /NAMES list"]);
 }
 
 fn name_in_list(out: &Out<'_>, st: &IrcState, name: &str) -> String {

@@ -8,9 +8,8 @@ use std::net::SocketAddr;
 use serde_json::{json, Map, Value};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::{channel, failure, name_entry, Control, Out};
+use super::{channel, failure, name_entry, names_lines, Control, Out};
 use crate::error::{ErrorCode, Failure};
-use crate::irc::line::MAX_BODY_LEN;
 use crate::irc::state::{IrcState, Pending};
 
 /// What a room or user command's request was.
@@ -329,25 +328,15 @@ fn find_room<'a>(f: &'a Map<String, Value>, room: &str) -> Option<&'a Value> {
 /// bytes.
 fn names(out: &mut Out<'_>, st: &IrcState, me: &str, room: &str, members: &Value) {
     let ch = channel(room);
-    let budget = MAX_BODY_LEN.saturating_sub(out.server.len() + me.len() + ch.len() + 16);
-    let mut line = String::new();
-    for m in members.as_array().into_iter().flatten() {
-        if m["online"] != true {
-            continue;
-        }
-        let n = name_entry(out, st, m["name"].as_str().unwrap_or_default(), m);
-        if !line.is_empty() && line.len() + 1 + n.len() > budget {
-            out.numeric("353", me, &["=", &ch, &line]);
-            line.clear();
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(&n);
-    }
-    if !line.is_empty() {
-        out.numeric("353", me, &["=", &ch, &line]);
-    }
+    let online = members
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["online"] == true);
+    let names: Vec<String> = online
+        .map(|m| name_entry(out, st, m["name"].as_str().unwrap_or_default(), m))
+        .collect();
+    names_lines(out, me, &ch, names);
 }
 
 /// A member's prefixes in WHO's flags: `~` owner, `@` op or staff; all of
