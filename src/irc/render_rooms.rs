@@ -12,13 +12,21 @@ use super::{channel, failure, name_entry, names_lines, Control, Out};
 use crate::error::{ErrorCode, Failure};
 use crate::irc::state::{IrcState, Pending};
 
+/// The most `rooms` pages (of 500) one full LIST reads.
+pub const MAX_LIST_PAGES: u32 = 20;
+
 /// What a room or user command's request was.
 #[derive(Debug, Clone)]
 pub enum RoomReq {
     /// `members` for NAMES: 353s and 366.
     Names { room: String },
     /// A `rooms` page for LIST (`only`: LIST #room); `last`: 323 after it.
-    List { only: Option<String>, last: bool },
+    List {
+        only: Option<String>,
+        last: bool,
+        /// Pages asked so far: a full LIST stops at [`MAX_LIST_PAGES`].
+        pages: u32,
+    },
     /// `rooms {query}` for TOPIC #a: 332 or 331.
     TopicQuery { room: String },
     /// `set_topic`: the TOPIC line comes from `topic_changed`.
@@ -83,7 +91,7 @@ pub(super) fn reply(
         (RoomReq::Names { room }, Err(_)) => {
             out.numeric("366", me, &[&channel(&room), "End of /NAMES list"])
         }
-        (RoomReq::List { only, last }, Ok(f)) => {
+        (RoomReq::List { only, last, pages }, Ok(f)) => {
             for r in f["rooms"].as_array().into_iter().flatten() {
                 let name = r["name"].as_str().unwrap_or_default();
                 if only.as_deref().is_some_and(|o| o != name) {
@@ -96,12 +104,29 @@ pub(super) fn reply(
             let found = only.as_deref().is_some_and(|o| find_room(f, o).is_some());
             match f["next"].as_str() {
                 // the next page, once this one is written
+                // one line must not cost the database without bound: a full
+                // LIST shows the first MAX_LIST_PAGES pages (docs/irc.md)
+                Some(_) if pages >= MAX_LIST_PAGES && !found => {
+                    if only.is_none() {
+                        let shown = MAX_LIST_PAGES * 500;
+                        let text =
+                            format!("LIST shows the first {shown} rooms; LIST #name for another");
+                        out.server_line("NOTICE", &[me, &text]);
+                    }
+                    if last {
+                        out.numeric("323", me, &["End of /LIST"]);
+                    }
+                }
                 Some(next) if !found => {
                     let mut args = json!({ "after": next });
                     if let Some(o) = &only {
                         args["query"] = o.as_str().into();
                     }
-                    let pending = Pending::Rooms(RoomReq::List { only, last });
+                    let pending = Pending::Rooms(RoomReq::List {
+                        only,
+                        last,
+                        pages: pages + 1,
+                    });
                     let _ = ctl.send(Control::Request {
                         ty: "rooms",
                         args,

@@ -104,6 +104,7 @@ impl Gateway {
             let req = RoomReq::List {
                 only: None,
                 last: true,
+                pages: 1,
             };
             return self.ask(session, "rooms", json!({}), req).await;
         }
@@ -112,6 +113,7 @@ impl Gateway {
             let req = RoomReq::List {
                 only: Some(room.clone()),
                 last: i + 1 == n,
+                pages: 1,
             };
             if let Flow::Stop(why) = self
                 .ask(session, "rooms", json!({ "query": room }), req)
