@@ -2,6 +2,10 @@
 //! auditor's query never holds up the chat (issue 17; docs/auditing.md,
 //! docs/protocol.md `filter_remove`, ../shared/PROTOCOL.md "Command line").
 //! Every test runs the real binary as a process, on both backends.
+//!
+//! Its helpers open MariaDB connections of their own, so the file needs the
+//! `mysql` feature (scripts/test always builds with every feature).
+#![cfg(feature = "mysql")]
 
 #[path = "../../tests/common/mod.rs"]
 mod common;

@@ -427,7 +427,10 @@ pub fn owned_and_opped(
 pub fn lock_for_membership(conn: &mut DbConn, room: RoomId) -> StoreResult<()> {
     match conn {
         #[cfg(feature = "sqlite")]
-        DbConn::Sqlite(_) => Ok(()),
+        DbConn::Sqlite(_) => {
+            let _ = room; // only MariaDB takes the lock
+            Ok(())
+        }
         #[cfg(feature = "mysql")]
         DbConn::Mysql(c) => {
             rooms::table
