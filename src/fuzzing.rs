@@ -212,7 +212,7 @@ pub fn request(data: &[u8]) {
     assert!(!req.args.0.contains_key("id") && !req.args.0.contains_key("type"));
     let _ = crate::commands::find(&req.ty);
     fields(&req.args);
-    let reply = protocol::ok_reply(&req.ty, &req.re, req.args.0.clone());
+    let reply = protocol::ok_reply(&req.ty, &req.re, &req.args.0);
     serde_json::from_slice::<Value>(&reply).expect("an ok reply is JSON");
 }
 

@@ -99,15 +99,9 @@ pub async fn join(
         .await
         .with_context(|| format!("registering {nick}"))?;
         w.line(&format!("JOIN #{room}")).await?;
-        // two members creating the room at once: modchat's gateway may
-        // answer the loser `FAIL JOIN ROOM_EXISTS`; joining again is what
-        // the JSON client does (client::enter)
-        let mut again = true;
-        wait_for(&mut r, &w, "366", |code| {
-            (code == "FAIL" && std::mem::take(&mut again)).then(|| format!("JOIN #{room}"))
-        })
-        .await
-        .with_context(|| format!("{nick} joining #{room}"))?;
+        wait_for(&mut r, &w, "366", |_| None)
+            .await
+            .with_context(|| format!("{nick} joining #{room}"))?;
         anyhow::Ok(())
     };
     tokio::time::timeout(Duration::from_secs(30), steps)

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::rooms::{lookup, room_arg};
 use super::{internal, Ctx, Outcome, Reply};
-use crate::actors::registry::SendToOtherSessions;
+use crate::actors::registry::SendToUser;
 use crate::actors::room::IsMember;
 use crate::error::{ErrorCode, Failure};
 use crate::model::MessageId;
@@ -60,13 +60,14 @@ pub async fn mark_read(ctx: Ctx, args: Args) -> Outcome {
         .run(move |c| read_markers::mark(c, account, scope, message, store::now()))
         .await?;
     if moved {
-        ctx.env.registry.do_send(SendToOtherSessions {
+        ctx.env.registry.do_send(SendToUser {
             account,
-            except: ctx.session,
             event: Event::Read {
                 target,
                 id: message,
             },
+            everywhere: true,
+            except: Some(ctx.session),
         });
     }
     Reply::empty()

@@ -112,13 +112,37 @@ pub fn encode<T: Serialize>(value: &T) -> Bytes {
 }
 
 /// `{"type":"ok","for":..,"re":..,<fields>}`
-pub fn ok_reply(for_: &str, re: &Value, fields: Map<String, Value>) -> Bytes {
-    let mut m = Map::with_capacity(fields.len() + 3);
-    m.insert("type".into(), "ok".into());
-    m.insert("for".into(), for_.into());
-    m.insert("re".into(), re.clone());
-    m.extend(fields);
-    encode(&m)
+pub fn ok_reply(for_: &str, re: &Value, fields: &Map<String, Value>) -> Bytes {
+    encode(&OkReply { for_, re, fields })
+}
+
+/// An `ok` serialized from borrowed fields (a reply keeps them for other
+/// protocols' writers, so they are not moved into a new map): the same
+/// bytes as inserting `type`, `for`, `re` and then the fields into one map,
+/// a field of one of those names taking its place.
+struct OkReply<'a> {
+    for_: &'a str,
+    re: &'a Value,
+    fields: &'a Map<String, Value>,
+}
+
+impl Serialize for OkReply<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        const FRONT: [&str; 3] = ["type", "for", "re"];
+        let (ok, for_) = (Value::from("ok"), Value::from(self.for_));
+        let front = [&ok, &for_, self.re];
+        let mut m = s.serialize_map(Some(self.fields.len() + 3))?;
+        for (k, v) in FRONT.iter().zip(front) {
+            m.serialize_entry(k, self.fields.get(*k).unwrap_or(v))?;
+        }
+        for (k, v) in self.fields {
+            if !FRONT.contains(&k.as_str()) {
+                m.serialize_entry(k, v)?;
+            }
+        }
+        m.end()
+    }
 }
 
 /// `{"type":"error","for":..,"re":..,"code":..,"message":..,<extra>}`
@@ -144,4 +168,32 @@ macro_rules! fields {
         $( m.insert($k.to_owned(), ::serde_json::json!($v)); )+
         m
     }};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The borrowed `ok` writes what inserting into one map wrote.
+    #[test]
+    fn ok_reply_bytes() {
+        let by_map = |for_: &str, re: &Value, fields: &Map<String, Value>| {
+            let mut m = Map::new();
+            m.insert("type".into(), "ok".into());
+            m.insert("for".into(), for_.into());
+            m.insert("re".into(), re.clone());
+            m.extend(fields.clone());
+            encode(&m)
+        };
+        let cases = [
+            fields!(),
+            fields!("id" => 7, "at" => "2026-11-21T10:00:00.123Z"),
+            fields!("user" => serde_json::json!({"name": "a"}), "re" => "x", "type" => "odd"),
+        ];
+        for f in &cases {
+            for re in [Value::Null, Value::from(3), Value::from("r")] {
+                assert_eq!(ok_reply("say", &re, f), by_map("say", &re, f));
+            }
+        }
+    }
 }

@@ -78,7 +78,7 @@ impl Outgoing {
         result: Result<Map<String, Value>, Failure>,
     ) -> Outgoing {
         let json = match &result {
-            Ok(fields) => ok_reply(for_.unwrap_or_default(), re, fields.clone()),
+            Ok(fields) => ok_reply(for_.unwrap_or_default(), re, fields),
             Err(f) => error_reply(for_, re, f),
         };
         Outgoing::Reply(Arc::new(Reply {

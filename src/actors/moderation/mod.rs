@@ -301,6 +301,7 @@ impl Moderation {
             account,
             event,
             everywhere: true,
+            except: None,
         });
     }
 
@@ -311,6 +312,7 @@ impl Moderation {
             account,
             event,
             everywhere: false,
+            except: None,
         });
     }
 

@@ -48,17 +48,9 @@ pub struct SendToUser {
     /// Also on the other nodes of a cluster; `false` for what every node
     /// does by itself (a mute's timer running out).
     pub everywhere: bool,
-}
-
-/// Send an event to every session of an account, on every node, except
-/// the session whose request caused it (`read` after `mark_read`: the
-/// sender has its `ok`).
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct SendToOtherSessions {
-    pub account: AccountId,
-    pub except: SessionId,
-    pub event: Event,
+    /// Not to this session (on this node): the one whose request caused
+    /// it and got its `ok` (`read` after `mark_read`).
+    pub except: Option<SessionId>,
 }
 
 /// Send `event` to every session of an account and close them (ban).
@@ -224,12 +216,15 @@ impl Handler<WhisperCommitted> for Registry {
                 action: msg.action,
                 at: store::fmt_time(&c.at),
             };
-            let ev = event.clone().frame();
-            self.publish(Wire::Whisper {
-                to: msg.to,
-                from: msg.from.id,
-                event,
-            });
+            let ev = event.frame();
+            // a copy of the text for other nodes only when there are some
+            if let (Some(_), Some(event)) = (&self.env.cluster, ev.event()) {
+                self.publish(Wire::Whisper {
+                    to: msg.to,
+                    from: msg.from.id,
+                    event: event.clone(),
+                });
+            }
             let mut targets = self.sessions_of(msg.to);
             targets.extend(
                 self.sessions_of(msg.from.id)
@@ -327,23 +322,7 @@ impl Handler<SendToUser> for Registry {
             });
         }
         for s in self.sessions_of(msg.account) {
-            s.out.push(frame.clone());
-        }
-    }
-}
-
-impl Handler<SendToOtherSessions> for Registry {
-    type Result = ();
-    fn handle(&mut self, msg: SendToOtherSessions, _ctx: &mut Context<Self>) {
-        let frame = msg.event.clone().frame();
-        // the sender's session is on this node: every session elsewhere
-        // is another one
-        self.publish(Wire::ToUser {
-            account: msg.account,
-            event: msg.event,
-        });
-        for s in self.sessions_of(msg.account) {
-            if s.id != msg.except {
+            if Some(s.id) != msg.except {
                 s.out.push(frame.clone());
             }
         }

@@ -67,13 +67,14 @@ impl Room {
         let blocked = seq.blocked();
         for r in ready {
             match r {
-                Ready::Deliver(id, e) => {
+                Ready::Deliver(id, mut e) => {
                     if !e.deleted {
+                        // moved, not copied: the entry is done with them
                         let ev = Event::Message {
                             room: self.name.to_string(),
                             id,
-                            from: e.from.clone(),
-                            text: e.text.clone(),
+                            from: std::mem::take(&mut e.from),
+                            text: std::mem::take(&mut e.text),
                             action: e.action,
                             at: store::fmt_time(&e.at),
                         }
