@@ -458,14 +458,6 @@ impl Config {
         {
             return bad("irc.network", "must be 1 to 32 letters, digits, '-' or '_'");
         }
-        if irc.guests {
-            // docs/irc.md "Status": a guest needs an account row without a
-            // password, which is not there yet; refusing beats a silent no
-            return bad(
-                "irc.guests",
-                "guest logins are not available yet (docs/irc.md, Status): set it to false",
-            );
-        }
         if irc.motd.chars().any(|c| c == '\r' || c == '\0') || irc.motd.len() > 8192 {
             return bad("irc.motd", "must be at most 8192 bytes without CR or NUL");
         }

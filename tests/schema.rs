@@ -267,3 +267,130 @@ fn schema_rs_parses() {
         tables.keys().collect::<Vec<_>>()
     );
 }
+
+/// The guest migration rebuilds `accounts` on SQLite (a column cannot be
+/// made nullable in place), with foreign keys off for the while. A database
+/// of the version before it, with rows in every table that refers to
+/// accounts, comes out with every row, every id, its keys enforced again,
+/// and an id sequence that never hands out a deleted account's id.
+#[test]
+fn sqlite_guest_rebuild_keeps_rows_and_keys() {
+    use diesel::connection::SimpleConnection;
+    use diesel::sql_types::{BigInt, Text};
+    use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
+    const MIGRATIONS: EmbeddedMigrations =
+        diesel_migrations::embed_migrations!("migrations/sqlite");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("old.db");
+    let mut c = diesel::SqliteConnection::establish(path.to_str().expect("path")).expect("open");
+    // as every connection of the server's pool
+    c.batch_execute("PRAGMA foreign_keys = ON;")
+        .expect("pragma");
+    let all = MigrationHarness::<diesel::sqlite::Sqlite>::pending_migrations(&mut c, MIGRATIONS)
+        .expect("migrations");
+    let guests = all
+        .iter()
+        .position(|m| m.name().to_string().contains("irc_guests"))
+        .expect("the guest migration");
+    for m in &all[..guests] {
+        c.run_migration(m).expect("an older migration");
+    }
+    let ts = "2026-12-01 10:00:00";
+    c.batch_execute(&format!(
+        "INSERT INTO accounts (id, username, username_key, password_hash, role, created_at) VALUES
+            (1, 'Olga', 'olga', 'h1', 'admin', '{ts}'), (2, 'pat', 'pat', 'h2', 'user', '{ts}'),
+            (3, 'gone', 'gone', 'h3', 'user', '{ts}');
+         DELETE FROM accounts WHERE id = 3;
+         INSERT INTO rooms (id, name, capacity, created_by, created_at) VALUES (1, 'hall', 50, 1, '{ts}');
+         INSERT INTO room_members (room_id, account_id, room_role, joined_at) VALUES (1, 1, 'owner', '{ts}'), (1, 2, 'member', '{ts}');
+         INSERT INTO auth_tokens (account_id, token_hash, created_at, expires_at) VALUES (2, 'abc', '{ts}', '{ts}');"
+    ))
+    .expect("old rows");
+    c.run_pending_migrations(MIGRATIONS).expect("the rest");
+
+    #[derive(QueryableByName, Debug, PartialEq)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+        #[diesel(sql_type = Text)]
+        username: String,
+        #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+        password_hash: Option<String>,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        guest: bool,
+    }
+    let rows: Vec<Row> =
+        diesel::sql_query("SELECT id, username, password_hash, guest FROM accounts ORDER BY id")
+            .load(&mut c)
+            .expect("accounts");
+    assert_eq!(
+        rows,
+        vec![
+            Row {
+                id: 1,
+                username: "Olga".into(),
+                password_hash: Some("h1".into()),
+                guest: false
+            },
+            Row {
+                id: 2,
+                username: "pat".into(),
+                password_hash: Some("h2".into()),
+                guest: false
+            },
+        ]
+    );
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let count = |c: &mut diesel::SqliteConnection, q: &str| -> i64 {
+        diesel::sql_query(q).get_result::<Count>(c).expect(q).n
+    };
+    assert_eq!(count(&mut c, "SELECT COUNT(*) AS n FROM room_members"), 2);
+    assert_eq!(count(&mut c, "SELECT COUNT(*) AS n FROM auth_tokens"), 1);
+    // every key still points at a row, and keys are enforced again
+    assert_eq!(
+        count(&mut c, "SELECT COUNT(*) AS n FROM pragma_foreign_key_check"),
+        0
+    );
+    assert_eq!(
+        count(&mut c, "SELECT foreign_keys AS n FROM pragma_foreign_keys"),
+        1
+    );
+    c.batch_execute("DELETE FROM accounts WHERE id = 2")
+        .expect("delete");
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT COUNT(*) AS n FROM room_members WHERE account_id = 2"
+        ),
+        0,
+        "ON DELETE CASCADE still holds"
+    );
+    // the deleted account's id 3 is never handed out again
+    c.batch_execute(&format!(
+        "INSERT INTO accounts (username, username_key, password_hash, role, created_at) VALUES ('new', 'new', 'h', 'user', '{ts}')"
+    ))
+    .expect("insert");
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT id AS n FROM accounts WHERE username = 'new'"
+        ),
+        4
+    );
+    // only a guest may lack a password, and the role CHECK stayed
+    for bad in [
+        format!("INSERT INTO accounts (username, username_key, role, created_at) VALUES ('x', 'x', 'user', '{ts}')"),
+        format!("INSERT INTO accounts (username, username_key, password_hash, role, created_at) VALUES ('y', 'y', 'h', 'root', '{ts}')"),
+    ] {
+        assert!(c.batch_execute(&bad).is_err(), "{bad}");
+    }
+    c.batch_execute(&format!(
+        "INSERT INTO accounts (username, username_key, role, created_at, guest) VALUES ('g', 'g', 'user', '{ts}', TRUE)"
+    ))
+    .expect("a guest row");
+}

@@ -36,13 +36,15 @@ fn account_create_and_verify(b: Backend) {
     assert_eq!(found.username, "Alice", "shown as registered");
     assert!(modchat::auth::verify_password(
         "correct horse",
-        &found.password_hash
+        found.password_hash.as_deref().expect("a hash")
     ));
     assert!(!modchat::auth::verify_password(
         "wrong horse",
-        &found.password_hash
+        found.password_hash.as_deref().expect("a hash")
     ));
-    assert!(found.password_hash.starts_with("$2"), "bcrypt hash stored");
+    let stored = found.password_hash.as_deref().expect("a hash");
+    assert!(stored.starts_with("$2"), "bcrypt hash stored");
+    assert!(!found.guest);
     assert!(accounts::find_by_name(&mut c, "bob").unwrap().is_none());
 }
 

@@ -167,6 +167,11 @@ fn show(info: &audit::AccountInfo, run: &RoomsRun, format: Format) -> Done {
         ("name", Cell::Text(a.username.clone())),
         ("id", Cell::Int(a.id.0)),
         ("role", Cell::Text(a.role.to_string())),
+        // an IRC guest's row: no password, its name anyone's while unused
+        (
+            "guest",
+            Cell::Text(if a.guest { "yes" } else { "no" }.into()),
+        ),
         ("created_at", Cell::Time(info.created_at)),
         ("last_login", info.last_login.map_or(Cell::Null, Cell::Time)),
         ("rooms", Cell::Text(info.rooms.join(", "))),

@@ -608,7 +608,7 @@ fn auditor_user_on_mariadb() {
     root.batch_execute(&format!(
         "DROP USER IF EXISTS '{user}'@'%'; CREATE USER '{user}'@'%' IDENTIFIED BY 'auditor pw';
          {grants}
-         GRANT SELECT (id, username, username_key, role, created_at) ON `{db}`.accounts TO '{user}'@'%';"
+         GRANT SELECT (id, username, username_key, role, created_at, guest) ON `{db}`.accounts TO '{user}'@'%';"
     ))
     .expect("create the auditor");
     let url = format!("mysql://{user}:auditor%20pw@{host}/{db}");

@@ -67,13 +67,13 @@ fn adds_accounts_and_refuses_bad_input() {
     assert_eq!((root.username.as_str(), root.role), ("Root", Role::Admin));
     assert!(modchat::auth::verify_password(
         "first admin pw",
-        &root.password_hash
+        root.password_hash.as_deref().expect("a hash")
     ));
     let m = accounts::find_by_name(&mut c, "mod1")
         .expect("q")
         .expect("mod1");
     assert!(
-        modchat::auth::verify_password("windows line", &m.password_hash),
+        modchat::auth::verify_password("windows line", m.password_hash.as_deref().expect("hash")),
         "CR LF stripped"
     );
     assert_eq!(m.role, Role::Moderator);

@@ -1,11 +1,13 @@
-//! register, login, resume, logout, rename.
+//! register, login, resume, logout, rename, and an IRC guest's login.
 
 use chrono::TimeDelta;
 use serde_json::json;
 
 use super::{internal, Ctx, Effect, Outcome, Reply};
 use crate::actors::moderation::{CheckLogin, CheckRegister, LoginFailed, Sanction, Throttled};
-use crate::actors::registry::{CloseSession, LoggedIn, TakeLoginTicket};
+use crate::actors::registry::{
+    CloseSession, CloseUser, IsOnline, LoggedIn, Refused, TakeLoginTicket,
+};
 use crate::actors::UserRef;
 use crate::auth::{hash_token, new_token};
 use crate::config::MAX_TOKEN_TTL_S;
@@ -14,6 +16,7 @@ use crate::fields;
 use crate::model::{username_key, AccountId, Role};
 use crate::names;
 use crate::protocol::Args;
+use crate::protocol::Event;
 use crate::store::accounts::{self, Account, NameClash};
 use crate::store::logins::{self, LoginAttempt};
 use crate::store::{self, moderation, rooms, tokens, StoreError};
@@ -34,9 +37,30 @@ pub async fn register(ctx: Ctx, args: Args) -> Outcome {
     validate::username(&username).map_err(|e| Failure::bad_field("username", e))?;
     validate::password_min(&password, ctx.env.config.auth.min_password_bytes)
         .map_err(|e| Failure::bad_field("password", e))?;
+    // a guest's name is free while the guest is away: the row is taken
+    // over (contract, "IRC gateway")
+    let n = username.clone();
+    let guest = ctx.env.db.run(move |c| accounts::guest_of(c, &n)).await?;
+    // a guest registering its own name: the row becomes its account, and
+    // this session stays logged in as it
+    let own = guest.is_some() && ctx.guest && ctx.user.as_ref().map(|u| u.id) == guest;
+    if let (Some(id), false) = (guest, own) {
+        if ctx
+            .env
+            .registry
+            .send(IsOnline(id))
+            .await
+            .map_err(internal)?
+        {
+            return Err(Failure::msg(
+                ErrorCode::UsernameTaken,
+                format!("the name {username} is in use by a guest"),
+            ));
+        }
+    }
     // the name before the hash: a taken, look-alike, reserved or held name
     // costs one query, not a bcrypt hash
-    name_free(&ctx, &username, None).await?;
+    name_free(&ctx, &username, guest.map(|id| (id, username.as_str()))).await?;
     let hash = ctx.env.passwords.hash(password).await.map_err(internal)?;
     let (name, held) = (username.clone(), hold_start(&ctx));
     let created = ctx
@@ -45,7 +69,25 @@ pub async fn register(ctx: Ctx, args: Args) -> Outcome {
         .run(move |c| accounts::create_unless_held(c, &name, &hash, Role::User, held))
         .await;
     match created {
-        Ok(a) => {
+        Ok((a, true)) if own => Ok(Reply {
+            fields: fields!("user" => json!({"name": a.username, "role": a.role.as_str()})),
+            effect: Effect::Registered,
+        }),
+        Ok((a, took_over)) => {
+            if took_over {
+                // a guest of that name that connected meanwhile is not
+                // logged into a registered account
+                ctx.env.registry.do_send(CloseUser {
+                    account: a.id,
+                    event: Event::Kicked {
+                        by: None,
+                        reason: Some("the name was registered".into()),
+                        room: None,
+                    },
+                    reason: "kicked",
+                    everywhere: true,
+                });
+            }
             Reply::fields(fields!("user" => json!({"name": a.username, "role": a.role.as_str()})))
         }
         Err(StoreError::Conflict) => Err(taken_failure(&username)),
@@ -73,11 +115,16 @@ pub async fn login(ctx: Ctx, args: Args) -> Outcome {
     let matches = ctx
         .env
         .passwords
-        .verify(password, account.as_ref().map(|a| a.password_hash.clone()))
+        // a guest's row has no password: as for an unknown name, the hash
+        // is still paid, so the answer's time says nothing
+        .verify(
+            password,
+            account.as_ref().and_then(|a| a.password_hash.clone()),
+        )
         .await
         .map_err(internal)?;
     match account {
-        Some(a) if matches => start_session(&ctx, a, &username, "login", None).await,
+        Some(a) if matches => start_session(&ctx, a, &username, Start::Login).await,
         other => {
             ctx.env.moderation.do_send(LoginFailed {
                 ip: ctx.ip.clone(),
@@ -136,7 +183,7 @@ pub async fn resume(ctx: Ctx, args: Args) -> Outcome {
     match found {
         Some((a, _)) => {
             let name = a.username.clone();
-            start_session(&ctx, a, &name, "resume", Some((token, hash))).await
+            start_session(&ctx, a, &name, Start::Resume { token, hash }).await
         }
         None => {
             ctx.env.moderation.do_send(LoginFailed {
@@ -158,13 +205,8 @@ pub async fn resume(ctx: Ctx, args: Args) -> Outcome {
 /// and the registry refuses the session if the account's sessions were
 /// closed after the ticket; a ban after that finds the session registered
 /// and closes it.
-async fn start_session(
-    ctx: &Ctx,
-    account: Account,
-    attempted: &str,
-    how: &'static str,
-    resumed: Option<(String, String)>,
-) -> Outcome {
+async fn start_session(ctx: &Ctx, account: Account, attempted: &str, start: Start) -> Outcome {
+    let how = start.how();
     let ticket = ctx
         .env
         .registry
@@ -175,11 +217,18 @@ async fn start_session(
     // at most 366 days (config validation), so this cannot overflow
     let ttl = TimeDelta::seconds(ctx.env.config.auth.token_ttl_s.min(MAX_TOKEN_TTL_S) as i64);
     let expires_at = now + ttl;
-    let (token, token_hash) = resumed.unwrap_or_else(|| {
-        let t = new_token();
-        let h = hash_token(&t);
-        (t, h)
-    });
+    // a guest gets no token: nothing may log in as it again but a guest
+    // of the same name, and only while nobody uses it
+    let token = match start {
+        Start::Login => {
+            let t = new_token();
+            let h = hash_token(&t);
+            Some((t, h))
+        }
+        Start::Resume { token, hash } => Some((token, hash)),
+        Start::Guest => None,
+    };
+    let token_hash = token.as_ref().map(|(_, h)| h.clone());
     let (id, h, ip, attempted_name) = (
         account.id,
         token_hash.clone(),
@@ -206,10 +255,10 @@ async fn start_session(
             if let Some(ban) = ban {
                 return Ok(Err(ban));
             }
-            if how == "resume" {
-                tokens::extend(c, &h, expires_at)?;
-            } else {
-                tokens::insert(c, id, &h, expires_at)?;
+            match (how, &h) {
+                ("resume", Some(h)) => tokens::extend(c, h, expires_at)?,
+                (_, Some(h)) => tokens::insert(c, id, h, expires_at)?,
+                (_, None) => {}
             }
             Ok(Ok(rooms::rooms_of(c, id)?))
         })
@@ -231,10 +280,21 @@ async fn start_session(
             user: user.clone(),
             rooms: rooms.clone(),
             ticket,
+            exclusive: account.guest,
         })
         .await
         .map_err(internal)?;
-    if let Err(event) = admitted {
+    let event = match admitted {
+        Ok(()) => None,
+        Err(Refused::InUse) => {
+            return Err(Failure::msg(
+                ErrorCode::UsernameTaken,
+                format!("the name {} is in use by another guest", user.name),
+            ))
+        }
+        Err(Refused::Closed(event)) => Some(event),
+    };
+    if let Some(event) = event {
         // overtaken by a ban, a kick or a password change: a token this
         // login made must not outlive it (a resumed one stays, as the
         // account's other tokens do: a ban keeps tokens). This request is
@@ -246,8 +306,8 @@ async fn start_session(
             .env
             .db
             .run(move |c| {
-                if how == "login" {
-                    tokens::revoke(c, &h)?;
+                if let ("login", Some(h)) = (how, &h) {
+                    tokens::revoke(c, h)?;
                 }
                 moderation::ban_of(c, id, store::now())
             })
@@ -264,15 +324,93 @@ async fn start_session(
             ),
         });
     }
+    let mut fields = fields!(
+        "user" => json!({"name": &user.name, "role": user.role.as_str()}),
+        "rooms" => &rooms,
+    );
+    if let Some((token, _)) = token {
+        fields.insert("token".into(), token.into());
+        fields.insert("expires_at".into(), store::fmt_time(&expires_at).into());
+    } else {
+        fields.insert("guest".into(), true.into());
+    }
     Ok(Reply {
-        fields: fields!(
-            "user" => json!({"name": &user.name, "role": user.role.as_str()}),
-            "token" => token,
-            "expires_at" => store::fmt_time(&expires_at),
-            "rooms" => &rooms,
-        ),
-        effect: Effect::LoggedIn { user, token_hash },
+        fields,
+        effect: Effect::LoggedIn {
+            user,
+            token_hash,
+            guest: account.guest,
+        },
     })
+}
+
+/// How a session starts: the `how` of its `login_events` row, and its token.
+enum Start {
+    /// A new token.
+    Login,
+    /// The token it came with, its expiry moved.
+    Resume { token: String, hash: String },
+    /// An IRC guest: no token.
+    Guest,
+}
+
+impl Start {
+    fn how(&self) -> &'static str {
+        match self {
+            Start::Login => "login",
+            Start::Resume { .. } => "resume",
+            Start::Guest => "guest",
+        }
+    }
+}
+
+/// An IRC guest's login (`[irc] guests = true`): NICK and USER without an
+/// account. A gateway-only command (`commands::GATEWAY_COMMANDS`): the
+/// JSON transports do not know it. The name is the guest row's of that
+/// name, made on first use; a registered account's name, a look-alike, a
+/// reserved or held name, or a guest row in use is `username_taken` (433).
+/// A new row counts as a registration of its address; every attempt is a
+/// `login_events` row (reason `guest`).
+pub async fn guest(ctx: Ctx, args: Args) -> Outcome {
+    let username = args.str("username")?.to_owned();
+    if !ctx.env.config.irc.guests {
+        return Err(Failure::msg(
+            ErrorCode::Forbidden,
+            "guests are not allowed: log in with an account",
+        ));
+    }
+    throttle(&ctx, Some(&username)).await?;
+    validate::username(&username).map_err(|e| Failure::bad_field("username", e))?;
+    if names::is_reserved(&username, &ctx.env.config.auth.reserved_names) {
+        return Err(Failure::msg(
+            ErrorCode::UsernameTaken,
+            format!("the name {username} is reserved"),
+        ));
+    }
+    let name = username.clone();
+    let known = ctx
+        .env
+        .db
+        .run(move |c| accounts::find_by_name(c, &name))
+        .await?;
+    if known.is_none() {
+        // a new row: as many a hour from one address as registrations
+        ctx.env
+            .moderation
+            .send(CheckRegister { ip: ctx.ip.clone() })
+            .await
+            .map_err(internal)??;
+    }
+    let (name, held) = (username.clone(), hold_start(&ctx));
+    let claimed = ctx
+        .env
+        .db
+        .run(move |c| accounts::claim_guest(c, &name, held))
+        .await?;
+    match claimed {
+        Ok((account, _)) => start_session(&ctx, account, &username, Start::Guest).await,
+        Err(clash) => Err(clash_failure(&username, clash)),
+    }
 }
 
 fn ban_failure(ban: &moderation::BanRow) -> Failure {
@@ -326,6 +464,10 @@ pub async fn rename(ctx: Ctx, args: Args) -> Outcome {
     let new = args.str("username")?.to_owned();
     validate::username(&new).map_err(|e| Failure::bad_field("username", e))?;
     let user = ctx.user()?.clone();
+    if ctx.guest {
+        // a guest is its name; it reconnects with another
+        return Err(super::not_for_guests("change their name"));
+    }
     name_free(&ctx, &new, Some((user.id, &user.name))).await?;
     let (n, held) = (new.clone(), hold_start(&ctx));
     match ctx
@@ -370,16 +512,19 @@ async fn name_free(ctx: &Ctx, name: &str, me: Option<(AccountId, &str)>) -> Resu
         .db
         .run(move |c| accounts::name_clash(c, &n, id, held))
         .await?;
+    match clash {
+        None => Ok(()),
+        Some(c) => Err(clash_failure(name, c)),
+    }
+}
+
+fn clash_failure(name: &str, clash: NameClash) -> Failure {
     let why = match clash {
-        None => return Ok(()),
-        Some(NameClash::Taken) => "is taken",
-        Some(NameClash::LooksLike) => "looks like an existing name",
-        Some(NameClash::Held) => "was given up recently and is held for its previous owner",
+        NameClash::Taken => "is taken",
+        NameClash::LooksLike => "looks like an existing name",
+        NameClash::Held => "was given up recently and is held for its previous owner",
     };
-    Err(Failure::msg(
-        ErrorCode::UsernameTaken,
-        format!("the name {name} {why}"),
-    ))
+    Failure::msg(ErrorCode::UsernameTaken, format!("the name {name} {why}"))
 }
 
 /// Names given up by `rename` after this time are held; None when

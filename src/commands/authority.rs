@@ -145,7 +145,8 @@ mod tests {
             id: AccountId(id),
             username: format!("u{id}"),
             role,
-            password_hash: String::new(),
+            password_hash: None,
+            guest: false,
         }
     }
 

@@ -47,6 +47,9 @@ pub async fn history(ctx: Ctx, args: Args) -> Outcome {
             (Target::Room(room.id), None)
         }
         (None, Some(name)) => {
+            if ctx.guest {
+                return Err(super::not_for_guests("read whisper history"));
+            }
             let peer = super::account_named(&ctx, &name).await?;
             let target = Target::Conversation {
                 me: user.id,

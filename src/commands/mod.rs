@@ -77,6 +77,9 @@ pub struct Ctx {
     pub ip: String,
     pub user: Option<UserRef>,
     pub token_hash: Option<String>,
+    /// Logged in as an IRC guest: no rooms of its own, no role, no
+    /// history of whispers (the next guest of the name would read them).
+    pub guest: bool,
     /// Fire once the request may let the connection's next one start
     /// (`say`, when its text is queued for the chat log).
     pub queued: crate::actors::session::Release,
@@ -97,10 +100,14 @@ pub enum Effect {
     /// Already registered with the registry by the handler.
     LoggedIn {
         user: UserRef,
-        token_hash: String,
+        /// None for an IRC guest.
+        token_hash: Option<String>,
+        guest: bool,
     },
     LoggedOut,
     Renamed(String),
+    /// A guest registered its own name: a guest no more.
+    Registered,
 }
 
 /// The `ok` reply's fields, and the effect on the session.
@@ -414,6 +421,30 @@ pub static COMMANDS: &[Command] = &[
 
 pub fn find(name: &str) -> Option<&'static Command> {
     COMMANDS.iter().find(|c| c.name == name)
+}
+
+/// Commands only a gateway may hand its Session (`Frame::Request`): no
+/// JSON line reaches them, and `help` does not list them.
+pub static GATEWAY_COMMANDS: &[Command] = &[command!(
+    "guest",
+    LoggedOut,
+    "Log in as an IRC guest (NICK and USER without an account).",
+    account::guest,
+    OTHER_NODES
+)];
+
+/// [`find`], for a request a gateway made: its own commands too.
+pub fn find_for_gateway(name: &str) -> Option<&'static Command> {
+    find(name).or_else(|| GATEWAY_COMMANDS.iter().find(|c| c.name == name))
+}
+
+/// The refusal of what a guest may not do: its name, and with it whatever
+/// the guest owns, is the next guest's of that name.
+pub(crate) fn not_for_guests(what: &str) -> Failure {
+    Failure::msg(
+        ErrorCode::Forbidden,
+        format!("guests cannot {what}: register an account"),
+    )
 }
 
 /// The account called `name` (any letter case): `no_such_user` when there

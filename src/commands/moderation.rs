@@ -247,6 +247,9 @@ pub async fn set_room_role(ctx: Ctx, args: Args) -> Outcome {
         Some(_) => {}
     }
     a.require_over(&target, target_room_role)?;
+    if target.guest && role == RoomRole::Op {
+        return Err(super::not_for_guests("be ops"));
+    }
     perform(&ctx, a.by, Act::SetRoomRole { target, room, role }).await
 }
 
@@ -394,6 +397,9 @@ pub async fn set_role(ctx: Ctx, args: Args) -> Outcome {
         .parse()
         .map_err(|e: String| Failure::bad_field("role", e))?;
     let (by, target) = actor_and_target(&ctx, &args, Role::Admin).await?;
+    if target.guest && role != Role::User {
+        return Err(super::not_for_guests("hold a role"));
+    }
     perform(&ctx, by, Act::SetRole { target, role }).await
 }
 

@@ -113,6 +113,9 @@ pub async fn create(ctx: Ctx, args: Args) -> Outcome {
         .opt_int("capacity", 1, i32::MAX as i64)?
         .unwrap_or(ctx.env.config.limits.default_room_capacity as i64) as i32;
     let user = ctx.user()?.clone();
+    if ctx.guest {
+        return Err(super::not_for_guests("create rooms"));
+    }
     if ctx.env.config.server.room_creation == "moderators" && user.role < Role::Moderator {
         return Err(Failure::msg(
             ErrorCode::Forbidden,

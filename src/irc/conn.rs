@@ -440,6 +440,9 @@ impl Gateway {
                 )
                 .await;
         }
+        if self.env.config.irc.guests {
+            return self.guest(session).await;
+        }
         self.with_out(|out, _| {
             out.fail(
                 "*",
@@ -452,8 +455,55 @@ impl Gateway {
         Flow::Stop("no account")
     }
 
+    /// NICK and USER without a login, with `[irc] guests = true`: the
+    /// nick's guest account (`commands::account::guest`). A taken or bad
+    /// nick gets 433 or 432 and registration waits for another NICK, as
+    /// on any IRC server.
+    async fn guest(&mut self, session: &Addr<Session>) -> Flow {
+        let nick = lock(&self.state).nick.clone().unwrap_or_default();
+        if nick.contains('.') {
+            // a nick cannot hold a '.' (RFC 2812); `*`: not registered yet
+            self.with_out(|out, st| {
+                out.numeric("432", "*", &[&nick, "Erroneous nickname"]);
+                st.nick = None;
+            });
+            return Flow::Go;
+        }
+        self.login_pending = true;
+        self.request(
+            session,
+            "guest",
+            json!({ "username": nick }),
+            Pending::Guest { nick: nick.clone() },
+        )
+        .await
+    }
+
     async fn control(&mut self, c: Control, session: &Addr<Session>) -> Flow {
         match c {
+            Control::GuestRefused { retry: None } => {
+                self.login_pending = false;
+                Flow::Stop("guest refused")
+            }
+            Control::GuestRefused {
+                retry: Some(refused),
+            } => {
+                self.login_pending = false;
+                let same = {
+                    let mut st = lock(&self.state);
+                    let same = st.nick.as_deref() == Some(&refused);
+                    if same {
+                        // the client sends another NICK
+                        st.nick = None;
+                    }
+                    same
+                };
+                if same {
+                    return Flow::Go;
+                }
+                // another NICK came while this one was being tried
+                self.try_register(session).await
+            }
             Control::LoggedIn { rooms, .. } => {
                 self.rooms = rooms;
                 self.login_pending = false;

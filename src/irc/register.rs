@@ -27,8 +27,13 @@ pub fn cap_value(guests: bool) -> &'static str {
 /// What a REGISTER's requests were.
 #[derive(Debug, Clone)]
 pub enum RegReq {
-    /// `register`; then `login` with the same password.
-    Create { account: String, password: String },
+    /// `register`; then `login` with the same password, unless a guest
+    /// registered its own name (it is logged in already).
+    Create {
+        account: String,
+        password: String,
+        guest: bool,
+    },
     /// The `login` after it.
     Login { account: String },
 }
@@ -53,11 +58,18 @@ impl Gateway {
             });
             return Flow::Go;
         }
-        let (nick, logged_in) = {
+        let (nick, logged_in, guest) = {
             let st = super::lock(&self.state);
-            (st.nick.clone(), st.account.is_some())
+            (st.nick.clone(), st.account.is_some(), st.guest)
         };
-        if logged_in {
+        // a guest registers its own name in place (Ergo: REGISTER after
+        // connecting); anyone else logged in is logged in already
+        let nick = if guest {
+            super::lock(&self.state).account.clone()
+        } else {
+            nick
+        };
+        if logged_in && !guest {
             self.with_out(|out, _| {
                 out.fail(
                     "REGISTER",
@@ -93,6 +105,7 @@ impl Gateway {
         let pending = Pending::Register(RegReq::Create {
             account: account.clone(),
             password: password.to_owned(),
+            guest,
         });
         self.request(
             session,
@@ -114,7 +127,32 @@ pub fn render(
     result: &Result<Map<String, Value>, Failure>,
 ) {
     match (req, result) {
-        (RegReq::Create { account, password }, Ok(_)) => {
+        (
+            RegReq::Create {
+                account,
+                guest: true,
+                ..
+            },
+            Ok(_),
+        ) => {
+            // the guest's own row, taken over: the session stays, no
+            // longer a guest
+            st.guest = false;
+            let before = st.me().to_owned();
+            out.server_line(
+                "REGISTER",
+                &["SUCCESS", &account, "Account successfully registered"],
+            );
+            let mask = out.mask(&account);
+            let text = format!("You are now logged in as {account}");
+            out.numeric("900", &before, &[&mask, &account, &text]);
+        }
+        (
+            RegReq::Create {
+                account, password, ..
+            },
+            Ok(_),
+        ) => {
             let _ = ctl.send(Control::Request {
                 ty: "login",
                 args: json!({"username": account, "password": password}),

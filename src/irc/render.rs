@@ -29,6 +29,10 @@ pub enum Control {
     LoggedIn { rooms: Vec<String> },
     /// A login failed: the connection cannot register.
     LoginFailed { code: ErrorCode },
+    /// A guest's nick was refused: with `retry` (the nick refused),
+    /// registration waits for another NICK (433, 432); without, the
+    /// connection ends.
+    GuestRefused { retry: Option<String> },
     /// A JOIN found no room: the reader creates it.
     NoSuchRoom { room: String },
     /// A reply needs another request (the next LIST page, ...).
@@ -432,13 +436,66 @@ fn reply(out: &mut Out<'_>, r: &Reply, st: &mut IrcState, ctl: &UnboundedSender<
             }
             let _ = ctl.send(Control::LoggedIn { rooms });
         }
+        (Pending::Guest { .. }, Ok(fields)) => {
+            let (name, rooms) = logged_in(fields);
+            st.account = Some(name);
+            st.guest = true;
+            let _ = ctl.send(Control::LoggedIn { rooms });
+        }
+        (Pending::Guest { nick }, Err(f)) => {
+            let retry = match f.code {
+                ErrorCode::UsernameTaken => {
+                    let text = format!("Nickname is already in use: {}", f.message);
+                    out.numeric("433", "*", &[&nick, &text]);
+                    Some(nick)
+                }
+                ErrorCode::BadRequest => {
+                    let text = format!("Erroneous nickname: {}", f.message);
+                    out.numeric("432", "*", &[&nick, &text]);
+                    Some(nick)
+                }
+                ErrorCode::Banned => {
+                    out.line(
+                        &[],
+                        None,
+                        "ERROR",
+                        &[&format!("You are banned: {}", banned(f))],
+                    );
+                    None
+                }
+                ErrorCode::RateLimited => {
+                    out.line(
+                        &[],
+                        None,
+                        "ERROR",
+                        &["Too many connections as a guest, try later"],
+                    );
+                    None
+                }
+                ErrorCode::Unavailable => {
+                    out.fail("*", "TEMPORARILY_UNAVAILABLE", &[], &f.message);
+                    out.line(&[], None, "ERROR", &["Temporarily unavailable, try later"]);
+                    None
+                }
+                _ => {
+                    out.line(
+                        &[],
+                        None,
+                        "ERROR",
+                        &[&format!("Guest login failed: {}", f.message)],
+                    );
+                    None
+                }
+            };
+            let _ = ctl.send(Control::GuestRefused { retry });
+        }
         (Pending::Login { sasl }, Err(f)) => {
             if sasl {
                 let text = match f.code {
                     ErrorCode::RateLimited => {
                         "SASL authentication failed: too many attempts, try later".to_owned()
                     }
-                    ErrorCode::Banned => format!("SASL authentication failed: {}", f.message),
+                    ErrorCode::Banned => format!("SASL authentication failed: {}", banned(f)),
                     _ => "SASL authentication failed".to_owned(),
                 };
                 out.numeric("904", &me, &[&text]);
@@ -450,7 +507,7 @@ fn reply(out: &mut Out<'_>, r: &Reply, st: &mut IrcState, ctl: &UnboundedSender<
                     &[],
                     None,
                     "ERROR",
-                    &[&format!("You are banned: {}", f.message)],
+                    &[&format!("You are banned: {}", banned(f))],
                 );
             }
             let _ = ctl.send(Control::LoginFailed { code: f.code });
@@ -567,6 +624,15 @@ fn joined_burst(
 }
 
 /// A `login` reply's account name and rooms.
+/// A ban's end and, when it has one, its reason (the contract: "a ban 904
+/// then `ERROR` with its end and reason").
+fn banned(f: &Failure) -> String {
+    match f.extra.get("reason").and_then(Value::as_str) {
+        Some(r) if !r.is_empty() => format!("{} ({r})", f.message),
+        _ => f.message.clone(),
+    }
+}
+
 pub(super) fn logged_in(fields: &Map<String, Value>) -> (String, Vec<String>) {
     let name = fields["user"]["name"]
         .as_str()

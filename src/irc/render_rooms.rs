@@ -256,6 +256,12 @@ pub(super) fn reply(
                 out.numeric("433", me, &[&new, &text]);
             }
             ErrorCode::BadRequest => out.numeric("432", me, &[&new, "Erroneous nickname"]),
+            // a guest keeps the nick it connected with: the client keeps
+            // its nick on 432 and shows why
+            ErrorCode::Forbidden => {
+                let text = format!("Erroneous nickname: {}", f.message);
+                out.numeric("432", me, &[&new, &text]);
+            }
             _ => generic(out, me, "NICK", &new, f),
         },
         (RoomReq::Kick { .. }, Ok(_)) => {}

@@ -44,6 +44,8 @@ pub enum Pending {
     ModServ(crate::irc::conn::modserv::ModReq),
     /// SASL PLAIN or PASS: 900/903, or 904.
     Login { sasl: bool },
+    /// A guest's login: on, or 433/432 for its nick.
+    Guest { nick: String },
     /// A `join` of the JOIN command or the burst (JOIN, topic, names), or
     /// its refusal as a numeric.
     Join { room: String },
@@ -93,6 +95,9 @@ pub struct IrcState {
     pub sasl_plain: bool,
     /// The logged-in account's name (the nick from then on).
     pub account: Option<String>,
+    /// Logged in as a guest (`[irc] guests`): REGISTER makes the name an
+    /// account in place.
+    pub guest: bool,
     /// Users shown as gone (QUIT sent): one QUIT per user, however many
     /// rooms said `offline`.
     pub gone: HashSet<String>,
@@ -116,6 +121,7 @@ impl IrcState {
             pass: None,
             sasl_plain: false,
             account: None,
+            guest: false,
             gone: HashSet::new(),
             topics: HashMap::new(),
             labels: Default::default(),

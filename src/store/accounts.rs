@@ -14,9 +14,10 @@ pub struct AccountRow {
     pub id: AccountId,
     pub username: String,
     pub username_key: String,
-    pub password_hash: String,
+    pub password_hash: Option<String>,
     pub role: String,
     pub created_at: NaiveDateTime,
+    pub guest: bool,
 }
 
 /// An account as the rest of the server sees it.
@@ -25,7 +26,11 @@ pub struct Account {
     pub id: AccountId,
     pub username: String,
     pub role: Role,
-    pub password_hash: String,
+    /// None for a guest of the IRC gateway, who logs in by name alone.
+    pub password_hash: Option<String>,
+    /// An IRC guest's account: its name is anyone's who connects with it
+    /// while nobody uses it, so it may not own rooms or hold a role.
+    pub guest: bool,
 }
 
 impl TryFrom<AccountRow> for Account {
@@ -39,6 +44,7 @@ impl TryFrom<AccountRow> for Account {
             username: r.username,
             role,
             password_hash: r.password_hash,
+            guest: r.guest,
         })
     }
 }
@@ -52,11 +58,15 @@ pub fn create(
     password_hash: &str,
     role: Role,
 ) -> StoreResult<Account> {
-    create_unless_held(conn, username, password_hash, role, None)
+    create_unless_held(conn, username, password_hash, role, None).map(|(a, _)| a)
 }
 
 /// [`create`] for `register`: also `Conflict` when another account gave the
-/// name (or a look-alike) up by `rename` after `held_after`.
+/// name (or a look-alike) up by `rename` after `held_after`. A guest's row
+/// of the same name (any letter case) is taken over instead of a new row
+/// made: it gets the password and stops being a guest, keeping its id and
+/// so its history (the contract's "IRC gateway"); the bool says so. The
+/// caller closes that guest's sessions, if any, once this commits.
 ///
 /// The row is written first and the checks run after it in the same
 /// transaction, so they see every commit the insert waited for: a
@@ -68,27 +78,103 @@ pub fn create_unless_held(
     password_hash: &str,
     role: Role,
     held_after: Option<NaiveDateTime>,
-) -> StoreResult<Account> {
+) -> StoreResult<(Account, bool)> {
     let key = username_key(username);
     let skeleton = skeleton_key(username);
     conn.transaction(|c| {
-        diesel::insert_into(accounts::table)
-            .values((
-                accounts::username.eq(username),
-                accounts::username_key.eq(&key),
-                accounts::name_skeleton.eq(&skeleton),
-                accounts::password_hash.eq(password_hash),
-                accounts::role.eq(role.as_str()),
-                accounts::created_at.eq(super::now()),
-            ))
-            .execute(c)?;
+        let took_over = diesel::update(
+            accounts::table
+                .filter(accounts::username_key.eq(&key))
+                .filter(accounts::guest.eq(true)),
+        )
+        .set((
+            accounts::username.eq(username),
+            accounts::name_skeleton.eq(&skeleton),
+            accounts::password_hash.eq(password_hash),
+            accounts::role.eq(role.as_str()),
+            accounts::guest.eq(false),
+        ))
+        .execute(c)?;
+        if took_over == 0 {
+            diesel::insert_into(accounts::table)
+                .values((
+                    accounts::username.eq(username),
+                    accounts::username_key.eq(&key),
+                    accounts::name_skeleton.eq(&skeleton),
+                    accounts::password_hash.eq(password_hash),
+                    accounts::role.eq(role.as_str()),
+                    accounts::created_at.eq(super::now()),
+                ))
+                .execute(c)?;
+        }
         let a = find_by_name(c, username)?
             .ok_or_else(|| StoreError::Other("account vanished".into()))?;
         if clash_beyond_keys(c, &key, &skeleton, a.id, held_after)?.is_some() {
             return Err(StoreError::Conflict);
         }
-        Ok(a)
+        Ok((a, took_over > 0))
     })
+}
+
+/// The guest account of `name` for the IRC gateway: the row a guest of
+/// that name used before (any letter case), or a new one; the bool says
+/// whether it is new. `Err` with the clash when the name belongs to a
+/// registered account, looks like another account's, or is held. Whether
+/// another guest is using the row right now is the registry's to say (see
+/// `LoggedIn::exclusive`), not the database's.
+pub fn claim_guest(
+    conn: &mut DbConn,
+    name: &str,
+    held_after: Option<NaiveDateTime>,
+) -> StoreResult<Result<(Account, bool), NameClash>> {
+    if let Some(a) = find_by_name(conn, name)? {
+        return Ok(if a.guest {
+            Ok((a, false))
+        } else {
+            Err(NameClash::Taken)
+        });
+    }
+    if let Some(clash) = name_clash(conn, name, None, held_after)? {
+        return Ok(Err(clash));
+    }
+    let key = username_key(name);
+    let skeleton = skeleton_key(name);
+    let made = conn.transaction(|c| {
+        diesel::insert_into(accounts::table)
+            .values((
+                accounts::username.eq(name),
+                accounts::username_key.eq(&key),
+                accounts::name_skeleton.eq(&skeleton),
+                accounts::password_hash.eq(None::<String>),
+                accounts::role.eq(Role::User.as_str()),
+                accounts::created_at.eq(super::now()),
+                accounts::guest.eq(true),
+            ))
+            .execute(c)?;
+        let a =
+            find_by_name(c, name)?.ok_or_else(|| StoreError::Other("account vanished".into()))?;
+        if clash_beyond_keys(c, &key, &skeleton, a.id, held_after)?.is_some() {
+            return Err(StoreError::Conflict);
+        }
+        Ok(a)
+    });
+    match made {
+        Ok(a) => Ok(Ok((a, true))),
+        // another registration or guest of a look-alike name won the race
+        Err(StoreError::Conflict) => Ok(Err(NameClash::Taken)),
+        Err(e) => Err(e),
+    }
+}
+
+/// The id of the guest row whose name is `name` (any letter case), if the
+/// name is a guest's: `register` may take it over while the guest is away.
+pub fn guest_of(conn: &mut DbConn, name: &str) -> StoreResult<Option<AccountId>> {
+    Ok(accounts::table
+        .filter(accounts::username_key.eq(username_key(name)))
+        .filter(accounts::guest.eq(true))
+        .select(accounts::id)
+        .first(conn)
+        .optional()?)
 }
 
 /// Why a name cannot be taken.
@@ -324,9 +410,13 @@ pub fn set_role(conn: &mut DbConn, id: AccountId, role: Role) -> StoreResult<()>
     Ok(())
 }
 
+/// Sets the password; a guest's account given one is a guest no more.
 pub fn set_password(conn: &mut DbConn, id: AccountId, password_hash: &str) -> StoreResult<()> {
     diesel::update(accounts::table.find(id))
-        .set(accounts::password_hash.eq(password_hash))
+        .set((
+            accounts::password_hash.eq(password_hash),
+            accounts::guest.eq(false),
+        ))
         .execute(conn)?;
     Ok(())
 }

@@ -8,10 +8,11 @@ diesel::table! {
         id -> BigInt,
         username -> Text,
         username_key -> Text,
-        password_hash -> Text,
+        password_hash -> Nullable<Text>,
         role -> Text,
         created_at -> Timestamp,
         name_skeleton -> Nullable<Text>,
+        guest -> Bool,
     }
 }
 

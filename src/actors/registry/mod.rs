@@ -73,12 +73,26 @@ pub struct CloseSession {
 /// account's sessions were closed after `ticket` was taken: the login then
 /// answers its request and sends [`CloseSession`] with that event.
 #[derive(Message)]
-#[rtype(result = "Result<(), crate::protocol::Outgoing>")]
+#[rtype(result = "Result<(), Refused>")]
 pub struct LoggedIn {
     pub session: SessionId,
     pub user: UserRef,
     pub rooms: Vec<String>,
     pub ticket: LoginTicket,
+    /// An IRC guest: refused while the account is online on any node, so
+    /// two people never share a guest's name. Decided here because the
+    /// registry sees every login of this node one at a time.
+    pub exclusive: bool,
+}
+
+/// Why [`LoggedIn`] refused a session.
+#[derive(Debug)]
+pub enum Refused {
+    /// The account's sessions were closed after the ticket: the event they
+    /// got, which this one gets too.
+    Closed(crate::protocol::Outgoing),
+    /// An exclusive login of an account that is online.
+    InUse,
 }
 
 /// A connection logged out; it stays open.
@@ -434,12 +448,15 @@ impl Handler<TakeLoginTicket> for Registry {
 }
 
 impl Handler<LoggedIn> for Registry {
-    type Result = Result<(), crate::protocol::Outgoing>;
+    type Result = Result<(), Refused>;
     fn handle(&mut self, msg: LoggedIn, _ctx: &mut Context<Self>) -> Self::Result {
         if let Some((epoch, event, _)) = self.closed.get(&msg.user.id) {
             if *epoch > msg.ticket.0 {
-                return Err(event.clone());
+                return Err(Refused::Closed(event.clone()));
             }
+        }
+        if msg.exclusive && self.online_anywhere(msg.user.id) {
+            return Err(Refused::InUse);
         }
         // the connection closed while logging in: nothing to attach
         let Some(conn) = self.conns.get_mut(&msg.session) else {

@@ -86,6 +86,8 @@ pub struct Session {
     info: ConnInfo,
     user: Option<UserRef>,
     token_hash: Option<String>,
+    /// Logged in as an IRC guest (`commands::account::guest`).
+    guest: bool,
     /// The transport's reader task, stopped with the session.
     reader: Option<tokio::task::AbortHandle>,
     /// Requests started and not answered yet: one, or several consecutive
@@ -174,6 +176,7 @@ impl Session {
                 info,
                 user: None,
                 token_hash: None,
+                guest: false,
                 reader: Some(reader),
                 in_flight: 0,
                 says_in_flight: 0,
@@ -209,18 +212,18 @@ impl Session {
                 return refuse(None, &Value::Null, f);
             }
             Frame::Line(l) => l,
-            Frame::Request(r) => return self.find(r),
+            Frame::Request(r) => return self.find(r, commands::find_for_gateway),
         };
         let req = match protocol::parse_request(&line) {
             Ok(r) => r,
             Err(u) => return refuse(u.ty.as_deref(), &u.re, u.failure),
         };
-        self.find(req)
+        self.find(req, commands::find)
     }
 
     /// The command a request names, or `unknown_command`.
-    fn find(&self, req: Request) -> Parsed {
-        match commands::find(&req.ty) {
+    fn find(&self, req: Request, lookup: fn(&str) -> Option<&'static Command>) -> Parsed {
+        match lookup(&req.ty) {
             Some(cmd) => Parsed::Run(cmd, req),
             None => {
                 let f = Failure::msg(
@@ -346,6 +349,7 @@ impl Session {
             ip: self.info.ip.clone(),
             user: self.user.clone(),
             token_hash: self.token_hash.clone(),
+            guest: self.guest,
             queued: slot.release.clone(),
         };
         let re = req.re;
@@ -409,15 +413,21 @@ impl Session {
     fn apply(&mut self, effect: Effect) {
         match effect {
             Effect::None => {}
-            Effect::LoggedIn { user, token_hash } => {
+            Effect::LoggedIn {
+                user,
+                token_hash,
+                guest,
+            } => {
                 // the handler has registered it with the registry already
                 // (`LoggedIn`, refused when a ban overtook the login)
                 if self.user.is_none() {
                     self.env.metrics.sessions.inc();
                 }
                 self.user = Some(user);
-                self.token_hash = Some(token_hash);
+                self.token_hash = token_hash;
+                self.guest = guest;
             }
+            Effect::Registered => self.guest = false,
             Effect::LoggedOut => {
                 if self.user.is_some() {
                     self.env.metrics.sessions.dec();
@@ -425,6 +435,7 @@ impl Session {
                 self.env.registry.do_send(LoggedOut { session: self.id });
                 self.user = None;
                 self.token_hash = None;
+                self.guest = false;
             }
             Effect::Renamed(new) => {
                 if let Some(u) = &mut self.user {
