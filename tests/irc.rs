@@ -97,6 +97,12 @@ fn registration_with_sasl_and_the_welcome(b: Backend) {
     assert_eq!(join, ":bob!bob@modchat/user/bob JOIN #hall bob :bob");
     let topic = c.expect_cmd("332");
     assert_eq!(topic, ":modchat.local 332 bob #hall :welcome all");
+    // the setter and time (333) come with the burst's topic
+    let set_by = c.next_line(std::time::Duration::from_secs(5)).expect("333");
+    assert!(
+        set_by.starts_with(":modchat.local 333 bob #hall alice 1"),
+        "{set_by}"
+    );
     let names = c.expect_cmd("353");
     assert!(
         names.ends_with(":~alice bob") || names.ends_with(":bob ~alice"),

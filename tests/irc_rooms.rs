@@ -89,6 +89,13 @@ fn names_list_topic_and_version(b: Backend) {
     let _carol = srv.user("carol");
     let mut c = IrcClient::login(irc, "carol", PASSWORD, "");
     c.send("JOIN #hall");
+    c.expect_cmd("332");
+    // JOIN's topic comes with its setter and time (the `join` reply's)
+    let set_by = c.expect_cmd("333");
+    assert!(
+        set_by.starts_with(":modchat.local 333 carol #hall alice "),
+        "{set_by}"
+    );
     c.expect_cmd("366");
 
     // NAMES: online members, ~ owner, @ staff (the highest prefix alone)
@@ -157,6 +164,18 @@ fn names_list_topic_and_version(b: Backend) {
     assert_eq!(
         c.expect_cmd("332"),
         ":modchat.local 332 carol #hall :welcome all"
+    );
+    // who set it and when, in seconds (333), as `rooms` says
+    let listed = alice.ok(json!({"type": "rooms", "query": "hall"}));
+    let at = chrono::DateTime::parse_from_rfc3339(
+        listed["rooms"][0]["topic_at"].as_str().expect("topic_at"),
+    )
+    .expect("a time")
+    .timestamp();
+    assert_eq!(listed["rooms"][0]["topic_by"], "alice");
+    assert_eq!(
+        c.expect_cmd("333"),
+        format!(":modchat.local 333 carol #hall alice {at}")
     );
     c.send("TOPIC #staff");
     assert_eq!(
@@ -477,6 +496,19 @@ fn room_roles_and_capacity_by_mode(b: Backend) {
     assert_eq!(
         a.expect_cmd("324"),
         ":modchat.local 324 alice #hall +l 1000"
+    );
+    // and when the room was made (329), as `rooms` says
+    let listed = bob.ok(json!({"type": "rooms", "query": "hall"}));
+    let made = chrono::DateTime::parse_from_rfc3339(
+        listed["rooms"][0]["created_at"]
+            .as_str()
+            .expect("created_at"),
+    )
+    .expect("a time")
+    .timestamp();
+    assert_eq!(
+        a.expect_cmd("329"),
+        format!(":modchat.local 329 alice #hall {made}")
     );
     a.send("MODE #nowhere");
     a.expect_cmd("403");

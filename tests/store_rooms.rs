@@ -175,7 +175,7 @@ fn deleted_room_frees_its_name(b: Backend) {
     let other = rooms::create(&mut c, "other", 10, owner).unwrap();
     assert!(rooms::add_member(&mut c, old.id, guest).unwrap());
     assert!(rooms::add_member(&mut c, other.id, guest).unwrap());
-    assert!(rooms::set_topic(&mut c, old.id, "tea and talk").unwrap());
+    assert!(rooms::set_topic(&mut c, old.id, "tea and talk", None, modchat::store::now()).unwrap());
     assert!(rooms::set_capacity(&mut c, old.id, 20).unwrap());
     let found = rooms::find(&mut c, "lounge").unwrap().unwrap();
     assert_eq!((found.topic.as_str(), found.capacity), ("tea and talk", 20));
@@ -248,7 +248,7 @@ fn deleted_room_frees_its_name(b: Backend) {
     assert_eq!(rooms::members_of(&mut c, other.id).unwrap().len(), 2);
     let kept = rooms::find_by_id(&mut c, old.id).unwrap().unwrap();
     assert_eq!(kept.deleted_at, Some(at), "the row stays, marked");
-    assert!(!rooms::set_topic(&mut c, old.id, "x").unwrap());
+    assert!(!rooms::set_topic(&mut c, old.id, "x", None, modchat::store::now()).unwrap());
     assert!(!rooms::set_capacity(&mut c, old.id, 5).unwrap());
     assert!(matches!(
         rooms::add_member(&mut c, old.id, guest),

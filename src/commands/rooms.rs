@@ -10,7 +10,7 @@ use crate::error::{ErrorCode, Failure};
 use crate::fields;
 use crate::model::Role;
 use crate::protocol::Args;
-use crate::store::{read_markers, rooms, StoreError};
+use crate::store::{self, read_markers, rooms, StoreError};
 use crate::validate;
 
 /// The `room` field, lower-cased and checked.
@@ -82,6 +82,13 @@ pub async fn list(ctx: Ctx, args: Args) -> Outcome {
             "topic".into(),
             json!(listed.map(|l| l.topic.as_str()).unwrap_or_default()),
         );
+        if let Some(l) = listed {
+            entry.insert("created_at".into(), json!(store::fmt_time(&l.created_at)));
+        }
+        if let Some((by, at)) = listed.and_then(|l| Some((l.topic_by.as_ref()?, l.topic_at?))) {
+            entry.insert("topic_by".into(), json!(by));
+            entry.insert("topic_at".into(), json!(store::fmt_time(&at)));
+        }
         if let Some(s) = listed.and_then(|l| l.summary) {
             entry.insert("unread".into(), json!(s.unread));
             entry.insert("last_read".into(), json!(s.last_read));
@@ -144,9 +151,12 @@ pub async fn create(ctx: Ctx, args: Args) -> Outcome {
                 room: room.clone(),
                 creator: user,
             });
-            Reply::fields(
-                fields!("room" => json!({"name": room.name, "capacity": room.capacity, "topic": room.topic})),
-            )
+            Reply::fields(fields!("room" => json!({
+                "name": room.name,
+                "capacity": room.capacity,
+                "topic": room.topic,
+                "created_at": store::fmt_time(&room.created_at),
+            })))
         }
         Err(StoreError::Conflict) => Err(Failure::msg(
             ErrorCode::RoomExists,
@@ -172,8 +182,24 @@ pub async fn join(ctx: Ctx, args: Args) -> Outcome {
         .await
         .map_err(internal)??;
     let members: Vec<_> = info.members.iter().map(|m| m.to_json()).collect();
+    let mut room = json!({"name": info.name, "capacity": info.capacity, "topic": info.topic});
+    // when it was made, who set its topic when (IRC's 329 and 333): the
+    // stored row's, one page of one room
+    let (account, names) = (ctx.user()?.id, vec![info.name.clone()]);
+    let stored = ctx
+        .env
+        .db
+        .run(move |c| read_markers::room_page(c, account, &names))
+        .await?;
+    if let (Some(l), Some(r)) = (stored.get(&info.name), room.as_object_mut()) {
+        r.insert("created_at".into(), json!(store::fmt_time(&l.created_at)));
+        if let (Some(by), Some(at)) = (&l.topic_by, l.topic_at) {
+            r.insert("topic_by".into(), json!(by));
+            r.insert("topic_at".into(), json!(store::fmt_time(&at)));
+        }
+    }
     Reply::fields(fields!(
-        "room" => json!({"name": info.name, "capacity": info.capacity, "topic": info.topic}),
+        "room" => room,
         "members" => members,
     ))
 }

@@ -414,15 +414,15 @@ fn reply(out: &mut Out<'_>, r: &Reply, st: &mut IrcState, ctl: &UnboundedSender<
             for r in fields["rooms"].as_array().into_iter().flatten() {
                 if let (Some(name), Some(topic)) = (r["name"].as_str(), r["topic"].as_str()) {
                     if !topic.is_empty() {
-                        st.topics.insert(name.to_owned(), topic.to_owned());
+                        st.topics.insert(name.to_owned(), r.clone());
                     }
                 }
             }
         }
         (Pending::Burst { room }, Ok(fields)) => {
             let mut fields = fields.clone();
-            let topic = st.topics.remove(&room).unwrap_or_default();
-            fields.insert("room".into(), serde_json::json!({ "topic": topic }));
+            let shown = st.topics.remove(&room).unwrap_or(Value::Null);
+            fields.insert("room".into(), shown);
             joined_burst(out, st, &me, &room, &fields);
         }
         (Pending::Login { sasl }, Ok(fields)) => {
@@ -604,10 +604,7 @@ fn joined_burst(
 ) {
     let ch = channel(room);
     join_line(out, st, me, room);
-    let topic = fields["room"]["topic"].as_str().unwrap_or_default();
-    if !topic.is_empty() {
-        out.numeric("332", me, &[&ch, topic]);
-    }
+    topic_lines(out, me, &ch, &fields["room"], false);
     let mut names: Vec<String> = Vec::new();
     match fields.get("members").and_then(Value::as_array) {
         Some(members) => {
@@ -623,7 +620,31 @@ fn joined_burst(
     out.numeric("366", me, &[&ch, "End of /NAMES list"]);
 }
 
-/// A `login` reply's account name and rooms.
+/// 332 and, when the setter and time are known, 333 (`<setter> <unix
+/// time>`, as Ergo and most clients expect) of a room's JSON (`rooms`
+/// entry, `join`'s `room`); with `none`, 331 for a room without a topic
+/// (TOPIC asks; a JOIN says nothing).
+pub(super) fn topic_lines(out: &mut Out<'_>, me: &str, ch: &str, room: &Value, none: bool) {
+    let topic = room["topic"].as_str().unwrap_or_default();
+    if topic.is_empty() {
+        if none {
+            out.numeric("331", me, &[ch, "No topic is set"]);
+        }
+        return;
+    }
+    out.numeric("332", me, &[ch, topic]);
+    if let (Some(by), Some(at)) = (room["topic_by"].as_str(), unix_time(&room["topic_at"])) {
+        let server = out.server;
+        out.bare(Some(server), "333", &[me, ch, by, &at]);
+    }
+}
+
+/// A JSON time (`2026-11-21T10:00:00.000Z`) as IRC's seconds since 1970.
+pub(super) fn unix_time(v: &Value) -> Option<String> {
+    let t = chrono::DateTime::parse_from_rfc3339(v.as_str()?).ok()?;
+    Some(t.timestamp().to_string())
+}
+
 /// A ban's end and, when it has one, its reason (the contract: "a ban 904
 /// then `ERROR` with its end and reason").
 fn banned(f: &Failure) -> String {
@@ -633,6 +654,7 @@ fn banned(f: &Failure) -> String {
     }
 }
 
+/// A `login` reply's account name and rooms.
 pub(super) fn logged_in(fields: &Map<String, Value>) -> (String, Vec<String>) {
     let name = fields["user"]["name"]
         .as_str()

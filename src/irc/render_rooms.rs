@@ -160,18 +160,19 @@ pub(super) fn reply(
         }
         (RoomReq::TopicQuery { room }, Ok(f)) => {
             let ch = channel(&room);
-            match find_room(f, &room).and_then(|r| r["topic"].as_str()) {
-                Some(t) if !t.is_empty() => out.numeric("332", me, &[&ch, t]),
-                _ => out.numeric("331", me, &[&ch, "No topic is set"]),
-            }
+            let listed = find_room(f, &room).cloned().unwrap_or(Value::Null);
+            super::topic_lines(out, me, &ch, &listed, true);
         }
         (RoomReq::ModeQuery { room }, Ok(f)) => {
-            let capacity = find_room(f, &room)
-                .and_then(|r| r["capacity"].as_i64())
-                .unwrap_or(0)
-                .to_string();
+            let listed = find_room(f, &room).cloned().unwrap_or(Value::Null);
+            let capacity = listed["capacity"].as_i64().unwrap_or(0).to_string();
             let server = out.server;
-            out.bare(Some(server), "324", &[me, &channel(&room), "+l", &capacity]);
+            let ch = channel(&room);
+            out.bare(Some(server), "324", &[me, &ch, "+l", &capacity]);
+            // 329: when the room was made (Ergo `modeHandler` sends it too)
+            if let Some(at) = super::unix_time(&listed["created_at"]) {
+                out.bare(Some(server), "329", &[me, &ch, &at]);
+            }
         }
         (RoomReq::TopicSet { .. }, Ok(_)) => {}
         (RoomReq::TopicSet { room }, Err(f)) if f.code == ErrorCode::Forbidden => {

@@ -101,8 +101,9 @@ pub struct IrcState {
     /// Users shown as gone (QUIT sent): one QUIT per user, however many
     /// rooms said `offline`.
     pub gone: HashSet<String>,
-    /// Rooms' topics, for the JOIN burst (from one `rooms` request).
-    pub topics: HashMap<String, String>,
+    /// Rooms with a topic, as `rooms` lists them (topic, setter, time),
+    /// for the JOIN burst.
+    pub topics: HashMap<String, Value>,
     /// labeled-response: the labels whose output is being gathered.
     pub labels: super::render::render_history::Labels,
     /// Requests in flight by their `re`.

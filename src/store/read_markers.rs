@@ -251,6 +251,12 @@ fn unread_counts(
 pub struct ListedRoom {
     /// "" when the room has none.
     pub topic: String,
+    /// Who set the topic (its current name; None when unknown, or the
+    /// account is gone) and when (IRC's 333).
+    pub topic_by: Option<String>,
+    pub topic_at: Option<NaiveDateTime>,
+    /// IRC's 329.
+    pub created_at: NaiveDateTime,
     /// For a room the account is in: its marker and unread count.
     pub summary: Option<RoomSummary>,
 }
@@ -265,7 +271,16 @@ pub fn room_page(
     account: AccountId,
     names: &[String],
 ) -> StoreResult<HashMap<String, ListedRoom>> {
-    let mut rows: Vec<(RoomId, String, String, Option<NaiveDateTime>)> = Vec::new();
+    type PageRow = (
+        RoomId,
+        String,
+        String,
+        Option<NaiveDateTime>,
+        Option<AccountId>,
+        Option<NaiveDateTime>,
+        NaiveDateTime,
+    );
+    let mut rows: Vec<PageRow> = Vec::new();
     for chunk in names.chunks(500) {
         rows.extend(
             rooms::table
@@ -281,21 +296,29 @@ pub fn room_page(
                     rooms::name,
                     rooms::topic,
                     room_members::joined_at.nullable(),
+                    rooms::topic_by,
+                    rooms::topic_at,
+                    rooms::created_at,
                 ))
-                .load::<(RoomId, String, String, Option<NaiveDateTime>)>(conn)?,
+                .load::<PageRow>(conn)?,
         );
     }
-    let mine: Vec<RoomId> = rows
-        .iter()
-        .filter(|(_, _, _, joined)| joined.is_some())
-        .map(|(id, _, _, _)| *id)
-        .collect();
+    let mine: Vec<RoomId> = rows.iter().filter(|r| r.3.is_some()).map(|r| r.0).collect();
     let summaries = room_summaries(conn, account, &mine)?;
+    let setters = super::accounts::names_of(conn, rows.iter().filter_map(|r| r.4))?;
     Ok(rows
         .into_iter()
-        .map(|(id, name, topic, joined)| {
+        .map(|(id, name, topic, joined, by, topic_at, created_at)| {
             let summary = joined.and_then(|_| summaries.get(&id).copied());
-            (name, ListedRoom { topic, summary })
+            let topic_by = by.and_then(|b| setters.get(&b).cloned());
+            let listed = ListedRoom {
+                topic,
+                topic_by,
+                topic_at,
+                created_at,
+                summary,
+            };
+            (name, listed)
         })
         .collect())
 }

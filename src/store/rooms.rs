@@ -329,9 +329,25 @@ pub fn add_member_within_capacity(
 
 /// Sets a live room's topic ("" clears it); `false` when there is no such
 /// live room.
-pub fn set_topic(conn: &mut DbConn, room: RoomId, topic: &str) -> StoreResult<bool> {
+pub fn set_topic(
+    conn: &mut DbConn,
+    room: RoomId,
+    topic: &str,
+    by: Option<AccountId>,
+    at: NaiveDateTime,
+) -> StoreResult<bool> {
+    // a cleared topic has no setter to show
+    let (by, at) = if topic.is_empty() {
+        (None, None)
+    } else {
+        (by, Some(at))
+    };
     let n = diesel::update(rooms::table.find(room).filter(rooms::deleted_at.is_null()))
-        .set(rooms::topic.eq(topic))
+        .set((
+            rooms::topic.eq(topic),
+            rooms::topic_by.eq(by),
+            rooms::topic_at.eq(at),
+        ))
         .execute(conn)?;
     Ok(n > 0)
 }

@@ -57,6 +57,8 @@ diesel::table! {
         created_at -> Timestamp,
         topic -> Text,
         deleted_at -> Nullable<Timestamp>,
+        topic_by -> Nullable<BigInt>,
+        topic_at -> Nullable<Timestamp>,
     }
 }
 

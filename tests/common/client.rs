@@ -282,3 +282,25 @@ pub fn assert_timestamp(v: &Value) {
         && chrono::DateTime::parse_from_rfc3339(s).is_ok();
     assert!(ok, "{s:?} is not RFC 3339 UTC with milliseconds and Z");
 }
+
+/// A room object (`create_room`/`join`'s `room`, a `rooms` entry) without
+/// its times: `created_at` checked to be a timestamp, and `topic_at` with
+/// `topic_by` (present together, only with a topic) left out, so a test can
+/// compare the rest exactly.
+pub fn room_sans_times(v: &Value) -> Value {
+    let mut v = v.clone();
+    let o = v.as_object_mut().expect("a room object");
+    assert_timestamp(&o.remove("created_at").expect("created_at"));
+    let by = o.remove("topic_by");
+    match o.remove("topic_at") {
+        Some(at) => {
+            assert_timestamp(&at);
+            assert!(
+                by.is_some_and(|b| b.is_string()),
+                "topic_at without topic_by"
+            );
+        }
+        None => assert!(by.is_none(), "topic_by without topic_at"),
+    }
+    v
+}

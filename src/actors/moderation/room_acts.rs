@@ -39,13 +39,14 @@ impl Moderation {
     }
 
     pub(super) fn set_topic(&mut self, by: UserRef, room: RoomTarget, topic: String) -> Done {
-        let rec = NewAction::new(ModAction::SetTopic, store::now())
+        let at = store::now();
+        let rec = NewAction::new(ModAction::SetTopic, at)
             .actor(by.id)
             .room(Some(room.id))
             .detail(topic.clone());
-        let (id, t) = (room.id, topic.clone());
+        let (id, t, who) = (room.id, topic.clone(), by.id);
         let write = self.room_commit(&room, move |c| {
-            if !rooms::set_topic(c, id, &t)? {
+            if !rooms::set_topic(c, id, &t, Some(who), at)? {
                 return Ok(false);
             }
             records::record(c, &rec)?;

@@ -1,0 +1,1 @@
+ALTER TABLE rooms DROP COLUMN topic_at, DROP COLUMN topic_by;

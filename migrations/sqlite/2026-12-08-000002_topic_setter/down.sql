@@ -1,0 +1,2 @@
+ALTER TABLE rooms DROP COLUMN topic_at;
+ALTER TABLE rooms DROP COLUMN topic_by;
