@@ -25,6 +25,12 @@ both_backends!(
     modserv_commands,
     register_before_connecting,
     two_clients_create_one_room,
+    pass_logins,
+    sasl_exchange_edges,
+    register_refusals,
+    cap_ls_with_and_without_302,
+    quit_and_the_welcome_burst,
+    a_name_with_a_dot_cannot_use_irc,
 );
 
 fn server(b: Backend) -> TestServer {
@@ -125,9 +131,17 @@ fn registration_refusals(b: Backend) {
     let mut c = IrcClient::connect(irc);
     c.send("NICK carol");
     c.send("USER carol 0 * :Carol");
-    let fail = c.expect_cmd("FAIL");
-    assert!(fail.contains("ACCOUNT_REQUIRED"), "{fail}");
-    c.expect_cmd("ERROR");
+    assert_eq!(
+        c.expect_cmd("FAIL"),
+        ":modchat.local FAIL * ACCOUNT_REQUIRED :You must log in with SASL or PASS \
+         name:password to use this server"
+    );
+    // ERROR has no source (RFC 2812 3.7.4)
+    assert_eq!(
+        c.expect_cmd("ERROR"),
+        "ERROR :Closing Link: modchat.local (You must log in with SASL or PASS \
+         name:password to use this server)"
+    );
     c.expect_closed();
     // commands before registration: 451
     let mut c = IrcClient::connect(irc);
@@ -145,7 +159,10 @@ fn registration_refusals(b: Backend) {
     c.send("PASS bob:nope-nope");
     c.send("NICK bob");
     c.send("USER bob 0 * :Bob");
-    c.expect_cmd("464");
+    assert_eq!(
+        c.expect_cmd("464"),
+        ":modchat.local 464 * :Password incorrect"
+    );
     c.expect_closed();
 }
 
@@ -461,7 +478,10 @@ fn register_before_connecting(b: Backend) {
     c.expect("ACK", |l| l.contains(" ACK "));
     c.send("REGISTER bob * longenough");
     let f = c.expect_cmd("FAIL");
-    assert!(f.contains("FAIL REGISTER BAD_ACCOUNT_NAME bob"), "{f}");
+    assert!(
+        f.contains("FAIL REGISTER ACCOUNT_NAME_MUST_BE_NICK bob"),
+        "{f}"
+    );
     c.send("REGISTER dave * short");
     let f = c.expect_cmd("FAIL");
     assert!(f.contains("FAIL REGISTER WEAK_PASSWORD dave"), "{f}");
@@ -511,4 +531,399 @@ fn two_clients_create_one_room(b: Backend) {
             (a.seen, c.seen)
         );
     }
+}
+
+/// docs/irc.md 3.3: PASS logs in at the end of registration (900, no 903);
+/// `PASS password` logs in to the nick's account; a wrong password, a
+/// ban and the throttle each end the connection with their own lines.
+fn pass_logins(b: Backend) {
+    let mut srv = server(b);
+    let irc = srv.irc.expect("irc listener");
+    let _bob = srv.user("bob");
+    let _carol = srv.user("carol");
+    let mut c = IrcClient::connect(irc);
+    c.send(&format!("PASS bob:{PASSWORD}"));
+    // a second PASS is ignored
+    c.send("PASS bob:not-the-password");
+    c.send("NICK bob");
+    c.send("USER bob 0 * :Bob");
+    assert_eq!(
+        c.expect_cmd("900"),
+        ":modchat.local 900 bob bob!bob@modchat/user/bob bob :You are now logged in as bob"
+    );
+    let next = c.next_line(Duration::from_secs(5)).expect("001");
+    assert!(
+        next.starts_with(":modchat.local 001 bob "),
+        "no 903: {next}"
+    );
+    // without a name: the nick's account
+    let mut c = IrcClient::connect(irc);
+    c.send(&format!("PASS {PASSWORD}"));
+    c.send("NICK carol");
+    c.send("USER carol 0 * :Carol");
+    assert!(c
+        .expect_cmd("900")
+        .ends_with(":You are now logged in as carol"));
+    c.expect_cmd("001");
+    // a wrong password: 464, ERROR, closed; never a guest
+    let mut c = IrcClient::connect(irc);
+    c.send("PASS bob:nope-nope");
+    c.send("NICK bob");
+    c.send("USER bob 0 * :Bob");
+    assert_eq!(
+        c.expect_cmd("464"),
+        ":modchat.local 464 * :Password incorrect"
+    );
+    assert_eq!(
+        c.expect_cmd("ERROR"),
+        "ERROR :Closing Link: modchat.local (Password incorrect)"
+    );
+    c.expect_closed();
+    // a banned account: 465 with the ban's end and reason, ERROR, closed
+    let mut m = srv.account("mod", Role::Moderator);
+    m.ok(json!({"type": "ban", "user": "carol", "reason": "spam"}));
+    let mut c = IrcClient::connect(irc);
+    c.send(&format!("PASS carol:{PASSWORD}"));
+    c.send("NICK carol");
+    c.send("USER carol 0 * :Carol");
+    assert_eq!(
+        c.expect_cmd("465"),
+        ":modchat.local 465 * :You are banned from this server: banned until further notice (spam)"
+    );
+    assert_eq!(
+        c.expect_cmd("ERROR"),
+        "ERROR :Banned until further notice (spam)"
+    );
+    c.expect_closed();
+
+    // the failed-login throttle: 464 in its own words
+    let srv = TestServer::start_with(b, |c| {
+        c.irc.listen = "127.0.0.1:0".into();
+        c.limits.login_failures_per_min = 1;
+    });
+    let irc = srv.irc.expect("irc listener");
+    let _bob = srv.user("bob");
+    let mut throttled = None;
+    for _ in 0..5 {
+        let mut c = IrcClient::connect(irc);
+        c.send("PASS bob:nope-nope");
+        c.send("NICK bob");
+        c.send("USER bob 0 * :Bob");
+        let refused = c.expect_cmd("464");
+        let error = c.expect_cmd("ERROR");
+        c.expect_closed();
+        if refused.ends_with(":Too many failed logins, try again later") {
+            throttled = Some(error);
+            break;
+        }
+    }
+    assert_eq!(
+        throttled.as_deref(),
+        Some("ERROR :Closing Link: modchat.local (Too many failed logins, try again later)")
+    );
+}
+
+/// docs/irc.md 3.2 (IRCv3 sasl-3.1): `*` aborts at any point, a line over
+/// 400 bytes is refused, 400-byte chunks are gathered until a shorter one
+/// or `+`, and AUTHENTICATE after a login is 907.
+fn sasl_exchange_edges(b: Backend) {
+    let mut srv = server(b);
+    let irc = srv.irc.expect("irc listener");
+    let _bob = srv.user("bob");
+    let mut c = IrcClient::connect(irc);
+    c.send("CAP LS 302");
+    c.send("NICK bob");
+    c.send("USER bob 0 * :Bob");
+    c.expect_cmd("CAP");
+    c.send("CAP REQ :sasl");
+    c.expect("ACK", |l| l.contains(" ACK "));
+    let plus = |c: &mut IrcClient| {
+        c.send("AUTHENTICATE PLAIN");
+        c.expect("AUTHENTICATE +", |l| l == "AUTHENTICATE +");
+    };
+    // `*` before a mechanism, and during the exchange
+    c.send("AUTHENTICATE *");
+    assert_eq!(
+        c.expect_cmd("906"),
+        ":modchat.local 906 bob :SASL authentication aborted"
+    );
+    plus(&mut c);
+    c.send("AUTHENTICATE *");
+    c.expect_cmd("906");
+    // another mechanism: the list, then 904
+    c.send("AUTHENTICATE EXTERNAL");
+    assert_eq!(
+        c.expect_cmd("908"),
+        ":modchat.local 908 bob PLAIN :are available SASL mechanisms"
+    );
+    c.expect_cmd("904");
+    // a line over 400 bytes: 905, and the exchange is over
+    plus(&mut c);
+    c.send(&format!("AUTHENTICATE {}", "A".repeat(404)));
+    assert_eq!(
+        c.expect_cmd("905"),
+        ":modchat.local 905 bob :SASL message too long"
+    );
+    c.send(&format!("AUTHENTICATE {}", sasl_plain("bob", PASSWORD)));
+    c.expect_cmd("908");
+    c.expect_cmd("904");
+    // not a PLAIN blob
+    plus(&mut c);
+    c.send("AUTHENTICATE bm90IGEgYmxvYg==");
+    assert_eq!(
+        c.expect_cmd("904"),
+        ":modchat.local 904 bob :SASL authentication failed: Invalid auth blob"
+    );
+    // 600 bytes of blob in two chunks: nothing until the second, then the
+    // blob is read whole (a wrong password, not a bad blob)
+    let long = sasl_plain("bob", &"x".repeat(445));
+    assert_eq!(long.len(), 600);
+    plus(&mut c);
+    c.send(&format!("AUTHENTICATE {}", &long[..400]));
+    c.assert_none(
+        "a reply to a 400-byte chunk",
+        Duration::from_millis(300),
+        |l| l.starts_with(":modchat.local 90"),
+    );
+    c.send(&format!("AUTHENTICATE {}", &long[400..]));
+    assert_eq!(
+        c.expect_cmd("904"),
+        ":modchat.local 904 bob :SASL authentication failed"
+    );
+    // exactly 400 bytes: `+` ends it
+    let exact = sasl_plain("bob", &"x".repeat(295));
+    assert_eq!(exact.len(), 400);
+    plus(&mut c);
+    c.send(&format!("AUTHENTICATE {exact}"));
+    c.assert_none(
+        "a reply to a 400-byte chunk",
+        Duration::from_millis(300),
+        |l| l.starts_with(":modchat.local 90"),
+    );
+    c.send("AUTHENTICATE +");
+    assert_eq!(
+        c.expect_cmd("904"),
+        ":modchat.local 904 bob :SASL authentication failed"
+    );
+    // more than 1 KiB gathered: 905
+    plus(&mut c);
+    for _ in 0..3 {
+        c.send(&format!("AUTHENTICATE {}", "A".repeat(400)));
+    }
+    c.expect_cmd("905");
+    // both long blobs were logins: failed ones, with the name read whole
+    {
+        use modchat::store::schema::login_events;
+        let db = srv.store();
+        let failed: i64 = login_events::table
+            .filter(login_events::username.eq("bob"))
+            .filter(login_events::success.eq(false))
+            .count()
+            .get_result(&mut db.conn().expect("conn"))
+            .expect("query");
+        assert_eq!(failed, 2);
+    }
+    // logged in: AUTHENTICATE is 907, before and after 001
+    plus(&mut c);
+    c.send(&format!("AUTHENTICATE {}", sasl_plain("bob", PASSWORD)));
+    c.expect_cmd("903");
+    c.send("AUTHENTICATE PLAIN");
+    assert_eq!(
+        c.expect_cmd("907"),
+        ":modchat.local 907 bob :You have already authenticated using SASL"
+    );
+    c.send("CAP END");
+    c.expect_cmd("001");
+    c.send("AUTHENTICATE PLAIN");
+    c.expect_cmd("907");
+}
+
+/// docs/irc.md 3.4: REGISTER's refusals, each with its code and context.
+fn register_refusals(b: Backend) {
+    let srv = server(b);
+    let irc = srv.irc.expect("irc listener");
+    let mut c = IrcClient::connect(irc);
+    c.send("CAP LS 302");
+    c.expect_cmd("CAP");
+    c.send("REGISTER * * longenough");
+    assert_eq!(
+        c.expect_cmd("FAIL"),
+        ":modchat.local FAIL REGISTER NEED_NICK * :Send NICK first"
+    );
+    c.send("NICK erin");
+    c.send("REGISTER frank * longenough");
+    assert_eq!(
+        c.expect_cmd("FAIL"),
+        ":modchat.local FAIL REGISTER ACCOUNT_NAME_MUST_BE_NICK frank :The account name must be your nick"
+    );
+    c.send(&format!("REGISTER erin * {}", "p".repeat(73)));
+    let f = c.expect_cmd("FAIL");
+    assert!(
+        f.starts_with(":modchat.local FAIL REGISTER UNACCEPTABLE_PASSWORD erin :"),
+        "{f}"
+    );
+    c.send("REGISTER erin * short");
+    let f = c.expect_cmd("FAIL");
+    assert!(
+        f.starts_with(":modchat.local FAIL REGISTER WEAK_PASSWORD erin :"),
+        "{f}"
+    );
+    c.send("NICK erin.b");
+    c.send("REGISTER * * longenough");
+    assert_eq!(
+        c.expect_cmd("FAIL"),
+        ":modchat.local FAIL REGISTER BAD_ACCOUNT_NAME erin.b :An account name containing '.' cannot be used over IRC"
+    );
+    c.send("NICK erin");
+    c.send("REGISTER erin * longenough");
+    c.expect_cmd("900");
+    c.send("REGISTER erin * longenough");
+    assert_eq!(
+        c.expect_cmd("FAIL"),
+        ":modchat.local FAIL REGISTER ALREADY_AUTHENTICATED erin :You are already logged in"
+    );
+    // nothing was made of the refused ones
+    let mut j = srv.connect();
+    j.err(
+        json!({"type": "login", "username": "erin.b", "password": "longenough"}),
+        "bad_credentials",
+    );
+
+    // registration closed: TEMPORARILY_UNAVAILABLE (the contract's code)
+    let srv = TestServer::start_with(b, |c| {
+        c.irc.listen = "127.0.0.1:0".into();
+        c.auth.open_registration = false;
+    });
+    let mut c = IrcClient::connect(srv.irc.expect("irc listener"));
+    c.send("CAP LS 302");
+    let ls = c.expect_cmd("CAP");
+    assert!(!ls.contains("account-registration"), "{ls}");
+    c.send("NICK gina");
+    c.send("REGISTER * * longenough");
+    assert_eq!(
+        c.expect_cmd("FAIL"),
+        ":modchat.local FAIL REGISTER TEMPORARILY_UNAVAILABLE gina :Registration is closed on this server"
+    );
+}
+
+/// docs/irc.md 3.1: values only for `CAP LS 302`; the list sorted.
+fn cap_ls_with_and_without_302(b: Backend) {
+    let srv = server(b);
+    let irc = srv.irc.expect("irc listener");
+    let mut c = IrcClient::connect(irc);
+    c.send("CAP LS");
+    assert_eq!(
+        c.expect_cmd("CAP"),
+        ":modchat.local CAP * LS :account-tag batch draft/account-registration \
+         draft/chathistory draft/message-redaction draft/read-marker echo-message \
+         extended-join labeled-response message-tags multi-prefix sasl server-time \
+         userhost-in-names"
+    );
+    c.send("CAP LS 302");
+    assert_eq!(
+        c.expect_cmd("CAP"),
+        ":modchat.local CAP * LS :account-tag batch \
+         draft/account-registration=before-connect,account-required draft/chathistory \
+         draft/message-redaction draft/read-marker echo-message extended-join \
+         labeled-response message-tags multi-prefix sasl=PLAIN server-time \
+         userhost-in-names"
+    );
+}
+
+/// docs/irc.md 3.8: 003 and 004 as documented, a long MOTD line split into
+/// 372 lines that fit 512 bytes; QUIT's ERROR (section 4).
+fn quit_and_the_welcome_burst(b: Backend) {
+    let motd = format!("short line\n{}", "é".repeat(600));
+    let srv = TestServer::start_with(b, |c| {
+        c.irc.listen = "127.0.0.1:0".into();
+        c.irc.motd = motd.clone();
+    });
+    let irc = srv.irc.expect("irc listener");
+    let _bob = srv.user("bob");
+    let mut c = IrcClient::connect(irc);
+    c.send(&format!("PASS bob:{PASSWORD}"));
+    c.send("NICK bob");
+    c.send("USER bob 0 * :Bob");
+    assert_eq!(
+        c.expect_cmd("001"),
+        ":modchat.local 001 bob :Welcome to the modchat IRC Network bob"
+    );
+    assert_eq!(
+        c.expect_cmd("003"),
+        ":modchat.local 003 bob :This server was created at start"
+    );
+    assert_eq!(
+        c.expect_cmd("004"),
+        format!(
+            ":modchat.local 004 bob modchat.local modchat-{} i bloq bloq",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+    c.expect_cmd("375");
+    assert_eq!(c.expect_cmd("372"), ":modchat.local 372 bob :- short line");
+    let mut text = String::new();
+    loop {
+        let l = c.next_line(Duration::from_secs(5)).expect("a MOTD line");
+        if command_of(&l) == "376" {
+            break;
+        }
+        assert_eq!(command_of(&l), "372", "{l}");
+        assert!(l.len() + 2 <= 512, "{} bytes: {l}", l.len() + 2);
+        text.push_str(l.split_once(" :- ").expect("the text").1);
+    }
+    assert_eq!(text, "é".repeat(600));
+    c.send("QUIT :see you");
+    assert_eq!(
+        c.expect_cmd("ERROR"),
+        "ERROR :Closing Link: modchat.local (Quit: see you)"
+    );
+    c.expect_closed();
+}
+
+/// docs/irc.md 3.7 (contract: "its registration gets 432 with a text
+/// saying why"): an account named with a '.' logs in, then is refused
+/// before 001, by SASL and by PASS.
+fn a_name_with_a_dot_cannot_use_irc(b: Backend) {
+    let srv = server(b);
+    let irc = srv.irc.expect("irc listener");
+    srv.connect()
+        .ok(json!({"type": "register", "username": "ann.b", "password": PASSWORD}));
+    let refused = |c: &mut IrcClient| {
+        assert_eq!(
+            c.expect_cmd("432"),
+            ":modchat.local 432 * ann.b :Erroneous nickname: an account name containing '.' \
+             cannot be used over IRC; rename it from the web or terminal client"
+        );
+        assert_eq!(
+            c.expect_cmd("ERROR"),
+            "ERROR :Closing Link: modchat.local (account name not usable over IRC)"
+        );
+        c.expect_closed();
+        assert!(
+            !c.seen.iter().any(|l| command_of(l) == "001"),
+            "{:?}",
+            c.seen
+        );
+    };
+    // SASL: 900 and 903, then refused at once, before CAP END
+    let mut c = IrcClient::connect(irc);
+    c.send("CAP LS 302");
+    c.send("NICK ann");
+    c.send("USER ann 0 * :Ann");
+    c.expect_cmd("CAP");
+    c.send("CAP REQ :sasl");
+    c.expect("ACK", |l| l.contains(" ACK "));
+    c.send("AUTHENTICATE PLAIN");
+    c.expect("AUTHENTICATE +", |l| l == "AUTHENTICATE +");
+    c.send(&format!("AUTHENTICATE {}", sasl_plain("ann.b", PASSWORD)));
+    c.expect_cmd("900");
+    c.expect_cmd("903");
+    refused(&mut c);
+    // PASS: 900, then refused
+    let mut c = IrcClient::connect(irc);
+    c.send(&format!("PASS ann.b:{PASSWORD}"));
+    c.send("NICK ann");
+    c.send("USER ann 0 * :Ann");
+    c.expect_cmd("900");
+    refused(&mut c);
 }

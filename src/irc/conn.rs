@@ -15,7 +15,7 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 use super::line::{self, Line, LineError, MAX_BODY_LEN, MAX_TAGS_LEN};
 use super::render::{self, Control, Out};
-use super::state::{cap_list, known_cap, IrcState, Pending, Stage};
+use super::state::{cap_list, known_cap, IrcState, Pending, Sasl, SaslStep, Stage, SASL_CHUNK};
 use crate::actors::session::outbound::{self, Interrupt, Next, OutboundRx, LINGER};
 use crate::actors::session::{Close, Inbound, Session};
 use crate::actors::{ConnInfo, Env};
@@ -248,13 +248,24 @@ impl Gateway {
             }
             ("PONG", _) => Flow::Go,
             ("QUIT", _) => {
-                self.with_out(|out, _| out.server_line("ERROR", &["Closing link (quit)"]));
+                let why = match l.param(0) {
+                    Some(m) if !m.is_empty() => format!("Quit: {m}"),
+                    _ => "Quit".to_owned(),
+                };
+                self.with_out(|out, _| closing_link(out, &why));
                 Flow::Stop("quit")
             }
-            ("AUTHENTICATE", false) => self.authenticate(&l, session).await,
+            // after a login or 001 too: 907 (docs/irc.md 3.2)
+            ("AUTHENTICATE", _) => self.authenticate(&l, session).await,
             ("REGISTER", _) => self.register(&l, session).await,
             ("PASS", false) => {
-                lock(&self.state).pass = l.param(0).map(str::to_owned);
+                // used at the end of registration; a second PASS is ignored
+                match l.param(0) {
+                    Some(p) => {
+                        lock(&self.state).pass.get_or_insert_with(|| p.to_owned());
+                    }
+                    None => self.numeric("461", &["PASS", "Not enough parameters"]),
+                }
                 Flow::Go
             }
             ("NICK", false) => {
@@ -276,7 +287,7 @@ impl Gateway {
                 self.numeric("451", &["You have not registered"]);
                 Flow::Go
             }
-            ("USER" | "PASS" | "AUTHENTICATE", true) => {
+            ("USER" | "PASS", true) => {
                 self.numeric("462", &["You may not reregister"]);
                 Flow::Go
             }
@@ -308,11 +319,35 @@ impl Gateway {
                     let registering = st.stage == Stage::Registering;
                     st.cap_negotiating |= registering;
                 }
+                // values only for `CAP LS 302` or later (IRCv3 capability
+                // negotiation), and then `*` continuation lines if needed
+                let version: u32 = l.param(1).and_then(|v| v.parse().ok()).unwrap_or(0);
+                let v302 = version >= 302;
                 let auth = &self.env.config;
-                let caps = cap_list(auth.auth.open_registration, auth.irc.guests);
+                let caps = cap_list(auth.auth.open_registration, auth.irc.guests, v302);
                 self.with_out(|out, st| {
                     let me = cap_target(st);
-                    out.server_line("CAP", &[&me, "LS", &caps]);
+                    // ":" server " CAP " me " LS * :"
+                    let budget = MAX_BODY_LEN.saturating_sub(out.server.len() + me.len() + 16);
+                    let mut lines: Vec<String> = vec![String::new()];
+                    for c in caps {
+                        let line = lines.last_mut().expect("one line at least");
+                        if v302 && !line.is_empty() && line.len() + 1 + c.len() > budget {
+                            lines.push(c);
+                        } else {
+                            if !line.is_empty() {
+                                line.push(' ');
+                            }
+                            line.push_str(&c);
+                        }
+                    }
+                    let last = lines.len() - 1;
+                    for (i, caps) in lines.iter().enumerate() {
+                        match i == last {
+                            true => out.server_line("CAP", &[&me, "LS", caps]),
+                            false => out.server_line("CAP", &[&me, "LS", "*", caps]),
+                        }
+                    }
                 });
                 Flow::Go
             }
@@ -366,27 +401,73 @@ impl Gateway {
     }
 
     /// SASL PLAIN: `AUTHENTICATE PLAIN`, `+`, then the base64 blob
-    /// `authzid\0authcid\0password`.
+    /// `authzid\0authcid\0password`, in chunks of 400 bytes (IRCv3
+    /// sasl-3.1; docs/irc.md 3.2).
     async fn authenticate(&mut self, l: &Line, session: &Addr<Session>) -> Flow {
-        let arg = l.param(0).unwrap_or_default().to_owned();
-        let plain_started = lock(&self.state).sasl_plain;
-        if !plain_started {
-            if arg.eq_ignore_ascii_case("PLAIN") {
-                lock(&self.state).sasl_plain = true;
-                self.with_out(|out, _| out.buf.extend_from_slice(b"AUTHENTICATE +\r\n"));
+        let Some(arg) = l.param(0).map(str::to_owned) else {
+            self.numeric("461", &["AUTHENTICATE", "Not enough parameters"]);
+            return Flow::Go;
+        };
+        /// What this AUTHENTICATE line is, in the exchange.
+        enum Step {
+            /// Logged in already (SASL, PASS, REGISTER, or after 001).
+            Already,
+            TooLong,
+            Abort,
+            /// The mechanism: PLAIN or not.
+            Mechanism(bool),
+            /// A chunk of exactly 400 bytes: wait for the rest.
+            Wait,
+            Blob(String),
+        }
+        let step = {
+            let mut st = lock(&self.state);
+            if self.logged_in || st.account.is_some() || st.stage == Stage::Registered {
+                Step::Already
+            } else if arg.len() > SASL_CHUNK {
+                st.sasl = Sasl::default();
+                Step::TooLong
+            } else if arg == "*" {
+                st.sasl = Sasl::default();
+                Step::Abort
+            } else if !st.sasl.plain {
+                st.sasl.plain = arg.eq_ignore_ascii_case("PLAIN");
+                Step::Mechanism(st.sasl.plain)
             } else {
+                match st.sasl.chunk(&arg) {
+                    SaslStep::More => Step::Wait,
+                    SaslStep::TooLong => Step::TooLong,
+                    SaslStep::Done(blob) => Step::Blob(blob),
+                }
+            }
+        };
+        let blob = match step {
+            Step::Already => {
+                self.numeric("907", &["You have already authenticated using SASL"]);
+                return Flow::Go;
+            }
+            Step::TooLong => {
+                self.numeric("905", &["SASL message too long"]);
+                return Flow::Go;
+            }
+            Step::Abort => {
+                self.numeric("906", &["SASL authentication aborted"]);
+                return Flow::Go;
+            }
+            Step::Mechanism(true) => {
+                self.with_out(|out, _| out.buf.extend_from_slice(b"AUTHENTICATE +\r\n"));
+                return Flow::Go;
+            }
+            Step::Mechanism(false) => {
                 self.numeric("908", &["PLAIN", "are available SASL mechanisms"]);
                 self.numeric("904", &["SASL authentication failed"]);
+                return Flow::Go;
             }
-            return Flow::Go;
-        }
-        lock(&self.state).sasl_plain = false;
-        if arg == "*" {
-            self.numeric("906", &["SASL authentication aborted"]);
-            return Flow::Go;
-        }
-        let Some((user, password)) = decode_plain(&arg) else {
-            self.numeric("904", &["SASL authentication failed"]);
+            Step::Wait => return Flow::Go,
+            Step::Blob(blob) => blob,
+        };
+        let Some((user, password)) = decode_plain(&blob) else {
+            self.numeric("904", &["SASL authentication failed: Invalid auth blob"]);
             return Flow::Go;
         };
         self.login_pending = true;
@@ -400,8 +481,25 @@ impl Gateway {
     }
 
     /// Registration ends when NICK and USER have come and CAP is not being
-    /// negotiated: logged in already (SASL), by PASS, or refused.
+    /// negotiated: logged in already (SASL), by PASS, or refused. Called
+    /// at once after every login too: an account whose name is not a nick
+    /// is refused there (docs/irc.md 3.7).
     async fn try_register(&mut self, session: &Addr<Session>) -> Flow {
+        let unusable = {
+            let st = lock(&self.state);
+            let name = st.account.as_deref().unwrap_or_default();
+            (self.logged_in && st.stage == Stage::Registering && name.contains('.'))
+                .then(|| name.to_owned())
+        };
+        if let Some(name) = unusable {
+            self.with_out(|out, _| {
+                let text = "Erroneous nickname: an account name containing '.' cannot be used \
+                            over IRC; rename it from the web or terminal client";
+                out.numeric("432", "*", &[&name, text]);
+                closing_link(out, "account name not usable over IRC");
+            });
+            return Flow::Stop("account name not usable over IRC");
+        }
         let (ready, logged_in, pass) = {
             let mut st = lock(&self.state);
             let ready = st.stage == Stage::Registering
@@ -431,6 +529,7 @@ impl Gateway {
                 None => (lock(&self.state).nick.clone().unwrap_or_default(), pass),
             };
             self.login_pending = true;
+            lock(&self.state).pass_sent = true;
             return self
                 .request(
                     session,
@@ -444,13 +543,9 @@ impl Gateway {
             return self.guest(session).await;
         }
         self.with_out(|out, _| {
-            out.fail(
-                "*",
-                "ACCOUNT_REQUIRED",
-                &[],
-                "An account is required: log in with SASL or PASS name:password",
-            );
-            out.server_line("ERROR", &["An account is required"]);
+            let why = "You must log in with SASL or PASS name:password to use this server";
+            out.fail("*", "ACCOUNT_REQUIRED", &[], why);
+            closing_link(out, why);
         });
         Flow::Stop("no account")
     }
@@ -511,19 +606,27 @@ impl Gateway {
                 self.try_register(session).await
             }
             Control::LoginFailed { code } => {
+                // the writer has written the refusal, and the ERROR of a
+                // close (render.rs, `Pending::Login`)
                 self.login_pending = false;
-                let registering = lock(&self.state).stage == Stage::Registering;
-                let sasl_can_retry = code != crate::error::ErrorCode::Banned;
-                match (registering, sasl_can_retry) {
-                    (_, false) => Flow::Stop("banned"),
-                    // a failed SASL attempt may be retried before CAP END;
-                    // a failed PASS ends registration
-                    (true, true) if lock(&self.state).cap_negotiating => Flow::Go,
-                    (true, true) => {
-                        self.with_out(|out, _| out.server_line("ERROR", &["Login failed"]));
-                        Flow::Stop("login failed")
-                    }
-                    (false, true) => Flow::Go,
+                let (registering, by_pass) = {
+                    let mut st = lock(&self.state);
+                    let by_pass = std::mem::take(&mut st.pass_sent);
+                    (st.stage == Stage::Registering, by_pass)
+                };
+                if code == crate::error::ErrorCode::Banned {
+                    return Flow::Stop("banned");
+                }
+                // a failed PASS ends registration (never a guest: 3.3)
+                if by_pass {
+                    return Flow::Stop("login failed");
+                }
+                // a failed SASL leaves the connection unregistered: the
+                // client tries again, or registration goes on without an
+                // account if CAP END came meanwhile (a guest, or 3.5)
+                match registering {
+                    true => self.try_register(session).await,
+                    false => Flow::Go,
                 }
             }
             Control::Request { ty, args, pending } => {
@@ -563,7 +666,7 @@ impl Gateway {
             out.numeric(
                 "001",
                 &me,
-                &[&format!("Welcome to the {} IRC network, {me}", irc.network)],
+                &[&format!("Welcome to the {} IRC Network {me}", irc.network)],
             );
             out.numeric(
                 "002",
@@ -571,7 +674,12 @@ impl Gateway {
                 &[&format!("Your host is {server}, running version {version}")],
             );
             out.numeric("003", &me, &["This server was created at start"]);
-            out.numeric("004", &me, &[&server, &version, "i", "blo", "blo"]);
+            // user modes, channel modes, channel modes with a parameter
+            // (docs/irc.md 3.8): names only, no trailing parameter
+            let modes = [me.as_str(), &server, &version, "i", "bloq", "bloq"];
+            if let Err(e) = line::write_line(&mut out.buf, &[], Some(&server), "004", &modes) {
+                tracing::warn!(error = %e, "the IRC 004 line could not be written");
+            }
             let tokens = [
                 "CASEMAPPING=ascii".to_owned(),
                 "CHANTYPES=#".to_owned(),
@@ -598,8 +706,12 @@ impl Gateway {
                 out.numeric("422", &me, &["MOTD File is missing"]);
             } else {
                 out.numeric("375", &me, &[&format!("- {server} Message of the day - ")]);
+                // ":" server " 372 " me " :- ": the rest of 510 bytes
+                let room = MAX_BODY_LEN.saturating_sub(server.len() + me.len() + 10);
                 for l in irc.motd.lines() {
-                    out.numeric("372", &me, &[&format!("- {l}")]);
+                    for piece in split_at_bytes(l, room) {
+                        out.numeric("372", &me, &[&format!("- {piece}")]);
+                    }
                 }
                 out.numeric("376", &me, &["End of /MOTD command."]);
             }
@@ -769,6 +881,35 @@ pub fn parse_args_for_fuzzing(text: &str) {
     }
 }
 
+/// `text` in pieces of at most `room` bytes, cut at character boundaries
+/// (one empty piece for an empty text).
+fn split_at_bytes(text: &str, room: usize) -> Vec<&str> {
+    let room = room.max(4);
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    loop {
+        let mut cut = rest.len().min(room);
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let (piece, tail) = rest.split_at(cut);
+        pieces.push(piece);
+        rest = tail;
+        if rest.is_empty() {
+            return pieces;
+        }
+    }
+}
+
+/// `ERROR :Closing Link: <server> (<why>)`, the line before a close (no
+/// source: RFC 2812 3.7.4; Ergo's form).
+pub(crate) fn closing_link(out: &mut Out<'_>, why: &str) {
+    let text = format!("Closing Link: {} ({why})", out.server);
+    if let Err(e) = line::write_text_line(&mut out.buf, &[], None, "ERROR", &[&text]) {
+        tracing::warn!(error = %e, "an IRC ERROR line could not be written");
+    }
+}
+
 /// CAP's client parameter: `*` until registered (modern.ircdocs.horse).
 fn cap_target(st: &IrcState) -> String {
     match st.stage {
@@ -912,5 +1053,17 @@ mod tests {
         assert_eq!(base64_decode("TWE="), Some(b"Ma".to_vec()));
         assert_eq!(base64_decode("TQ=="), Some(b"M".to_vec()));
         assert_eq!(base64_decode("TQ==TQ=="), None);
+    }
+
+    #[test]
+    fn motd_lines_are_cut_at_character_boundaries() {
+        assert_eq!(split_at_bytes("", 10), [""]);
+        assert_eq!(split_at_bytes("abcdef", 4), ["abcd", "ef"]);
+        // "é" is two bytes: never cut in half
+        assert_eq!(split_at_bytes("abcé", 4), ["abc", "é"]);
+        let long = "é".repeat(300);
+        let pieces = split_at_bytes(&long, 101);
+        assert!(pieces.iter().all(|p| p.len() <= 101));
+        assert_eq!(pieces.concat(), long);
     }
 }

@@ -47,53 +47,43 @@ impl Gateway {
             });
             return Flow::Go;
         };
-        if !self.env.config.auth.open_registration {
-            self.with_out(|out, _| {
-                out.fail(
-                    "REGISTER",
-                    "DISALLOWED",
-                    &[],
-                    "Registration is closed on this server",
-                )
-            });
-            return Flow::Go;
-        }
-        let (nick, logged_in, guest) = {
+        let (nick, account_now, guest) = {
             let st = super::lock(&self.state);
-            (st.nick.clone(), st.account.is_some(), st.guest)
+            (st.nick.clone(), st.account.clone(), st.guest)
         };
         // a guest registers its own name in place (Ergo: REGISTER after
         // connecting); anyone else logged in is logged in already
-        let nick = if guest {
-            super::lock(&self.state).account.clone()
-        } else {
-            nick
+        let nick = match guest {
+            true => account_now.clone(),
+            false => nick,
         };
-        if logged_in && !guest {
+        if let (Some(a), false) = (account_now, guest) {
             self.with_out(|out, _| {
                 out.fail(
                     "REGISTER",
                     "ALREADY_AUTHENTICATED",
-                    &[],
+                    &[&a],
                     "You are already logged in",
                 )
             });
             return Flow::Go;
         }
+        // the account is the nick or `*` (Ergo's registerHandler; no
+        // custom-account-name)
         let account = match (account, nick) {
-            ("*", Some(n)) => n,
-            ("*", None) => {
+            (_, None) => {
                 self.with_out(|out, _| {
-                    out.fail("REGISTER", "BAD_ACCOUNT_NAME", &["*"], "Send NICK first")
+                    out.fail("REGISTER", "NEED_NICK", &["*"], "Send NICK first")
                 });
                 return Flow::Go;
             }
+            ("*", Some(n)) => n,
             (a, Some(n)) if !a.eq_ignore_ascii_case(&n) => {
                 let a = a.to_owned();
                 self.with_out(|out, _| {
                     out.fail(
                         "REGISTER",
-                        "BAD_ACCOUNT_NAME",
+                        "ACCOUNT_NAME_MUST_BE_NICK",
                         &[&a],
                         "The account name must be your nick",
                     )
@@ -102,6 +92,29 @@ impl Gateway {
             }
             (a, _) => a.to_owned(),
         };
+        if account.contains('.') {
+            // such an account could not use IRC (docs/irc.md 3.7)
+            self.with_out(|out, _| {
+                out.fail(
+                    "REGISTER",
+                    "BAD_ACCOUNT_NAME",
+                    &[&account],
+                    "An account name containing '.' cannot be used over IRC",
+                )
+            });
+            return Flow::Go;
+        }
+        if !self.env.config.auth.open_registration {
+            self.with_out(|out, _| {
+                out.fail(
+                    "REGISTER",
+                    "TEMPORARILY_UNAVAILABLE",
+                    &[&account],
+                    "Registration is closed on this server",
+                )
+            });
+            return Flow::Go;
+        }
         let pending = Pending::Register(RegReq::Create {
             account: account.clone(),
             password: password.to_owned(),
@@ -162,13 +175,17 @@ pub fn render(
         (RegReq::Create { account, .. }, Err(f)) => {
             let code = match f.code {
                 ErrorCode::UsernameTaken => "ACCOUNT_EXISTS",
+                // src/validate.rs: "must be at least N bytes" is too short;
+                // too long (bcrypt's 72) or a NUL is not acceptable
                 ErrorCode::BadRequest
                     if f.extra.get("field").and_then(Value::as_str) == Some("password") =>
                 {
-                    "WEAK_PASSWORD"
+                    match f.message.contains("at least") {
+                        true => "WEAK_PASSWORD",
+                        false => "UNACCEPTABLE_PASSWORD",
+                    }
                 }
                 ErrorCode::BadRequest => "BAD_ACCOUNT_NAME",
-                ErrorCode::RegistrationClosed => "DISALLOWED",
                 _ => "TEMPORARILY_UNAVAILABLE",
             };
             out.fail("REGISTER", code, &[&account], &f.message);
@@ -194,6 +211,10 @@ pub fn render(
                 &[&account],
                 &f.message,
             );
+            if f.code == ErrorCode::Banned {
+                // the name's ban (a guest's holds for the name): closed
+                crate::irc::conn::closing_link(out, &f.message);
+            }
             let _ = ctl.send(Control::LoginFailed { code: f.code });
         }
     }

@@ -429,9 +429,10 @@ fn reply(out: &mut Out<'_>, r: &Reply, st: &mut IrcState, ctl: &UnboundedSender<
             let (name, rooms) = logged_in(fields);
             let before = st.nick.clone().unwrap_or_else(|| "*".into());
             st.account = Some(name.clone());
+            // 900 for SASL and PASS alike; 903 ends a SASL exchange
+            let text = format!("You are now logged in as {name}");
+            out.numeric("900", &before, &[&out.mask(&name), &name, &text]);
             if sasl {
-                let text = format!("You are now logged in as {name}");
-                out.numeric("900", &before, &[&out.mask(&name), &name, &text]);
                 out.numeric("903", &before, &["SASL authentication successful"]);
             }
             let _ = ctl.send(Control::LoggedIn { rooms });
@@ -490,25 +491,50 @@ fn reply(out: &mut Out<'_>, r: &Reply, st: &mut IrcState, ctl: &UnboundedSender<
             let _ = ctl.send(Control::GuestRefused { retry });
         }
         (Pending::Login { sasl }, Err(f)) => {
-            if sasl {
-                let text = match f.code {
-                    ErrorCode::RateLimited => {
-                        "SASL authentication failed: too many attempts, try later".to_owned()
+            // docs/irc.md 3.2 (SASL: the client may try again) and 3.3
+            // (PASS: the connection ends); a ban ends either
+            let ban = || {
+                let b = banned(f);
+                let mut c = b.chars();
+                c.next()
+                    .map(|first| first.to_uppercase().chain(c).collect::<String>())
+                    .unwrap_or_default()
+            };
+            let closing = crate::irc::conn::closing_link;
+            match (sasl, f.code) {
+                (true, code) => {
+                    let text = match code {
+                        ErrorCode::RateLimited => {
+                            "SASL authentication failed: too many failed logins, try later"
+                        }
+                        ErrorCode::Banned => "SASL authentication failed: banned",
+                        ErrorCode::Unavailable | ErrorCode::Internal => {
+                            "SASL authentication failed: temporarily unavailable"
+                        }
+                        _ => "SASL authentication failed",
+                    };
+                    out.numeric("904", &me, &[text]);
+                    if code == ErrorCode::Banned {
+                        out.line(&[], None, "ERROR", &[&ban()]);
                     }
-                    ErrorCode::Banned => format!("SASL authentication failed: {}", banned(f)),
-                    _ => "SASL authentication failed".to_owned(),
-                };
-                out.numeric("904", &me, &[&text]);
-            } else {
-                out.numeric("464", &me, &["Password incorrect"]);
-            }
-            if f.code == ErrorCode::Banned {
-                out.line(
-                    &[],
-                    None,
-                    "ERROR",
-                    &[&format!("You are banned: {}", banned(f))],
-                );
+                }
+                (false, ErrorCode::Banned) => {
+                    let text = format!("You are banned from this server: {}", banned(f));
+                    out.numeric("465", "*", &[&text]);
+                    out.line(&[], None, "ERROR", &[&ban()]);
+                }
+                (false, ErrorCode::RateLimited) => {
+                    out.numeric("464", "*", &["Too many failed logins, try again later"]);
+                    closing(out, "Too many failed logins, try again later");
+                }
+                (false, ErrorCode::Unavailable | ErrorCode::Internal) => {
+                    out.fail("*", "TEMPORARILY_UNAVAILABLE", &[], &f.message);
+                    closing(out, "Temporarily unavailable, try again later");
+                }
+                (false, _) => {
+                    out.numeric("464", "*", &["Password incorrect"]);
+                    closing(out, "Password incorrect");
+                }
             }
             let _ = ctl.send(Control::LoginFailed { code: f.code });
         }

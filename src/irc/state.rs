@@ -7,24 +7,74 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-/// The capabilities the gateway offers (`CAP LS 302`), with their values.
+/// The capabilities the gateway offers (`CAP LS 302`), with their values,
+/// sorted by name as `CAP LS` lists them (docs/irc.md 3.1).
 pub const CAPS: &[(&str, &str)] = &[
-    ("sasl", "PLAIN"),
-    ("server-time", ""),
-    ("message-tags", ""),
-    ("echo-message", ""),
     ("account-tag", ""),
-    ("extended-join", ""),
-    ("multi-prefix", ""),
-    ("userhost-in-names", ""),
     ("batch", ""),
-    ("labeled-response", ""),
+    // offered only while registration is open; its value says how
+    ("draft/account-registration", ""),
     ("draft/chathistory", ""),
     ("draft/message-redaction", ""),
     ("draft/read-marker", ""),
-    // offered only while registration is open; its value says how
-    ("draft/account-registration", ""),
+    ("echo-message", ""),
+    ("extended-join", ""),
+    ("labeled-response", ""),
+    ("message-tags", ""),
+    ("multi-prefix", ""),
+    ("sasl", "PLAIN"),
+    ("server-time", ""),
+    ("userhost-in-names", ""),
 ];
+
+/// The longest `AUTHENTICATE` argument (IRCv3 sasl-3.1): one exactly this
+/// long says more follows; a longer one is refused (905).
+pub const SASL_CHUNK: usize = 400;
+
+/// The most bytes of base64 one SASL exchange gathers from its chunks; a
+/// PLAIN blob of modchat's longest name and password is 184.
+pub const SASL_MAX: usize = 1024;
+
+/// SASL PLAIN's exchange: started by `AUTHENTICATE PLAIN`, then the blob
+/// in chunks of [`SASL_CHUNK`] bytes.
+#[derive(Debug, Default)]
+pub struct Sasl {
+    /// AUTHENTICATE PLAIN was answered with `+`: what follows is the blob.
+    pub plain: bool,
+    /// The blob's chunks so far (each exactly [`SASL_CHUNK`] bytes).
+    pub chunks: String,
+}
+
+/// What one `AUTHENTICATE` argument of the blob makes of the exchange.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SaslStep {
+    /// A chunk of exactly [`SASL_CHUNK`] bytes: more follows.
+    More,
+    /// The whole blob (base64; empty for a lone `+`): the exchange ends.
+    Done(String),
+    /// Over [`SASL_MAX`] bytes gathered: 905, the exchange ends.
+    TooLong,
+}
+
+impl Sasl {
+    /// Adds a chunk of the blob (at most [`SASL_CHUNK`] bytes, the caller
+    /// checks): a shorter one or `+` ends it (IRCv3 sasl-3.1 chunking).
+    pub fn chunk(&mut self, arg: &str) -> SaslStep {
+        if arg != "+" {
+            if self.chunks.len() + arg.len() > SASL_MAX {
+                *self = Sasl::default();
+                return SaslStep::TooLong;
+            }
+            self.chunks.push_str(arg);
+            if arg.len() == SASL_CHUNK {
+                return SaslStep::More;
+            }
+        }
+        let blob = std::mem::take(&mut self.chunks);
+        *self = Sasl::default();
+        SaslStep::Done(blob)
+    }
+}
 
 /// Where registration is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,8 +141,11 @@ pub struct IrcState {
     pub user: Option<(String, String)>,
     /// PASS name:password, kept until registration.
     pub pass: Option<String>,
-    /// AUTHENTICATE PLAIN was started: the next AUTHENTICATE is the blob.
-    pub sasl_plain: bool,
+    /// The SASL exchange in progress, if any.
+    pub sasl: Sasl,
+    /// PASS's login was sent at the end of registration: its failure
+    /// closes the connection (a wrong password never becomes a guest).
+    pub pass_sent: bool,
     /// The logged-in account's name (the nick from then on).
     pub account: Option<String>,
     /// Logged in as a guest (`[irc] guests`): REGISTER makes the name an
@@ -120,7 +173,8 @@ impl IrcState {
             nick: None,
             user: None,
             pass: None,
-            sasl_plain: false,
+            sasl: Sasl::default(),
+            pass_sent: false,
             account: None,
             guest: false,
             gone: HashSet::new(),
@@ -165,22 +219,81 @@ impl Default for IrcState {
     }
 }
 
-/// The `CAP LS` value: every capability, `name=value` where it has one.
-pub fn cap_list(open_registration: bool, guests: bool) -> String {
+/// The `CAP LS` value: every capability, `name=value` where it has one
+/// and the client asked with `CAP LS 302` (`values`), names alone else.
+pub fn cap_list(open_registration: bool, guests: bool, values: bool) -> Vec<String> {
     CAPS.iter()
         .filter(|(name, _)| open_registration || *name != "draft/account-registration")
-        .map(|(name, value)| match (*name, value.is_empty()) {
-            ("draft/account-registration", _) => {
-                format!("{name}={}", crate::irc::conn::register::cap_value(guests))
+        .map(|(name, value)| {
+            let value = match *name {
+                "draft/account-registration" => crate::irc::conn::register::cap_value(guests),
+                _ => value,
+            };
+            match values && !value.is_empty() {
+                true => format!("{name}={value}"),
+                false => (*name).to_owned(),
             }
-            (_, true) => (*name).to_owned(),
-            (_, false) => format!("{name}={value}"),
         })
-        .collect::<Vec<_>>()
-        .join(" ")
+        .collect()
 }
 
 /// The known capability called `name` (a `-` in front asks to remove it).
 pub fn known_cap(name: &str) -> Option<&'static str> {
     CAPS.iter().map(|(n, _)| *n).find(|n| *n == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caps_are_sorted_and_valued_for_302() {
+        let names: Vec<&str> = CAPS.iter().map(|(n, _)| *n).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, sorted);
+        let with = cap_list(true, false, true).join(" ");
+        assert!(with.contains("sasl=PLAIN"), "{with}");
+        assert!(
+            with.contains("draft/account-registration=before-connect,account-required"),
+            "{with}"
+        );
+        let without = cap_list(true, true, false).join(" ");
+        assert!(!without.contains('='), "{without}");
+        assert!(without.contains(" sasl "), "{without}");
+        assert!(!cap_list(false, true, true)
+            .iter()
+            .any(|c| c.starts_with("draft/account-registration")));
+    }
+
+    #[test]
+    fn sasl_chunks_are_gathered() {
+        let mut s = Sasl {
+            plain: true,
+            ..Sasl::default()
+        };
+        assert_eq!(
+            s.chunk("AGFsaWNlAHB3"),
+            SaslStep::Done("AGFsaWNlAHB3".into())
+        );
+        assert!(!s.plain && s.chunks.is_empty());
+        // exactly 400 bytes: more follows, then a shorter chunk ends it
+        let full = "A".repeat(SASL_CHUNK);
+        s.plain = true;
+        assert_eq!(s.chunk(&full), SaslStep::More);
+        assert_eq!(s.chunk("QQ=="), SaslStep::Done(format!("{full}QQ==")));
+        // or `+` after a chunk of exactly 400
+        s.plain = true;
+        assert_eq!(s.chunk(&full), SaslStep::More);
+        assert_eq!(s.chunk("+"), SaslStep::Done(full.clone()));
+        // a lone `+`: an empty blob
+        s.plain = true;
+        assert_eq!(s.chunk("+"), SaslStep::Done(String::new()));
+        // past the cap: refused, the exchange over
+        s.plain = true;
+        assert_eq!(s.chunk(&full), SaslStep::More);
+        assert_eq!(s.chunk(&full), SaslStep::More);
+        assert_eq!(s.chunk(&full), SaslStep::TooLong);
+        assert!(!s.plain && s.chunks.is_empty());
+    }
 }
