@@ -88,18 +88,36 @@ fn registration_with_sasl_and_the_welcome(b: Backend) {
         welcome.starts_with(":modchat.local 001 bob :Welcome"),
         "{welcome}"
     );
-    let isupport = c.expect_cmd("005");
+    let mut isupport = c.expect_cmd("005");
+    isupport.push(' ');
+    isupport.push_str(&c.expect_cmd("005"));
+    // the contract's tokens, and MODES, MAXTARGETS as the gateway applies them
     for token in [
         "CASEMAPPING=ascii",
         "CHANTYPES=#",
         "PREFIX=(qo)~@",
+        "UTF8ONLY",
+        "CHATHISTORY=100",
+        "MSGREFTYPES=msgid,timestamp",
+        "NICKLEN=32",
+        "CHANNELLEN=65",
+        "TOPICLEN=300",
+        "EXTBAN=,am",
+        "MODES=4",
+        "MAXTARGETS=1",
         "NETWORK=modchat",
     ] {
-        assert!(isupport.contains(token), "{token} in {isupport}");
+        assert!(
+            isupport.split(' ').any(|t| t == token),
+            "{token} in {isupport}"
+        );
     }
     c.expect_cmd("422");
     // the JOIN burst: bob is in #hall since his JSON join
     let join = c.expect_cmd("JOIN");
+    // server-time: a JOIN carries its time like every line of an act
+    let (tags, join) = join.split_once(' ').expect("tags");
+    assert!(tags.starts_with("@time=2"), "{tags}");
     assert_eq!(join, ":bob!bob@modchat/user/bob JOIN #hall bob :bob");
     let topic = c.expect_cmd("332");
     assert_eq!(topic, ":modchat.local 332 bob #hall :welcome all");
@@ -266,7 +284,7 @@ fn errors_are_numerics(b: Backend) {
     c.send("PRIVMSG #hall :not a member");
     assert_eq!(
         c.expect_cmd("404"),
-        ":modchat.local 404 bob #hall :Cannot send to channel (you are not in it)"
+        ":modchat.local 404 bob #hall :Cannot send to channel (you are not in hall)"
     );
     c.send("PRIVMSG nobody :hello");
     assert_eq!(

@@ -241,7 +241,8 @@ fn topic_in_create_join_and_rooms(b: Backend) {
     let r = bob.ok(json!({"type": "join", "room": "den"}));
     assert_eq!(
         room_sans_times(&r["room"]),
-        json!({"name": "den", "capacity": 1000, "topic": "Tea at five"})
+        json!({"name": "den", "capacity": 1000, "topic": "Tea at five",
+               "unread": 0, "last_read": null})
     );
     let e = room_entry(&mut bob, "den", |e| e["members"] == 2);
     assert_eq!(e["topic"], "Tea at five");

@@ -153,7 +153,7 @@ fn join_lists_members_and_tells_the_room(b: Backend) {
     let r = bob.ok(json!({"type": "join", "room": "DEN"}));
     assert_eq!(
         room_sans_times(&r["room"]),
-        json!({"name": "den", "capacity": 1000, "topic": ""})
+        json!({"name": "den", "capacity": 1000, "topic": "", "unread": 0, "last_read": null})
     );
     assert_eq!(names(&r["members"]), ["Bob", "zed"]);
     let e = z.event("joined");
@@ -336,14 +336,14 @@ fn members_and_room_counts(b: Backend) {
     bob.ok(json!({"type": "join", "room": "alpha"}));
     let entry = room_entry(&mut bob, "alpha", |e| e["members"] == 2);
     assert_eq!(
-        entry,
+        room_sans_times(&entry),
         json!({"name": "alpha", "members": 2, "online": 2, "capacity": 3, "topic": "",
                "unread": 0, "last_read": null})
     );
     let r = bob.ok(json!({"type": "rooms"}));
     assert_eq!(names(&r["rooms"]), ["alpha", "zeta"]);
     assert_eq!(
-        r["rooms"][1],
+        room_sans_times(&r["rooms"][1]),
         json!({"name": "zeta", "members": 1, "online": 1, "capacity": 1000, "topic": ""})
     );
     // members is open to non-members too, and shows who is offline

@@ -588,7 +588,8 @@ fn unread_counts(b: Backend) {
         s[&busy.id],
         RoomSummary {
             last_read: None,
-            unread: 3
+            unread: 3,
+            ..s[&busy.id]
         },
         "since joining, by others, not deleted"
     );
@@ -605,7 +606,8 @@ fn unread_counts(b: Backend) {
         s[&busy.id],
         RoomSummary {
             last_read: Some(by_talker[1]),
-            unread: 1
+            unread: 1,
+            ..s[&busy.id]
         }
     );
     // a marker counts from itself, whenever the reader joined
@@ -616,7 +618,8 @@ fn unread_counts(b: Backend) {
         s[&busy.id],
         RoomSummary {
             last_read: Some(own[1]),
-            unread: UNREAD_CAP
+            unread: UNREAD_CAP,
+            ..s[&busy.id]
         },
         "capped"
     );

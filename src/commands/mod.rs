@@ -14,6 +14,7 @@ mod moderation;
 mod read;
 mod room_admin;
 mod rooms;
+pub use rooms::MAX_ROOM_STATES;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -425,13 +426,21 @@ pub fn find(name: &str) -> Option<&'static Command> {
 
 /// Commands only a gateway may hand its Session (`Frame::Request`): no
 /// JSON line reaches them, and `help` does not list them.
-pub static GATEWAY_COMMANDS: &[Command] = &[command!(
-    "guest",
-    LoggedOut,
-    "Log in as an IRC guest (NICK and USER without an account).",
-    account::guest,
-    OTHER_NODES
-)];
+pub static GATEWAY_COMMANDS: &[Command] = &[
+    command!(
+        "guest",
+        LoggedOut,
+        "Log in as an IRC guest (NICK and USER without an account).",
+        account::guest,
+        OTHER_NODES
+    ),
+    command!(
+        "room_states",
+        LoggedIn,
+        "The stored state of up to 500 rooms (topic, setter, marker) for a JOIN burst.",
+        rooms::states
+    ),
+];
 
 /// [`find`], for a request a gateway made: its own commands too.
 pub fn find_for_gateway(name: &str) -> Option<&'static Command> {

@@ -77,24 +77,82 @@ pub async fn list(ctx: Ctx, args: Args) -> Outcome {
             .get("name")
             .and_then(|n| n.as_str())
             .and_then(|n| stored.get(n));
-        // a room deleted since the registry listed it: no topic
-        entry.insert(
-            "topic".into(),
-            json!(listed.map(|l| l.topic.as_str()).unwrap_or_default()),
-        );
-        if let Some(l) = listed {
-            entry.insert("created_at".into(), json!(store::fmt_time(&l.created_at)));
-        }
-        if let Some((by, at)) = listed.and_then(|l| Some((l.topic_by.as_ref()?, l.topic_at?))) {
-            entry.insert("topic_by".into(), json!(by));
-            entry.insert("topic_at".into(), json!(store::fmt_time(&at)));
-        }
-        if let Some(s) = listed.and_then(|l| l.summary) {
-            entry.insert("unread".into(), json!(s.unread));
-            entry.insert("last_read".into(), json!(s.last_read));
+        match listed {
+            Some(l) => stored_fields(entry, l, false),
+            // a room deleted since the registry listed it: no topic
+            None => {
+                entry.insert("topic".into(), json!(""));
+            }
         }
     }
     Reply::fields(fields!("rooms" => rooms, "next" => next))
+}
+
+/// What a room's row and the caller's marker add to a room object:
+/// `topic`, `topic_by` and `topic_at` (both or neither), `created_at`, and
+/// for a room the caller is in `unread` and `last_read` (with `marker_time`
+/// also `last_read_at`, the gateway's MARKREAD).
+fn stored_fields(
+    entry: &mut serde_json::Map<String, serde_json::Value>,
+    l: &read_markers::ListedRoom,
+    marker_time: bool,
+) {
+    entry.insert("topic".into(), json!(l.topic));
+    if let (Some(by), Some(at)) = (&l.topic_by, l.topic_at) {
+        entry.insert("topic_by".into(), json!(by));
+        entry.insert("topic_at".into(), json!(store::fmt_time(&at)));
+    }
+    entry.insert("created_at".into(), json!(store::fmt_time(&l.created_at)));
+    if let Some(s) = l.summary {
+        entry.insert("unread".into(), json!(s.unread));
+        entry.insert("last_read".into(), json!(s.last_read));
+        if marker_time {
+            let at = s.last_read_at.map(|t| store::fmt_time(&t));
+            entry.insert("last_read_at".into(), json!(at));
+        }
+    }
+}
+
+/// The most rooms one `room_states` asks for.
+pub const MAX_ROOM_STATES: usize = 500;
+
+/// `room_states {rooms: [names]}`, a gateway-only read: for each live
+/// room named, its stored state as [`stored_fields`] gives it with the
+/// marker's time. The IRC gateway's JOIN burst (332/333, MARKREAD) for an
+/// account's rooms, 500 at a time and a few queries each, instead of a
+/// `rooms` listing of every room on the server or a request per room.
+pub async fn states(ctx: Ctx, args: Args) -> Outcome {
+    let names: Vec<String> = match args.get("rooms") {
+        Some(serde_json::Value::Array(a)) if a.len() <= MAX_ROOM_STATES => a
+            .iter()
+            .map(|v| v.as_str().map(str::to_lowercase))
+            .collect::<Option<_>>()
+            .ok_or_else(|| Failure::bad_field("rooms", "must be room names"))?,
+        _ => {
+            return Err(Failure::bad_field(
+                "rooms",
+                format!("must be a list of at most {MAX_ROOM_STATES} room names"),
+            ))
+        }
+    };
+    let account = ctx.user()?.id;
+    let mut stored = ctx
+        .env
+        .db
+        .run(move |c| read_markers::room_page(c, account, &names))
+        .await?;
+    let mut rooms: Vec<(String, read_markers::ListedRoom)> = stored.drain().collect();
+    rooms.sort_by(|a, b| a.0.cmp(&b.0));
+    let rooms: Vec<serde_json::Value> = rooms
+        .into_iter()
+        .map(|(name, l)| {
+            let mut entry = serde_json::Map::new();
+            entry.insert("name".into(), json!(name));
+            stored_fields(&mut entry, &l, true);
+            serde_json::Value::Object(entry)
+        })
+        .collect();
+    Reply::fields(fields!("rooms" => rooms))
 }
 
 /// Whether the account is muted where this join or leave would be shown:
@@ -192,11 +250,9 @@ pub async fn join(ctx: Ctx, args: Args) -> Outcome {
         .run(move |c| read_markers::room_page(c, account, &names))
         .await?;
     if let (Some(l), Some(r)) = (stored.get(&info.name), room.as_object_mut()) {
-        r.insert("created_at".into(), json!(store::fmt_time(&l.created_at)));
-        if let (Some(by), Some(at)) = (&l.topic_by, l.topic_at) {
-            r.insert("topic_by".into(), json!(by));
-            r.insert("topic_at".into(), json!(store::fmt_time(&at)));
-        }
+        // the room's state and the joiner's marker in it (IRC's MARKREAD
+        // right after the JOIN)
+        stored_fields(r, l, true);
     }
     Reply::fields(fields!(
         "room" => room,

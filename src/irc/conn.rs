@@ -295,9 +295,20 @@ impl Gateway {
             ("PART", true) => self.part(&l, session).await,
             ("PRIVMSG" | "NOTICE", true) => self.message(&l, session).await,
             (
-                "NAMES" | "LIST" | "TOPIC" | "WHO" | "WHOIS" | "NICK" | "KICK" | "MODE" | "VERSION",
+                "NAMES" | "LIST" | "TOPIC" | "WHO" | "WHOIS" | "NICK" | "KICK" | "MODE" | "VERSION"
+                | "ISON" | "USERHOST" | "TIME" | "OPER",
                 true,
             ) => self.rooms_users(&l, session).await,
+            // client-only tags (typing, reactions) are not carried
+            ("TAGMSG", true) => Flow::Go,
+            ("MOTD", true) => {
+                let motd = self.env.config.irc.motd.clone();
+                self.with_out(|out, st| {
+                    let me = st.me().to_owned();
+                    motd_lines(out, &me, &motd);
+                });
+                Flow::Go
+            }
             ("CHATHISTORY", true) => self.chathistory(&l, session).await,
             ("MARKREAD", true) => self.markread(&l, session).await,
             ("REDACT", true) => self.redact(&l, session).await,
@@ -692,6 +703,10 @@ impl Gateway {
                 format!("NETWORK={}", irc.network),
                 format!("LINELEN={}", MAX_BODY_LEN + 2),
                 format!("MAXTARGETS={}", 1),
+                "TARGMAX=PRIVMSG:1,NOTICE:1,JOIN:,PART:,NAMES:1,WHOIS:1,KICK:1".to_owned(),
+                format!("MODES={}", rooms_users::MAX_MODE_CHANGES),
+                // bans by account (`a:`) and room mutes (`m:`), no prefix
+                "EXTBAN=,am".to_owned(),
                 format!("TEXTLEN={}", limits.max_text_chars),
                 "CHATHISTORY=100".to_owned(),
                 "MSGREFTYPES=msgid,timestamp".to_owned(),
@@ -702,31 +717,24 @@ impl Gateway {
                 params.push("are supported by this server");
                 out.numeric("005", &me, &params);
             }
-            if irc.motd.is_empty() {
-                out.numeric("422", &me, &["MOTD File is missing"]);
-            } else {
-                out.numeric("375", &me, &[&format!("- {server} Message of the day - ")]);
-                // ":" server " 372 " me " :- ": the rest of 510 bytes
-                let room = MAX_BODY_LEN.saturating_sub(server.len() + me.len() + 10);
-                for l in irc.motd.lines() {
-                    for piece in split_at_bytes(l, room) {
-                        out.numeric("372", &me, &[&format!("- {piece}")]);
-                    }
-                }
-                out.numeric("376", &me, &["End of /MOTD command."]);
-            }
+            motd_lines(out, &me, &irc.motd);
         });
         // the account is in its rooms since the login: show each, with its
-        // topic (one `rooms` request) and names (`members`, no rate limit)
+        // topic and read marker (`room_states`, 500 rooms a request) and
+        // names (`members`, no rate limit)
         let rooms = std::mem::take(&mut self.rooms);
-        if rooms.is_empty() {
-            return Flow::Go;
-        }
-        if let Flow::Stop(why) = self
-            .request(session, "rooms", json!({}), Pending::Topics)
-            .await
-        {
-            return Flow::Stop(why);
+        for chunk in rooms.chunks(crate::commands::MAX_ROOM_STATES) {
+            let flow = self
+                .request(
+                    session,
+                    "room_states",
+                    json!({ "rooms": chunk }),
+                    Pending::Topics,
+                )
+                .await;
+            if let Flow::Stop(why) = flow {
+                return Flow::Stop(why);
+            }
         }
         for room in rooms {
             let flow = self
@@ -749,10 +757,20 @@ impl Gateway {
             self.numeric("461", &["JOIN", "Not enough parameters"]);
             return Flow::Go;
         };
+        if targets == "0" {
+            // RFC 2812's "leave every channel": modchat memberships are
+            // kept on purpose, so the client is told how instead
+            self.with_out(|out, st| {
+                let me = st.me().to_owned();
+                let text = "JOIN 0 is not supported: PART each room you want to leave";
+                out.server_line("NOTICE", &[&me, text]);
+            });
+            return Flow::Go;
+        }
         let targets: Vec<String> = targets.split(',').map(str::to_owned).collect();
         for t in targets {
             let Some(room) = t.strip_prefix('#') else {
-                self.numeric("403", &[&t, "No such channel"]);
+                self.numeric("479", &[&t, "Illegal channel name"]);
                 continue;
             };
             let room = room.to_ascii_lowercase();
@@ -820,12 +838,36 @@ impl Gateway {
             let text = text.to_owned();
             return self.modserv(&text, session).await;
         }
-        let (text, action) = match text.strip_prefix("\u{1}ACTION ") {
-            Some(rest) => (rest.strip_suffix('\u{1}').unwrap_or(rest).to_owned(), true),
-            None if text.starts_with('\u{1}') => return Flow::Go,
-            None => (text.to_owned(), false),
-        };
         let target = target.to_owned();
+        if target.starts_with(['@', '~', '+', '%', '&']) {
+            // STATUSMSG (`@#room`): not advertised, not carried
+            if !notice {
+                let text =
+                    "Cannot send to channel (messages to a room's ops alone are not supported)";
+                self.numeric("404", &[&target, text]);
+            }
+            return Flow::Go;
+        }
+        let (text, action) = match ctcp(text) {
+            Ctcp::Text(t) => (t, false),
+            Ctcp::Action(t) if !t.trim().is_empty() => (t, true),
+            Ctcp::Action(_) => {
+                if !notice {
+                    self.numeric("412", &["No text to send"]);
+                }
+                return Flow::Go;
+            }
+            Ctcp::Other(kind) => {
+                // VERSION, PING, DCC, ...: no other client would answer
+                if !notice {
+                    self.with_out(|out, _| {
+                        let why = format!("CTCP {kind} is not relayed");
+                        out.fail(command, "INVALID_PARAMS", &[&target], &why)
+                    });
+                }
+                return Flow::Go;
+            }
+        };
         let pending = Pending::Message {
             command,
             target: target.clone(),
@@ -839,6 +881,9 @@ impl Gateway {
                 args.insert("room".into(), room.to_ascii_lowercase().into());
                 "say"
             }
+            // `$$*` (or `$*`): every user of the server (Ergo's mass
+            // message), an admin's `announce`
+            None if matches!(target.as_str(), "$$*" | "$*") => "announce",
             None => {
                 args.insert("to".into(), target.clone().into());
                 "whisper"
@@ -851,6 +896,84 @@ impl Gateway {
         self.request(session, ty, Value::Object(args), pending)
             .await
     }
+}
+
+/// What a PRIVMSG's text is: plain text (its mIRC formatting taken out),
+/// an emote, or another CTCP request.
+enum Ctcp {
+    Text(String),
+    Action(String),
+    Other(String),
+}
+
+fn ctcp(text: &str) -> Ctcp {
+    let Some(inner) = text.strip_prefix('\u{1}') else {
+        return Ctcp::Text(strip_formatting(text));
+    };
+    let inner = inner.strip_suffix('\u{1}').unwrap_or(inner);
+    let (kind, rest) = inner.split_once(' ').unwrap_or((inner, ""));
+    if kind.eq_ignore_ascii_case("ACTION") {
+        Ctcp::Action(strip_formatting(rest))
+    } else {
+        Ctcp::Other(kind.chars().take(32).collect())
+    }
+}
+
+/// Text without mIRC formatting (bold, italics, underline, strike,
+/// monospace, reverse, reset, and colours with their numbers): modchat
+/// texts carry no control characters, and a coloured line is still text.
+pub(crate) fn strip_formatting(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{2}' | '\u{f}' | '\u{11}' | '\u{16}' | '\u{1d}' | '\u{1e}' | '\u{1f}' => {}
+            // \x03 then up to two digits, optionally `,` and up to two more
+            '\u{3}' => {
+                let digits = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>| {
+                    for _ in 0..2 {
+                        if chars.peek().is_some_and(char::is_ascii_digit) {
+                            chars.next();
+                        }
+                    }
+                };
+                let had = chars.peek().is_some_and(char::is_ascii_digit);
+                digits(&mut chars);
+                if had && chars.peek() == Some(&',') {
+                    let mut ahead = chars.clone();
+                    ahead.next();
+                    if ahead.peek().is_some_and(char::is_ascii_digit) {
+                        chars.next();
+                        digits(&mut chars);
+                    }
+                }
+            }
+            // \x04 then a six-digit hex colour, optionally `,` and another
+            '\u{4}' => {
+                let hex = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>| {
+                    let ahead: String = chars.clone().take(6).collect();
+                    if ahead.len() == 6 && ahead.chars().all(|c| c.is_ascii_hexdigit()) {
+                        for _ in 0..6 {
+                            chars.next();
+                        }
+                        true
+                    } else {
+                        false
+                    }
+                };
+                if hex(&mut chars) && chars.peek() == Some(&',') {
+                    let mut ahead = chars.clone();
+                    ahead.next();
+                    if hex(&mut ahead) {
+                        chars.next();
+                        hex(&mut chars);
+                    }
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The gateway's own readers of what a client sends (the SASL blob,
@@ -908,6 +1031,25 @@ pub(crate) fn closing_link(out: &mut Out<'_>, why: &str) {
     if let Err(e) = line::write_text_line(&mut out.buf, &[], None, "ERROR", &[&text]) {
         tracing::warn!(error = %e, "an IRC ERROR line could not be written");
     }
+}
+
+/// 375/372/376, or 422 when `[irc] motd` is empty: the welcome's, and
+/// the MOTD command's.
+fn motd_lines(out: &mut Out<'_>, me: &str, motd: &str) {
+    let server = out.server.to_owned();
+    if motd.is_empty() {
+        out.numeric("422", me, &["MOTD File is missing"]);
+        return;
+    }
+    out.numeric("375", me, &[&format!("- {server} Message of the day - ")]);
+    // ":" server " 372 " me " :- ": the rest of 510 bytes
+    let room = MAX_BODY_LEN.saturating_sub(server.len() + me.len() + 10);
+    for l in motd.lines() {
+        for piece in split_at_bytes(l, room) {
+            out.numeric("372", me, &[&format!("- {piece}")]);
+        }
+    }
+    out.numeric("376", me, &["End of /MOTD command."]);
 }
 
 /// CAP's client parameter: `*` until registered (modern.ircdocs.horse).

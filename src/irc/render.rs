@@ -101,6 +101,36 @@ impl Out<'_> {
         self.line(&[], Some(server), command, params);
     }
 
+    /// A line of a user's act (JOIN, PART, KICK, QUIT, TOPIC, MODE, NICK),
+    /// sourced at the user's mask, with `time` (now; server-time) and
+    /// `account` (account-tag: on every line a user's act makes). `text`:
+    /// the last parameter is text (`:...` even when one word).
+    pub(super) fn act(
+        &mut self,
+        st: &IrcState,
+        user: &str,
+        command: &str,
+        params: &[&str],
+        text: bool,
+    ) {
+        let now = crate::store::fmt_time(&crate::store::now());
+        let mut tags: Vec<(&str, &str)> = Vec::new();
+        if st.has("server-time") {
+            tags.push(("time", &now));
+        }
+        if st.has("account-tag") {
+            tags.push(("account", user));
+        }
+        let source = self.mask(user);
+        let written = match text {
+            true => write_text_line(&mut self.buf, &tags, Some(&source), command, params),
+            false => write_line(&mut self.buf, &tags, Some(&source), command, params),
+        };
+        if let Err(e) = written {
+            tracing::warn!(error = %e, command, "an IRC line could not be written");
+        }
+    }
+
     /// `FAIL command CODE [context...] :description` (IRCv3 standard replies).
     pub fn fail(&mut self, command: &str, code: &str, context: &[&str], text: &str) {
         let mut params = vec![command, code];
@@ -122,7 +152,7 @@ pub fn frame(out: &mut Out<'_>, f: &Outgoing, st: &mut IrcState, ctl: &Unbounded
         Outgoing::Event(e) if render_history::handles(&e.event) => {
             render_history::event(out, &e.event, st, ctl)
         }
-        Outgoing::Event(e) => event(out, &e.event, st),
+        Outgoing::Event(e) => event(out, &e.event, st, ctl),
         Outgoing::Reply(r) => render_history::labeled_reply(out, r, st, ctl, reply),
         // nothing is sent to an IRC session as bare JSON
         Outgoing::Json(_) => {}
@@ -165,25 +195,48 @@ fn privmsg(
     // ":" source " " command " " target " :" and CTCP's 9 bytes
     let room = MAX_BODY_LEN.saturating_sub(source.len() + command.len() + target.len() + 5 + 9);
     let room = room.max(32);
+    // the msgid names one line only: a client that drops lines whose
+    // msgid it has seen must not drop the rest of a long text
+    let later: Vec<(&str, &str)> = tags
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "msgid")
+        .collect();
+    let mut first = true;
     for part in text.split('\n').filter(|p| !p.is_empty()) {
         let mut rest = part;
         while !rest.is_empty() {
-            let mut cut = rest.len().min(room);
-            while !rest.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            let (chunk, tail) = rest.split_at(cut);
-            rest = tail;
+            let chunk = next_piece(rest, room);
+            rest = rest[chunk.len()..].trim_start_matches(' ');
             let body = match action {
                 true => format!("\u{1}ACTION {chunk}\u{1}"),
                 false => chunk.to_owned(),
             };
+            let tags = if first { tags } else { &later[..] };
+            first = false;
             out.line(tags, Some(&source), command, &[target, &body]);
         }
     }
 }
 
-fn event(out: &mut Out<'_>, e: &Event, st: &mut IrcState) {
+/// The longest start of `rest` that fits `room` bytes: cut at the last
+/// space of its second half when there is one (a word is not split), else
+/// at a character boundary.
+fn next_piece(rest: &str, room: usize) -> &str {
+    if rest.len() <= room {
+        return rest;
+    }
+    let mut cut = room;
+    while !rest.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    match rest[..cut].rfind(' ') {
+        Some(space) if space >= cut / 2 => &rest[..space],
+        _ => &rest[..cut],
+    }
+}
+
+fn event(out: &mut Out<'_>, e: &Event, st: &mut IrcState, ctl: &UnboundedSender<Control>) {
     let me = st.me().to_owned();
     match e {
         Event::Message {
@@ -210,7 +263,37 @@ fn event(out: &mut Out<'_>, e: &Event, st: &mut IrcState) {
             let tags = message_tags(st, &id, at, from);
             privmsg(out, &tags, from, "PRIVMSG", to, text, *action);
         }
-        Event::Joined { room, user, .. } | Event::Online { room, user, .. } => {
+        // this account joined from another of its sessions: this one gets
+        // the room's JOIN burst too (Ergo `playJoinForSession`), from a
+        // `members` (its topic comes with the next TOPIC or JOIN)
+        Event::Joined { room, user, .. } if *user == me => {
+            let _ = ctl.send(Control::Request {
+                ty: "members",
+                args: serde_json::json!({ "room": room }),
+                pending: Pending::Burst { room: room.clone() },
+            });
+        }
+        Event::Joined {
+            room,
+            user,
+            room_role,
+            ..
+        } => {
+            st.gone.remove(user);
+            join_line(out, st, user, room);
+            // the prefix the room role gives, as a server MODE after the
+            // JOIN (an owner joins as owner again every time)
+            let mode = match room_role {
+                crate::model::RoomRole::Owner => Some("+q"),
+                crate::model::RoomRole::Op => Some("+o"),
+                crate::model::RoomRole::Member => None,
+            };
+            if let Some(mode) = mode {
+                let server = out.server;
+                out.bare(Some(server), "MODE", &[&channel(room), mode, user]);
+            }
+        }
+        Event::Online { room, user, .. } => {
             st.gone.remove(user);
             join_line(out, st, user, room);
         }
@@ -227,6 +310,9 @@ fn event(out: &mut Out<'_>, e: &Event, st: &mut IrcState) {
             by,
             ..
         } => {
+            if *user == me {
+                st.shown.remove(room);
+            }
             let ch = channel(room);
             match (reason, by) {
                 (LeftReason::Kicked | LeftReason::Banned, Some(by)) => {
@@ -234,18 +320,18 @@ fn event(out: &mut Out<'_>, e: &Event, st: &mut IrcState) {
                         LeftReason::Banned => "banned",
                         _ => "kicked",
                     };
-                    out.line(&[], Some(&out.mask(by)), "KICK", &[&ch, user, why]);
+                    out.act(st, by, "KICK", &[&ch, user, why], true);
                 }
                 (LeftReason::Deleted, _) => {
-                    out.line(&[], Some(&out.mask(user)), "PART", &[&ch, "room deleted"]);
+                    out.act(st, user, "PART", &[&ch, "room deleted"], true);
                 }
-                _ => out.bare(Some(&out.mask(user)), "PART", &[&ch]),
+                _ => out.act(st, user, "PART", &[&ch], false),
             }
         }
         Event::Offline { user, .. } => {
             // one QUIT per user, however many rooms it shared with us
             if st.gone.insert(user.clone()) {
-                out.line(&[], Some(&out.mask(user)), "QUIT", &["offline"]);
+                out.act(st, user, "QUIT", &["offline"], true);
             }
         }
         Event::Kicked { by, reason, room } => {
@@ -253,8 +339,9 @@ fn event(out: &mut Out<'_>, e: &Event, st: &mut IrcState) {
             let reason = reason.as_deref().unwrap_or("");
             match room {
                 Some(r) => {
+                    st.shown.remove(r);
                     let why = if reason.is_empty() { "kicked" } else { reason };
-                    out.line(&[], Some(&out.mask(by)), "KICK", &[&channel(r), &me, why]);
+                    out.act(st, by, "KICK", &[&channel(r), &me, why], true);
                 }
                 None => {
                     let text = match reason.is_empty() {
@@ -309,6 +396,12 @@ fn event(out: &mut Out<'_>, e: &Event, st: &mut IrcState) {
                 &me,
                 &format!("{by} muted you{place} until {until}{reason}"),
             );
+            // a room mute is the extban `m:` of that room's ban list
+            if let Some(r) = room {
+                let source = by_source(out, by);
+                let mask = format!("m:{me}!*@*");
+                out.bare(Some(&source), "MODE", &[&channel(r), "+b", &mask]);
+            }
         }
         Event::Unmuted { by, room } => {
             let place = room
@@ -320,6 +413,11 @@ fn event(out: &mut Out<'_>, e: &Event, st: &mut IrcState) {
                 None => format!("Your mute{place} has ended"),
             };
             modserv(out, &me, &text);
+            if let Some(r) = room {
+                let source = by_source(out, by.as_deref().unwrap_or(""));
+                let mask = format!("m:{me}!*@*");
+                out.bare(Some(&source), "MODE", &[&channel(r), "-b", &mask]);
+            }
         }
         Event::RoleChanged { user, role, by } => {
             let by = by.as_deref().unwrap_or("the console");
@@ -331,24 +429,29 @@ fn event(out: &mut Out<'_>, e: &Event, st: &mut IrcState) {
             room_role,
             by,
         } => {
-            let by = by
-                .as_deref()
-                .map(|b| out.mask(b))
-                .unwrap_or_else(|| out.server.to_owned());
             let mode = match room_role {
                 crate::model::RoomRole::Member => "-o",
                 _ => "+o",
             };
-            out.bare(Some(&by), "MODE", &[&channel(room), mode, user]);
+            let params = [channel(room), mode.to_owned(), user.clone()];
+            let params: Vec<&str> = params.iter().map(String::as_str).collect();
+            match by {
+                Some(b) => out.act(st, b, "MODE", &params, false),
+                None => {
+                    let server = out.server;
+                    out.bare(Some(server), "MODE", &params);
+                }
+            }
         }
-        Event::TopicChanged { room, topic, by } => {
-            let by = by
-                .as_deref()
-                .map(|b| out.mask(b))
-                .unwrap_or_else(|| out.server.to_owned());
-            out.line(&[], Some(&by), "TOPIC", &[&channel(room), topic]);
-        }
+        Event::TopicChanged { room, topic, by } => match by {
+            Some(b) => out.act(st, b, "TOPIC", &[&channel(room), topic], true),
+            None => {
+                let server = out.server;
+                out.line(&[], Some(server), "TOPIC", &[&channel(room), topic]);
+            }
+        },
         Event::RoomDeleted { room, by } => {
+            st.shown.remove(room);
             let by = by
                 .as_deref()
                 .map(|b| out.mask(b))
@@ -360,8 +463,11 @@ fn event(out: &mut Out<'_>, e: &Event, st: &mut IrcState) {
                 &[&channel(room), &me, "room deleted"],
             );
         }
-        Event::Announcement { from, text, .. } => {
-            privmsg(out, &[], from, "NOTICE", "$$*", text, false);
+        Event::Announcement { id, from, text, at } => {
+            // to each recipient by nick, as Ergo's `$$` mass messages are
+            let id = id.to_string();
+            let tags = message_tags(st, &id, at, from);
+            privmsg(out, &tags, from, "NOTICE", &me, text, false);
         }
         Event::Renamed { old, new } => {
             if *old == me {
@@ -390,12 +496,22 @@ fn modserv(out: &mut Out<'_>, me: &str, text: &str) {
 }
 
 /// `:user!user@cloak JOIN #room` (extended-join: `JOIN #room account :realname`).
+/// The source of a line for an act by `by`: its mask, or the server for
+/// the system (the word filter, an expiry, the console).
+fn by_source(out: &Out<'_>, by: &str) -> String {
+    if by.is_empty() || by.contains(' ') {
+        out.server.to_owned()
+    } else {
+        out.mask(by)
+    }
+}
+
 fn join_line(out: &mut Out<'_>, st: &IrcState, user: &str, room: &str) {
     let ch = channel(room);
     if st.has("extended-join") {
-        out.line(&[], Some(&out.mask(user)), "JOIN", &[&ch, user, user]);
+        out.act(st, user, "JOIN", &[&ch, user, user], true);
     } else {
-        out.bare(Some(&out.mask(user)), "JOIN", &[&ch]);
+        out.act(st, user, "JOIN", &[&ch], false);
     }
 }
 
@@ -412,10 +528,8 @@ fn reply(out: &mut Out<'_>, r: &Reply, st: &mut IrcState, ctl: &UnboundedSender<
         (Pending::Topics | Pending::Burst { .. }, Err(_)) => {}
         (Pending::Topics, Ok(fields)) => {
             for r in fields["rooms"].as_array().into_iter().flatten() {
-                if let (Some(name), Some(topic)) = (r["name"].as_str(), r["topic"].as_str()) {
-                    if !topic.is_empty() {
-                        st.topics.insert(name.to_owned(), r.clone());
-                    }
+                if let Some(name) = r["name"].as_str() {
+                    st.topics.insert(name.to_owned(), r.clone());
                 }
             }
         }
@@ -558,14 +672,24 @@ fn reply(out: &mut Out<'_>, r: &Reply, st: &mut IrcState, ctl: &UnboundedSender<
             match f.code {
                 ErrorCode::RoomFull => out.numeric("471", &me, &[&ch, "Cannot join channel (+l)"]),
                 ErrorCode::BannedFromRoom => {
-                    out.numeric("474", &me, &[&ch, "Cannot join channel (+b)"])
+                    let text = format!("Cannot join channel (+b): {}", banned(f));
+                    out.numeric("474", &me, &[&ch, &text])
                 }
                 ErrorCode::BadRequest => out.numeric("479", &me, &[&ch, "Illegal channel name"]),
-                ErrorCode::Forbidden => out.numeric("403", &me, &[&ch, "No such channel"]),
+                // no such room, and this account may not make it
+                ErrorCode::Forbidden => {
+                    let text = format!("No such channel ({})", f.message);
+                    out.numeric("403", &me, &[&ch, &text])
+                }
+                ErrorCode::LimitReached => {
+                    let text = format!("You have joined too many channels ({})", f.message);
+                    out.numeric("405", &me, &[&ch, &text])
+                }
                 _ => failure(out, "JOIN", &[&ch], f),
             }
         }
         (Pending::Part { room, reason }, Ok(_)) => {
+            st.shown.remove(&room);
             let ch = channel(&room);
             let source = out.mask(&me);
             match &reason {
@@ -576,6 +700,9 @@ fn reply(out: &mut Out<'_>, r: &Reply, st: &mut IrcState, ctl: &UnboundedSender<
         (Pending::Part { room, .. }, Err(f)) => {
             let ch = channel(&room);
             match f.code {
+                ErrorCode::NotInRoom if f.message.starts_with("no room") => {
+                    out.numeric("403", &me, &[&ch, "No such channel"])
+                }
                 ErrorCode::NotInRoom => {
                     out.numeric("442", &me, &[&ch, "You're not on that channel"])
                 }
@@ -595,7 +722,8 @@ fn reply(out: &mut Out<'_>, r: &Reply, st: &mut IrcState, ctl: &UnboundedSender<
             },
             Ok(fields),
         ) => {
-            if st.has("echo-message") {
+            // an announcement comes back to its sender as the event
+            if st.has("echo-message") && !target.starts_with('$') {
                 let id = fields.get("id").map(Value::to_string).unwrap_or_default();
                 let at = fields
                     .get("at")
@@ -623,14 +751,28 @@ fn reply(out: &mut Out<'_>, r: &Reply, st: &mut IrcState, ctl: &UnboundedSender<
 /// joined.
 fn joined_burst(
     out: &mut Out<'_>,
-    st: &IrcState,
+    st: &mut IrcState,
     me: &str,
     room: &str,
     fields: &Map<String, Value>,
 ) {
     let ch = channel(room);
     join_line(out, st, me, room);
+    // draft/read-marker: the marker right after the JOIN (the spec's MUST;
+    // Ergo `Channel.Join`), when the reply knows it (the burst's
+    // `room_states`); `*` for a room never marked
+    if st.has("draft/read-marker") && fields["room"].get("last_read").is_some() {
+        let at = fields["room"]["last_read_at"].as_str().unwrap_or("*");
+        let at = if at == "*" {
+            "*".to_owned()
+        } else {
+            format!("timestamp={at}")
+        };
+        let server = out.server;
+        out.bare(Some(server), "MARKREAD", &[&ch, &at]);
+    }
     topic_lines(out, me, &ch, &fields["room"], false);
+    st.shown.insert(room.to_owned());
     let mut names: Vec<String> = Vec::new();
     match fields.get("members").and_then(Value::as_array) {
         Some(members) => {
@@ -745,39 +887,43 @@ fn name_entry(out: &Out<'_>, st: &IrcState, name: &str, m: &Value) -> String {
 }
 
 /// A refused PRIVMSG: the numeric the contract names for its code.
+/// The room's refusals are 404 with the reason in words (the contract);
+/// a whisper's are standard replies, as 404 is about channels.
 fn message_error(out: &mut Out<'_>, me: &str, command: &str, target: &str, f: &Failure) {
+    let room = target.starts_with('#');
+    let reason = f
+        .extra
+        .get("reason")
+        .and_then(Value::as_str)
+        .filter(|r| !r.is_empty())
+        .map(|r| format!(": {r}"))
+        .unwrap_or_default();
+    let words = format!("{}{reason}", f.message);
     match f.code {
-        ErrorCode::NotInRoom => out.numeric(
-            "404",
-            me,
-            &[target, "Cannot send to channel (you are not in it)"],
-        ),
-        ErrorCode::Muted => {
-            let until = f
-                .extra
-                .get("until")
-                .and_then(Value::as_str)
-                .unwrap_or("further notice");
-            let text = format!("Cannot send to channel (you are muted until {until})");
+        ErrorCode::NotInRoom | ErrorCode::Muted | ErrorCode::Blocked if room => {
+            let text = format!("Cannot send to channel ({words})");
             out.numeric("404", me, &[target, &text]);
         }
-        ErrorCode::Blocked => out.numeric(
-            "404",
-            me,
-            &[
-                target,
-                "Cannot send to channel (the text contains a filtered word)",
-            ],
-        ),
-        ErrorCode::NoSuchUser | ErrorCode::UserOffline | ErrorCode::CannotWhisperSelf => {
+        ErrorCode::Muted => out.fail(command, "MUTED", &[target], &words),
+        ErrorCode::Blocked => out.fail(command, "BLOCKED", &[target], &words),
+        ErrorCode::CannotWhisperSelf => out.fail(command, "INVALID_TARGET", &[target], &words),
+        ErrorCode::NoSuchUser | ErrorCode::UserOffline => {
             out.numeric("401", me, &[target, "No such nick/channel"])
         }
+        ErrorCode::NoSuchRoom => out.numeric("403", me, &[target, "No such channel"]),
+        ErrorCode::Forbidden if target.starts_with('$') => out.numeric(
+            "481",
+            me,
+            &["Permission Denied- only admins send to everyone"],
+        ),
         ErrorCode::RateLimited => out.fail(command, "RATE_LIMITED", &[target], &f.message),
         ErrorCode::BadRequest if f.extra.get("field").and_then(Value::as_str) == Some("text") => {
             if f.message.contains("blank") || f.message.contains("empty") {
                 out.numeric("412", me, &["No text to send"]);
-            } else {
+            } else if f.message.contains("at most") {
                 out.numeric("417", me, &["Input line was too long"]);
+            } else {
+                out.fail(command, "INVALID_PARAMS", &[target], &f.message);
             }
         }
         _ => failure(out, command, &[target], f),

@@ -443,6 +443,8 @@ fn history_error(out: &mut Out<'_>, sub: &str, target: &Target, f: &Failure) {
             &[sub, &name],
             "Messages could not be retrieved",
         ),
+        // a guest's whisper history (docs/irc.md 3.6): the reason in words
+        ErrorCode::Forbidden => out.fail(CMD, "INVALID_TARGET", &[sub, &name], &f.message),
         ErrorCode::BadRequest => out.fail(CMD, "INVALID_PARAMS", &[sub], "Invalid parameters"),
         ErrorCode::Unavailable => {
             out.fail(CMD, "TEMPORARILY_UNAVAILABLE", &[sub], "Try again shortly")

@@ -29,8 +29,9 @@ pub enum RoomReq {
     },
     /// `rooms {query}` for TOPIC #a: 332 or 331.
     TopicQuery { room: String },
-    /// `set_topic`: the TOPIC line comes from `topic_changed`.
-    TopicSet { room: String },
+    /// `set_topic`: the TOPIC line comes from `topic_changed`, or from the
+    /// `ok` for a room the client was not shown (5.1).
+    TopicSet { room: String, topic: String },
     /// `members` after a refused `set_topic`: 442 for a non-member, else 482.
     TopicDenied { room: String },
     /// `members` for WHO #a.
@@ -48,8 +49,12 @@ pub enum RoomReq {
     /// `modlog {room}` for MODE #a +b: 367s and 368.
     BanList { room: String },
     /// `set_room_role` for +o/-o: the MODE line comes from
-    /// `room_role_changed`.
-    RoomRole { room: String, nick: String },
+    /// `room_role_changed`, or from the `ok` outside the rooms shown.
+    RoomRole {
+        room: String,
+        nick: String,
+        add: bool,
+    },
     /// `ban`/`unban`/`mute`/`unmute` with room for ±b.
     Ban {
         room: String,
@@ -61,6 +66,10 @@ pub enum RoomReq {
     Capacity { room: String, capacity: Option<i64> },
     /// `version`: 351.
     Version,
+    /// `who` for ISON: 303 with the nicks online.
+    Ison { nicks: Vec<String> },
+    /// `who` for USERHOST: 302.
+    Userhost { nicks: Vec<String> },
 }
 
 impl RoomReq {
@@ -174,8 +183,12 @@ pub(super) fn reply(
                 out.bare(Some(server), "329", &[me, &ch, &at]);
             }
         }
-        (RoomReq::TopicSet { .. }, Ok(_)) => {}
-        (RoomReq::TopicSet { room }, Err(f)) if f.code == ErrorCode::Forbidden => {
+        (RoomReq::TopicSet { room, topic }, Ok(_)) => {
+            if !st.shown.contains(&room) {
+                out.act(st, me, "TOPIC", &[&channel(&room), &topic], true);
+            }
+        }
+        (RoomReq::TopicSet { room, .. }, Err(f)) if f.code == ErrorCode::Forbidden => {
             // a member who does not run the room (482), or not a member (442)
             let _ = ctl.send(Control::Request {
                 ty: "members",
@@ -183,7 +196,7 @@ pub(super) fn reply(
                 pending: Pending::Rooms(RoomReq::TopicDenied { room }),
             });
         }
-        (RoomReq::TopicSet { room }, Err(f)) => room_error(out, me, "TOPIC", &room, None, f),
+        (RoomReq::TopicSet { room, .. }, Err(f)) => room_error(out, me, "TOPIC", &room, None, f),
         (RoomReq::TopicDenied { room }, result) => {
             let ch = channel(&room);
             let member = result.as_ref().is_ok_and(|f| {
@@ -241,6 +254,45 @@ pub(super) fn reply(
             let name = user.and_then(|u| u["name"].as_str()).unwrap_or(&nick);
             out.numeric("318", me, &[name, "End of /WHOIS list"]);
         }
+        (req @ (RoomReq::Ison { .. } | RoomReq::Userhost { .. }), Ok(f)) => {
+            let online: Vec<&Value> = f["users"].as_array().into_iter().flatten().collect();
+            let found = |n: &str| {
+                online
+                    .iter()
+                    .find(|u| {
+                        u["name"]
+                            .as_str()
+                            .is_some_and(|m| m.eq_ignore_ascii_case(n))
+                    })
+                    .copied()
+            };
+            match req {
+                RoomReq::Ison { nicks } => {
+                    let on: Vec<&str> = nicks
+                        .iter()
+                        .filter_map(|n| found(n).and_then(|u| u["name"].as_str()))
+                        .collect();
+                    out.numeric("303", me, &[&on.join(" ")]);
+                }
+                RoomReq::Userhost { nicks } => {
+                    // nick, `*` for staff (IRC's operators), `=+` (not
+                    // away), the cloak as user@host
+                    let replies: Vec<String> = nicks
+                        .iter()
+                        .filter_map(|n| found(n))
+                        .map(|u| {
+                            let name = u["name"].as_str().unwrap_or_default();
+                            let staff = if staff_flag(u).is_empty() { "" } else { "*" };
+                            format!("{name}{staff}=+{name}@{}/user/{name}", out.network)
+                        })
+                        .collect();
+                    out.numeric("302", me, &[&replies.join(" ")]);
+                }
+                _ => {}
+            }
+        }
+        (RoomReq::Ison { .. }, Err(f)) => failure(out, "ISON", &[], f),
+        (RoomReq::Userhost { .. }, Err(f)) => failure(out, "USERHOST", &[], f),
         (RoomReq::Whois { nick }, Err(f)) => {
             failure(out, "WHOIS", &[&nick], f);
             out.numeric("318", me, &[&nick, "End of /WHOIS list"]);
@@ -265,7 +317,12 @@ pub(super) fn reply(
             }
             _ => generic(out, me, "NICK", &new, f),
         },
-        (RoomReq::Kick { .. }, Ok(_)) => {}
+        // a moderator's kick in a room it has not joined: no `left` comes
+        (RoomReq::Kick { room, nick }, Ok(_)) => {
+            if !st.shown.contains(&room) {
+                out.act(st, me, "KICK", &[&channel(&room), &nick, "kicked"], true);
+            }
+        }
         (RoomReq::Kick { room, nick }, Err(f)) => {
             // `kick` says not_in_room for a room that does not exist too
             if f.code == ErrorCode::NotInRoom && f.message.starts_with("no room") {
@@ -292,7 +349,12 @@ pub(super) fn reply(
             // who may not read the room's modlog sees an empty list
             out.numeric("368", me, &[&ch, "End of channel ban list"]);
         }
-        (RoomReq::RoomRole { .. }, Ok(_)) => {}
+        (RoomReq::RoomRole { room, nick, add }, Ok(_)) => {
+            if !st.shown.contains(&room) {
+                let mode = if add { "+o" } else { "-o" };
+                out.act(st, me, "MODE", &[&channel(&room), mode, &nick], false);
+            }
+        }
         (RoomReq::RoomRole { room, nick, .. }, Err(f)) => {
             room_error(out, me, "MODE", &room, Some(&nick), f)
         }

@@ -14,7 +14,7 @@ use crate::irc::render::render_rooms::RoomReq;
 use crate::irc::state::Pending;
 
 /// At most this many mode changes of one MODE line are applied (`MODES`).
-const MAX_MODE_CHANGES: usize = 4;
+pub(super) const MAX_MODE_CHANGES: usize = 4;
 
 impl Gateway {
     pub(super) async fn rooms_users(&mut self, l: &Line, session: &Addr<Session>) -> Flow {
@@ -27,6 +27,36 @@ impl Gateway {
             "NICK" => self.nick(l, session).await,
             "KICK" => self.kick(l, session).await,
             "MODE" => self.mode(l, session).await,
+            "ISON" | "USERHOST" => {
+                // ISON takes any number of nicks, USERHOST five (RFC 2812)
+                let nicks: Vec<String> = l
+                    .params
+                    .iter()
+                    .flat_map(|p| p.split_whitespace())
+                    .take(if l.command == "ISON" { 100 } else { 5 })
+                    .map(str::to_owned)
+                    .collect();
+                if nicks.is_empty() {
+                    self.numeric("461", &[&l.command, "Not enough parameters"]);
+                    return Flow::Go;
+                }
+                let req = match l.command.as_str() {
+                    "ISON" => RoomReq::Ison { nicks },
+                    _ => RoomReq::Userhost { nicks },
+                };
+                self.ask(session, "who", json!({}), req).await
+            }
+            "TIME" => {
+                let now = chrono::Utc::now().to_rfc2822();
+                let server = self.server.clone();
+                self.numeric("391", &[&server, &now]);
+                Flow::Go
+            }
+            "OPER" => {
+                let text = "modchat has no OPER: moderators and admins are accounts with that role";
+                self.numeric("491", &[text]);
+                Flow::Go
+            }
             _ => {
                 self.ask(session, "version", json!({}), RoomReq::Version)
                     .await
@@ -140,7 +170,10 @@ impl Gateway {
                     .await
             }
             Some(text) => {
-                let req = RoomReq::TopicSet { room: room.clone() };
+                let req = RoomReq::TopicSet {
+                    room: room.clone(),
+                    topic: text.to_owned(),
+                };
                 let args = json!({ "room": room, "topic": text });
                 self.ask(session, "set_topic", args, req).await
             }
@@ -279,6 +312,7 @@ impl Gateway {
                         let req = RoomReq::RoomRole {
                             room: room.clone(),
                             nick: nick.to_owned(),
+                            add,
                         };
                         let q = json!({ "room": room, "user": nick, "role": role });
                         self.ask(session, "set_room_role", q, req).await

@@ -154,6 +154,10 @@ pub struct IrcState {
     /// Users shown as gone (QUIT sent): one QUIT per user, however many
     /// rooms said `offline`.
     pub gone: HashSet<String>,
+    /// The rooms this client was shown a JOIN of and no PART, KICK or
+    /// deletion since: an act in a room outside it gets its line from the
+    /// `ok`, as no room event reaches a non-member (docs/irc.md 5.1).
+    pub shown: HashSet<String>,
     /// Rooms with a topic, as `rooms` lists them (topic, setter, time),
     /// for the JOIN burst.
     pub topics: HashMap<String, Value>,
@@ -178,6 +182,7 @@ impl IrcState {
             account: None,
             guest: false,
             gone: HashSet::new(),
+            shown: HashSet::new(),
             topics: HashMap::new(),
             labels: Default::default(),
             pending: HashMap::new(),

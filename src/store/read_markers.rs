@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamp};
 
-use super::schema::{read_markers, room_members, rooms};
+use super::schema::{chat_logs, read_markers, room_members, rooms};
 use super::{DbConn, StoreError, StoreResult};
 use crate::model::{AccountId, MessageId, RoomId};
 
@@ -110,6 +110,9 @@ pub fn get(conn: &mut DbConn, account: AccountId, scope: Scope) -> StoreResult<O
 pub struct RoomSummary {
     /// The account's marker; `None`: never marked.
     pub last_read: Option<MessageId>,
+    /// When that message was sent (IRC's MARKREAD gives a time, not an
+    /// id); `None` also when the message is gone.
+    pub last_read_at: Option<NaiveDateTime>,
     /// Messages by others, not deleted, after `last_read` (never marked:
     /// sent since the account joined), at most [`UNREAD_CAP`].
     pub unread: i64,
@@ -175,6 +178,25 @@ pub fn room_summaries(
         for (room, n) in unread_counts(conn, account, chunk)? {
             if let Some(s) = out.get_mut(&room) {
                 s.unread = n;
+            }
+        }
+    }
+    // the markers' messages' times: one primary-key lookup per 500
+    let marked: Vec<(MessageId, RoomId)> = out
+        .iter()
+        .filter_map(|(r, s)| Some((s.last_read?, *r)))
+        .collect();
+    for chunk in marked.chunks(500) {
+        let ids: Vec<MessageId> = chunk.iter().map(|(id, _)| *id).collect();
+        let times: HashMap<MessageId, NaiveDateTime> = chat_logs::table
+            .filter(chat_logs::id.eq_any(&ids))
+            .select((chat_logs::id, chat_logs::at))
+            .load::<(MessageId, NaiveDateTime)>(conn)?
+            .into_iter()
+            .collect();
+        for (id, room) in chunk {
+            if let Some(s) = out.get_mut(room) {
+                s.last_read_at = times.get(id).copied();
             }
         }
     }

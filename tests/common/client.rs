@@ -284,13 +284,18 @@ pub fn assert_timestamp(v: &Value) {
 }
 
 /// A room object (`create_room`/`join`'s `room`, a `rooms` entry) without
-/// its times: `created_at` checked to be a timestamp, and `topic_at` with
-/// `topic_by` (present together, only with a topic) left out, so a test can
-/// compare the rest exactly.
+/// its times: `created_at` checked to be a timestamp, `topic_at` with
+/// `topic_by` (present together, only with a topic) and `last_read_at`
+/// (`join`'s) left out, so a test can compare the rest exactly.
 pub fn room_sans_times(v: &Value) -> Value {
     let mut v = v.clone();
     let o = v.as_object_mut().expect("a room object");
     assert_timestamp(&o.remove("created_at").expect("created_at"));
+    if let Some(at) = o.remove("last_read_at") {
+        if !at.is_null() {
+            assert_timestamp(&at);
+        }
+    }
     let by = o.remove("topic_by");
     match o.remove("topic_at") {
         Some(at) => {

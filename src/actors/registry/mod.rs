@@ -593,7 +593,9 @@ impl Handler<Leave> for Registry {
     type Result = ResponseActFuture<Self, Result<(), Failure>>;
     fn handle(&mut self, msg: Leave, _ctx: &mut Context<Self>) -> Self::Result {
         let Some(entry) = self.rooms.get(&msg.room) else {
-            return Box::pin(fut::ready(Err(Failure::new(ErrorCode::NotInRoom))));
+            // the code the contract gives `leave`; the words say why
+            let f = Failure::msg(ErrorCode::NotInRoom, format!("no room {}", msg.room));
+            return Box::pin(fut::ready(Err(f)));
         };
         let req = RemoveMember {
             account: msg.user.id,
