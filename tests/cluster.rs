@@ -199,8 +199,13 @@ fn whispers_cross_nodes() {
         assert_eq!(w["to"], "bob");
         assert_eq!(w["text"], "psst");
     }
-    // offline somewhere else is offline everywhere
+    // offline somewhere else is offline everywhere, once the other nodes
+    // heard it (presence crosses NATS after the logout's `ok`)
     cl.user(1, "carol").ok(json!({"type": "logout"}));
+    assert!(eventually(|| {
+        let who = alice.ok(json!({"type": "who"}));
+        !who.to_string().contains("carol")
+    }));
     alice.err(
         json!({"type": "whisper", "to": "carol", "text": "hi"}),
         "user_offline",

@@ -836,6 +836,20 @@ impl Gateway {
                 return Flow::Go;
             }
             let text = text.to_owned();
+            // echo-message: every PRIVMSG comes back, a service's too
+            self.with_out(|out, st| {
+                if st.has("echo-message") {
+                    let me = st.me().to_owned();
+                    let source = out.mask(&me);
+                    let _ = line::write_text_line(
+                        &mut out.buf,
+                        &[],
+                        Some(&source),
+                        "PRIVMSG",
+                        &["ModServ", &text],
+                    );
+                }
+            });
             return self.modserv(&text, session).await;
         }
         let target = target.to_owned();

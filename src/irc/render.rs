@@ -685,7 +685,7 @@ fn reply(out: &mut Out<'_>, r: &Reply, st: &mut IrcState, ctl: &UnboundedSender<
                     let text = format!("You have joined too many channels ({})", f.message);
                     out.numeric("405", &me, &[&ch, &text])
                 }
-                _ => failure(out, "JOIN", &[&ch], f),
+                _ => render_rooms::generic(out, &me, "JOIN", &ch, f),
             }
         }
         (Pending::Part { room, reason }, Ok(_)) => {
@@ -709,7 +709,7 @@ fn reply(out: &mut Out<'_>, r: &Reply, st: &mut IrcState, ctl: &UnboundedSender<
                 ErrorCode::NoSuchRoom | ErrorCode::BadRequest => {
                     out.numeric("403", &me, &[&ch, "No such channel"])
                 }
-                _ => failure(out, "PART", &[&ch], f),
+                _ => render_rooms::generic(out, &me, "PART", &ch, f),
             }
         }
         (
@@ -926,7 +926,7 @@ fn message_error(out: &mut Out<'_>, me: &str, command: &str, target: &str, f: &F
                 out.fail(command, "INVALID_PARAMS", &[target], &f.message);
             }
         }
-        _ => failure(out, command, &[target], f),
+        _ => render_rooms::generic(out, me, command, target, f),
     }
 }
 

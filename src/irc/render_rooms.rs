@@ -568,7 +568,7 @@ fn room_error(out: &mut Out<'_>, me: &str, cmd: &str, room: &str, nick: Option<&
 }
 
 /// The generic mapping (docs/irc.md 4.1) of what no row names.
-fn generic(out: &mut Out<'_>, me: &str, cmd: &str, target: &str, f: &Failure) {
+pub(super) fn generic(out: &mut Out<'_>, me: &str, cmd: &str, target: &str, f: &Failure) {
     match f.code {
         ErrorCode::RateLimited => {
             let ms = f
