@@ -143,7 +143,7 @@ settings = {{ core = {{ real_name = "Bob"; user_name = "bob"; nick = "bob"; }}; 
     t.wait_for("Irssi");
     t.line("/connect modchat");
     t.wait_for("SASL authentication succeeded");
-    t.wait_for("Welcome to the modchat IRC network, bob");
+    t.wait_for("Welcome to the modchat IRC Network bob");
     t.line("/join #hall");
     t.wait_for("bob [bob@modchat/user/bob] has joined #hall");
     assert_eq!(alice.event("joined")["user"], "bob");
