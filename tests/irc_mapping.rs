@@ -27,6 +27,7 @@ both_backends!(
     mode_lines_of_roles_and_mutes,
     acts_in_a_room_not_joined,
     markread_in_the_join_burst,
+    a_bot_that_does_not_wait,
 );
 
 fn server(b: Backend) -> TestServer {
@@ -379,4 +380,31 @@ fn markread_in_the_join_burst(b: Backend) {
         c.next_line(Duration::from_secs(5)).expect("MARKREAD"),
         ":modchat.local MARKREAD #den *"
     );
+}
+
+/// A bot that sends its whole registration and first commands at once
+/// (README's bash bot): the lines after a login wait for its outcome, so
+/// its JOIN and PRIVMSG come after 001 and work.
+fn a_bot_that_does_not_wait(b: Backend) {
+    let mut srv = server(b);
+    let irc = srv.irc.expect("irc");
+    let mut alice = srv.user("alice");
+    alice.ok(json!({"type": "create_room", "room": "hall"}));
+    let _bot = srv.user("bot");
+    let mut c = IrcClient::connect(irc);
+    c.send_raw(
+        format!(
+            "PASS bot:{PASSWORD}\r\nNICK bot\r\nUSER bot 0 * :bot\r\nJOIN #hall\r\nPRIVMSG #hall :the build is green\r\nQUIT\r\n"
+        )
+        .as_bytes(),
+    );
+    c.expect_cmd("001");
+    c.expect_cmd("366");
+    let m = alice.expect("the bot's message", |v| v["type"] == "message");
+    assert_eq!(
+        (&m["from"], &m["text"]),
+        (&json!("bot"), &json!("the build is green"))
+    );
+    c.expect_cmd("ERROR");
+    assert_eq!(log_texts(&mut srv), ["the build is green"]);
 }

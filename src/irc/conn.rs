@@ -141,7 +141,11 @@ async fn read_loop<R: AsyncRead + Unpin>(
     let why = loop {
         let wait = if pinged { idle / 2 } else { idle - idle / 2 };
         let flow = tokio::select! {
-            next = tokio::time::timeout(wait, lines.next()) => match next {
+            // while a login is out, registration waits for its outcome and
+            // so do the lines after it: a bot that sends PASS, NICK, USER and
+            // JOIN at once gets its JOIN after 001, as from a server that
+            // logs in synchronously (Ergo), not a 451
+            next = tokio::time::timeout(wait, lines.next()), if !g.login_pending => match next {
                 Err(_) if !pinged => {
                     pinged = true;
                     let server = g.server.clone();
@@ -161,6 +165,8 @@ async fn read_loop<R: AsyncRead + Unpin>(
                 }
             },
             Some(c) = ctl.recv() => g.labeled_control(c, &session).await,
+            // no writer to answer a login that is out: nothing can go on
+            else => Flow::Stop("writer gone"),
         };
         if let Flow::Stop(why) = flow {
             break why;
