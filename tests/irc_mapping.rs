@@ -28,6 +28,7 @@ both_backends!(
     acts_in_a_room_not_joined,
     markread_in_the_join_burst,
     a_bot_that_does_not_wait,
+    irc_json_and_websocket_in_one_room,
 );
 
 fn server(b: Backend) -> TestServer {
@@ -407,4 +408,86 @@ fn a_bot_that_does_not_wait(b: Backend) {
     );
     c.expect_cmd("ERROR");
     assert_eq!(log_texts(&mut srv), ["the build is green"]);
+}
+
+/// The "done when", over sockets: an IRC user, a JSON user and a
+/// WebSocket (web client) user in one room see one conversation, every
+/// text one `chat_logs` row with its sender; a moderator on IRC kicks the
+/// IRC user, and the kick is one `moderation_actions` row.
+fn irc_json_and_websocket_in_one_room(b: Backend) {
+    let mut srv = TestServer::start_with(b, |c| {
+        c.irc.listen = "127.0.0.1:0".into();
+    });
+    let irc = srv.irc.expect("irc");
+    let http = srv.http.expect("http");
+    let mut alice = srv.user("alice");
+    alice.ok(json!({"type": "create_room", "room": "hall"}));
+    let mut web = common::ws::WsClient::user(http, "wendy");
+    web.ok(json!({"type": "join", "room": "hall"}));
+    let _carol = srv.user("carol");
+    let mut carol = IrcClient::login(irc, "carol", PASSWORD, "echo-message message-tags");
+    carol.send("JOIN #hall");
+    carol.expect_cmd("366");
+    alice.event("joined");
+    web.event("joined");
+
+    carol.send("PRIVMSG #hall :from irc");
+    let echo = carol.expect_cmd("PRIVMSG");
+    let irc_id = tag(&echo, "msgid").expect("msgid").to_owned();
+    for v in [alice.event("message"), web.event("message")] {
+        assert_eq!((&v["from"], &v["text"]), (&json!("carol"), &json!("from irc")));
+        assert_eq!(v["id"].to_string(), irc_id);
+    }
+    let a = alice.ok(json!({"type": "say", "room": "hall", "text": "from json"}));
+    let w = web.ok(json!({"type": "say", "room": "hall", "text": "from the web"}));
+    let heard_a = carol.expect_cmd("PRIVMSG");
+    let heard_w = carol.expect_cmd("PRIVMSG");
+    assert!(heard_a.ends_with(":alice!alice@modchat/user/alice PRIVMSG #hall :from json"));
+    assert_eq!(tag(&heard_a, "msgid"), Some(a["id"].to_string().as_str()));
+    assert!(heard_w.ends_with(":wendy!wendy@modchat/user/wendy PRIVMSG #hall :from the web"));
+    assert_eq!(tag(&heard_w, "msgid"), Some(w["id"].to_string().as_str()));
+    assert_eq!(web.event("message")["text"], "from json");
+    assert_eq!(alice.event("message")["text"], "from the web");
+    // one row per text, in order, by who sent it
+    let db = srv.store();
+    let rows: Vec<(String, String)> = chat_logs::table
+        .order(chat_logs::id)
+        .select((chat_logs::sender_name, chat_logs::text))
+        .load(&mut db.conn().expect("conn"))
+        .expect("rows");
+    assert_eq!(
+        rows,
+        [
+            ("carol".to_owned(), "from irc".to_owned()),
+            ("alice".to_owned(), "from json".to_owned()),
+            ("wendy".to_owned(), "from the web".to_owned()),
+        ]
+    );
+
+    // a moderator on IRC kicks carol from the room
+    let _m = srv.account("mod", Role::Moderator);
+    let mut m = IrcClient::login(irc, "mod", PASSWORD, "");
+    m.send("JOIN #hall");
+    m.expect_cmd("366");
+    m.send("KICK #hall carol :enough");
+    assert_eq!(
+        carol.expect_cmd("KICK"),
+        ":mod!mod@modchat/user/mod KICK #hall carol :enough"
+    );
+    for v in [
+        alice.expect("carol's kick", |v| v["type"] == "left" && v["user"] == "carol"),
+        web.expect("carol's kick", |v| v["type"] == "left" && v["user"] == "carol"),
+    ] {
+        assert_eq!((&v["reason"], &v["by"]), (&json!("kicked"), &json!("mod")));
+    }
+    let kicks: Vec<_> = srv
+        .actions()
+        .into_iter()
+        .filter(|a| a.action == "kick")
+        .collect();
+    assert_eq!(kicks.len(), 1, "{kicks:?}");
+    assert_eq!(kicks[0].target_id, Some(srv.account_id("carol")));
+    assert_eq!(kicks[0].actor_id, Some(srv.account_id("mod")));
+    assert!(kicks[0].room_id.is_some());
+    assert_eq!(kicks[0].reason.as_deref(), Some("enough"));
 }
