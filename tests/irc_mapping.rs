@@ -435,7 +435,10 @@ fn irc_json_and_websocket_in_one_room(b: Backend) {
     let echo = carol.expect_cmd("PRIVMSG");
     let irc_id = tag(&echo, "msgid").expect("msgid").to_owned();
     for v in [alice.event("message"), web.event("message")] {
-        assert_eq!((&v["from"], &v["text"]), (&json!("carol"), &json!("from irc")));
+        assert_eq!(
+            (&v["from"], &v["text"]),
+            (&json!("carol"), &json!("from irc"))
+        );
         assert_eq!(v["id"].to_string(), irc_id);
     }
     let a = alice.ok(json!({"type": "say", "room": "hall", "text": "from json"}));
@@ -475,8 +478,12 @@ fn irc_json_and_websocket_in_one_room(b: Backend) {
         ":mod!mod@modchat/user/mod KICK #hall carol :enough"
     );
     for v in [
-        alice.expect("carol's kick", |v| v["type"] == "left" && v["user"] == "carol"),
-        web.expect("carol's kick", |v| v["type"] == "left" && v["user"] == "carol"),
+        alice.expect("carol's kick", |v| {
+            v["type"] == "left" && v["user"] == "carol"
+        }),
+        web.expect("carol's kick", |v| {
+            v["type"] == "left" && v["user"] == "carol"
+        }),
     ] {
         assert_eq!((&v["reason"], &v["by"]), (&json!("kicked"), &json!("mod")));
     }
