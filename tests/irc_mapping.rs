@@ -29,6 +29,7 @@ both_backends!(
     markread_in_the_join_burst,
     a_bot_that_does_not_wait,
     irc_json_and_websocket_in_one_room,
+    a_join_from_another_session_plays_the_burst,
 );
 
 fn server(b: Backend) -> TestServer {
@@ -37,11 +38,17 @@ fn server(b: Backend) -> TestServer {
     })
 }
 
+/// alice, logged in over JSON, owner of `#hall`: where most cases start.
+fn hall_owner(srv: &TestServer) -> common::client::TestClient {
+    let mut alice = srv.user("alice");
+    alice.ok(json!({"type": "create_room", "room": "hall"}));
+    alice
+}
+
 fn join_and_part_errors(b: Backend) {
     let srv = server(b);
     let irc = srv.irc.expect("irc");
-    let mut alice = srv.user("alice");
-    alice.ok(json!({"type": "create_room", "room": "hall"}));
+    let mut alice = hall_owner(&srv);
     let _bob = srv.user("bob");
     let mut c = IrcClient::login(irc, "bob", PASSWORD, "");
     c.send("JOIN hall");
@@ -85,8 +92,7 @@ fn log_texts(srv: &mut TestServer) -> Vec<String> {
 fn message_targets_and_texts(b: Backend) {
     let mut srv = server(b);
     let irc = srv.irc.expect("irc");
-    let mut alice = srv.user("alice");
-    alice.ok(json!({"type": "create_room", "room": "hall"}));
+    let mut alice = hall_owner(&srv);
     let mut bob = srv.user("bob");
     bob.ok(json!({"type": "join", "room": "hall"}));
     let mut c = IrcClient::login(irc, "bob", PASSWORD, "");
@@ -125,8 +131,7 @@ fn message_targets_and_texts(b: Backend) {
 fn a_long_text_keeps_its_words_and_one_msgid(b: Backend) {
     let srv = server(b);
     let irc = srv.irc.expect("irc");
-    let mut alice = srv.user("alice");
-    alice.ok(json!({"type": "create_room", "room": "hall"}));
+    let mut alice = hall_owner(&srv);
     let mut bob = srv.user("bob");
     bob.ok(json!({"type": "join", "room": "hall"}));
     let mut c = IrcClient::login(irc, "bob", PASSWORD, "message-tags server-time");
@@ -271,8 +276,7 @@ fn small_commands(b: Backend) {
 fn mode_lines_of_roles_and_mutes(b: Backend) {
     let srv = server(b);
     let irc = srv.irc.expect("irc");
-    let mut alice = srv.user("alice");
-    alice.ok(json!({"type": "create_room", "room": "hall"}));
+    let mut alice = hall_owner(&srv);
     alice.ok(json!({"type": "leave", "room": "hall"}));
     let mut bob = srv.user("bob");
     bob.ok(json!({"type": "join", "room": "hall"}));
@@ -305,8 +309,7 @@ fn mode_lines_of_roles_and_mutes(b: Backend) {
 fn acts_in_a_room_not_joined(b: Backend) {
     let mut srv = server(b);
     let irc = srv.irc.expect("irc");
-    let mut alice = srv.user("alice");
-    alice.ok(json!({"type": "create_room", "room": "hall"}));
+    let mut alice = hall_owner(&srv);
     let mut bob = srv.user("bob");
     bob.ok(json!({"type": "join", "room": "hall"}));
     let _carol = srv.user("carol");
@@ -335,8 +338,10 @@ fn acts_in_a_room_not_joined(b: Backend) {
     m.expect_cmd("TOPIC");
     m.send("PING :end");
     m.expect_cmd("PONG");
-    m.assert_none("a second TOPIC", Duration::from_millis(300), |l| {
-        command_of(l) == "TOPIC"
+    // ... and its own JOIN is not played twice (`joined` goes to the
+    // account's other sessions only)
+    m.assert_none("a second TOPIC or JOIN", Duration::from_millis(300), |l| {
+        matches!(command_of(l), "TOPIC" | "JOIN" | "353")
     });
 }
 
@@ -345,8 +350,7 @@ fn acts_in_a_room_not_joined(b: Backend) {
 fn markread_in_the_join_burst(b: Backend) {
     let srv = server(b);
     let irc = srv.irc.expect("irc");
-    let mut alice = srv.user("alice");
-    alice.ok(json!({"type": "create_room", "room": "hall"}));
+    let mut alice = hall_owner(&srv);
     alice.ok(json!({"type": "create_room", "room": "quiet"}));
     let said = alice.ok(json!({"type": "say", "room": "hall", "text": "read me"}));
     alice.ok(json!({"type": "mark_read", "room": "hall", "message_id": said["id"]}));
@@ -389,8 +393,7 @@ fn markread_in_the_join_burst(b: Backend) {
 fn a_bot_that_does_not_wait(b: Backend) {
     let mut srv = server(b);
     let irc = srv.irc.expect("irc");
-    let mut alice = srv.user("alice");
-    alice.ok(json!({"type": "create_room", "room": "hall"}));
+    let mut alice = hall_owner(&srv);
     let _bot = srv.user("bot");
     let mut c = IrcClient::connect(irc);
     c.send_raw(
@@ -420,8 +423,7 @@ fn irc_json_and_websocket_in_one_room(b: Backend) {
     });
     let irc = srv.irc.expect("irc");
     let http = srv.http.expect("http");
-    let mut alice = srv.user("alice");
-    alice.ok(json!({"type": "create_room", "room": "hall"}));
+    let mut alice = hall_owner(&srv);
     let mut web = common::ws::WsClient::user(http, "wendy");
     web.ok(json!({"type": "join", "room": "hall"}));
     let _carol = srv.user("carol");
@@ -497,4 +499,23 @@ fn irc_json_and_websocket_in_one_room(b: Backend) {
     assert_eq!(kicks[0].actor_id, Some(srv.account_id("mod")));
     assert!(kicks[0].room_id.is_some());
     assert_eq!(kicks[0].reason.as_deref(), Some("enough"));
+}
+
+/// docs/irc.md 4.2: the account joins a room from its web session; its
+/// IRC session gets the JOIN with the room's names, as Ergo plays a JOIN
+/// to each session of the account.
+fn a_join_from_another_session_plays_the_burst(b: Backend) {
+    let srv = server(b);
+    let irc = srv.irc.expect("irc");
+    let _alice = hall_owner(&srv);
+    let mut bob = srv.user("bob");
+    let mut c = IrcClient::login(irc, "bob", PASSWORD, "");
+    bob.ok(json!({"type": "join", "room": "hall"}));
+    assert_eq!(c.expect_cmd("JOIN"), ":bob!bob@modchat/user/bob JOIN #hall");
+    let names = c.expect_cmd("353");
+    assert!(
+        names.ends_with(" #hall :~alice bob") || names.ends_with(" #hall :bob ~alice"),
+        "{names}"
+    );
+    c.expect_cmd("366");
 }
