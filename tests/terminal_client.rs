@@ -142,3 +142,87 @@ fn plain_mode_from_a_pipe() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad_credentials"));
 }
+
+/// Issue 20: a 40-line paste is one message, whole; lines typed faster
+/// than the rate limit all arrive, in order (a `rate_limited` text is sent
+/// again after its wait, never dropped).
+#[test]
+fn a_paste_and_a_fast_typist_lose_nothing() {
+    // a small bucket, so typing outruns it for sure
+    let s = TestServer::start_with(Backend::Sqlite, |c| {
+        c.limits.say_burst = 3;
+        c.limits.say_per_s = 4.0;
+    });
+    let mut alice = s.user("alice");
+    alice.ok(json!({"type": "create_room", "room": "lobby"}));
+    let _bob = s.user("bob");
+    let bin = env!("CARGO_BIN_EXE_modchat");
+    let cmd = format!(
+        "MODCHAT_PASSWORD={PASSWORD} {bin} chat --server {} --user bob; sleep 60",
+        s.addr
+    );
+    let t = Tmux::start(&cmd, 100, 30);
+    t.wait_for("logged in as bob");
+    t.line("/join lobby");
+    t.wait_for("you joined lobby");
+    assert_eq!(alice.event("joined")["user"], "bob");
+
+    let pasted: Vec<String> = (1..=40).map(|i| format!("pasted line {i}")).collect();
+    t.paste(&pasted.join("\n"));
+    t.keys(&["Enter"]);
+    let m = alice.event("message");
+    assert_eq!(m["text"], pasted.join("\n"), "one message, every line");
+
+    // 12 lines typed at once: 3 pass the burst, the rest wait and go
+    for i in 1..=12 {
+        t.line(&format!("fast {i}"));
+    }
+    let mut got = Vec::new();
+    while got.len() < 12 {
+        let m = alice.event("message");
+        got.push(m["text"].as_str().unwrap_or_default().to_owned());
+    }
+    let want: Vec<String> = (1..=12).map(|i| format!("fast {i}")).collect();
+    assert_eq!(got, want, "all of them, in order");
+    let screen = t.wait_for("slow down: sending again in");
+    assert!(!screen.contains("rate_limited"), "{screen}");
+}
+
+/// Issue 20: the plain mode paces a piped file: every line arrives, in
+/// order, however far past the rate limit the file goes.
+#[test]
+fn plain_mode_paces_a_piped_file() {
+    let s = TestServer::start(Backend::Sqlite);
+    let mut alice = s.user("alice");
+    alice.ok(json!({"type": "create_room", "room": "lobby"}));
+    let _dave = s.user("dave");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_modchat"))
+        .args(["chat", "--server", &s.addr.to_string(), "--user", "dave"])
+        .env("MODCHAT_PASSWORD", PASSWORD)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("modchat chat");
+    let mut script = String::from("/join lobby\n");
+    for i in 1..=40 {
+        script.push_str(&format!("line {i}\n"));
+    }
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(script.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let mut got = Vec::new();
+    while got.len() < 40 {
+        let m = alice.event("message");
+        got.push(m["text"].as_str().unwrap_or_default().to_owned());
+    }
+    let want: Vec<String> = (1..=40).map(|i| format!("line {i}")).collect();
+    assert_eq!(got, want);
+    assert!(!stdout.contains("rate_limited"), "{stdout}");
+}

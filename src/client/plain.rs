@@ -1,8 +1,10 @@
 //! The plain line mode, for scripts and pipes: each stdin line is a
 //! message to the current room or a slash command, read once the replies to
-//! the previous line have come; each event is printed as one line. At the
-//! end of stdin the client waits for the replies still due (up to 10 s),
-//! then exits.
+//! the previous line have come; each event is printed as one line. A text
+//! refused with `rate_limited` is sent again after the wait it names, before
+//! the next line is read: a piped file arrives whole, paced. At the end of
+//! stdin the client waits for the replies still due (while they keep
+//! coming, at most 10 s of silence), then exits.
 
 use std::time::Duration;
 
@@ -31,13 +33,13 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
     let drain = tokio::time::sleep(Duration::from_secs(3600));
     tokio::pin!(drain);
     loop {
-        if !stdin_open && chat.pending.is_empty() || quit {
+        if !stdin_open && chat.idle() || quit {
             break;
         }
         tokio::select! {
             // one line at a time: the next waits for the replies to the last,
             // so a script's `/create lobby` comes before its first message
-            line = input.next_line(), if stdin_open && chat.pending.is_empty() => match line? {
+            line = input.next_line(), if stdin_open && chat.idle() => match line? {
                 Some(l) => {
                     let cx = commands::Context {
                         room: chat.room_name(),
@@ -68,6 +70,10 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
                     for f in chat.on_frame(&v) {
                         super::send(&mut tx, &mut chat, f).await?;
                     }
+                    if !stdin_open {
+                        // still answering: the 10 s are of silence
+                        drain.as_mut().reset(tokio::time::Instant::now() + Duration::from_secs(10));
+                    }
                 }
                 other => {
                     let why = match other {
@@ -76,6 +82,11 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
                     };
                     print_new(&mut chat);
                     anyhow::bail!("{why}");
+                }
+            },
+            _ = super::tui::sleep_until(chat.held_until), if chat.held_until.is_some() => {
+                for f in chat.held_due() {
+                    super::send(&mut tx, &mut chat, f).await?;
                 }
             },
             _ = &mut drain => break,

@@ -70,6 +70,22 @@ pub struct Chat {
     /// New lines since the last call of [`Chat::take_new`], with their room
     /// (for the plain line mode).
     new: Vec<(Option<String>, Line)>,
+    /// Texts the server answered `rate_limited`, and the texts typed after
+    /// them, in order: sent again one at a time once the wait is over,
+    /// never dropped (a 40-line paste arrives whole).
+    pub held: VecDeque<Value>,
+    /// When the next held text may go; `None` while none waits.
+    pub held_until: Option<std::time::Instant>,
+    /// The held text sent and not answered yet.
+    held_out: Option<Value>,
+    /// A text the server refused for what it is (too long, ...): given
+    /// back to the input, so nothing typed is lost.
+    pub give_back: Option<String>,
+}
+
+/// Whether a request carries a text that must not be dropped.
+fn is_text(req: &Value) -> bool {
+    matches!(req["type"].as_str(), Some("say" | "whisper"))
 }
 
 fn now() -> String {
@@ -203,17 +219,113 @@ impl Chat {
                 .as_u64()
                 .and_then(|id| self.pending.remove(&id))
                 .unwrap_or(Value::Null);
-            return if ty == "ok" {
+            let was_held = self.held_out.as_ref() == Some(&req) && is_text(&req);
+            if was_held {
+                self.held_out = None;
+            }
+            if ty == "error" && v["code"] == "rate_limited" && is_text(&req) {
+                self.hold(req, v, was_held);
+                return Vec::new();
+            }
+            let mut follow = if ty == "ok" {
                 self.on_ok(&req, v)
             } else {
                 let what = s(v, "for");
                 let msg = s(v, "message");
                 self.notice(Kind::Error, format!("{what}: {msg} ({})", s(v, "code")));
+                if is_text(&req) && v["code"] == "bad_request" {
+                    self.give_back = Some(s(&req, "text"));
+                }
                 Vec::new()
             };
+            // the next held text, once the one before it is answered
+            if self.held_until.is_none() && !self.text_in_flight() {
+                follow.extend(self.next_held());
+            }
+            return follow;
         }
         self.on_event(ty, v);
         Vec::new()
+    }
+
+    /// A text refused with `rate_limited`: held, in order (a held text
+    /// sent again goes back to the front), until `retry_after_ms`.
+    fn hold(&mut self, req: Value, v: &Value, again: bool) {
+        let wait = v["retry_after_ms"]
+            .as_u64()
+            .unwrap_or(1000)
+            .clamp(50, 60_000);
+        let until = std::time::Instant::now() + std::time::Duration::from_millis(wait);
+        if self.held_until.is_none() && self.held.is_empty() {
+            self.notice(
+                Kind::Notice,
+                format!("slow down: sending again in {:.1} s", wait as f64 / 1000.0),
+            );
+        }
+        self.held_until = Some(self.held_until.map_or(until, |t| t.max(until)));
+        match again {
+            true => self.held.push_front(req),
+            false => self.held.push_back(req),
+        }
+    }
+
+    /// Whether a text typed now must queue: texts go one at a time, each
+    /// after the answer to the one before, so a refused one sent again can
+    /// never fall behind a later one the bucket let through.
+    pub fn holding(&self) -> bool {
+        !self.held.is_empty() || self.held_until.is_some() || self.text_in_flight()
+    }
+
+    fn text_in_flight(&self) -> bool {
+        self.pending.values().any(is_text)
+    }
+
+    /// Queues a typed text behind the held ones.
+    pub fn hold_typed(&mut self, req: Value) {
+        self.held.push_back(req);
+    }
+
+    /// The wait is over: the first held text, to send now.
+    pub fn held_due(&mut self) -> Vec<Value> {
+        self.held_until = None;
+        if self.text_in_flight() {
+            return Vec::new();
+        }
+        self.next_held().into_iter().collect()
+    }
+
+    fn next_held(&mut self) -> Option<Value> {
+        let next = self.held.pop_front()?;
+        self.held_out = Some(next.clone());
+        Some(next)
+    }
+
+    /// After a reconnect: the text that was out (texts go one at a time)
+    /// has no answer coming; it goes again first (it may show twice, it is
+    /// never lost).
+    pub fn resend_held(&mut self) {
+        self.held_out = None;
+        let mut out: Vec<(u64, Value)> = Vec::new();
+        self.pending.retain(|id, r| {
+            if is_text(r) {
+                out.push((*id, r.clone()));
+                false
+            } else {
+                true
+            }
+        });
+        out.sort_by_key(|(id, _)| *id);
+        for (_, r) in out.into_iter().rev() {
+            self.held.push_front(r);
+        }
+        if !self.held.is_empty() {
+            self.held_until = Some(std::time::Instant::now());
+        }
+    }
+
+    /// Nothing is waiting for an answer or to be sent again.
+    pub fn idle(&self) -> bool {
+        self.pending.is_empty() && !self.holding()
     }
 
     /// A `login` or `resume` reply: who we are, our rooms (and requests for

@@ -120,6 +120,14 @@ pub(crate) fn render_in_memory(chat: Chat, typed: &str, width: u16, height: u16,
     let _ = t.draw(|f| draw(f, &app));
 }
 
+/// Sleeps until `at` (forever when `None`; the branch is off then).
+pub(crate) async fn sleep_until(at: Option<std::time::Instant>) {
+    match at {
+        Some(t) => tokio::time::sleep_until(tokio::time::Instant::from_std(t)).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Keys from a thread of their own (crossterm's `read` blocks).
 fn spawn_keys() -> mpsc::UnboundedReceiver<Event> {
     let (tx, rx) = mpsc::unbounded_channel();
@@ -141,7 +149,9 @@ pub async fn run(
     token: String,
 ) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init()?;
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), event::EnableBracketedPaste);
     let result = event_loop(&mut terminal, target, tx, rx, chat, token).await;
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), event::DisableBracketedPaste);
     let _ = ratatui::try_restore();
     result
 }
@@ -177,6 +187,14 @@ async fn event_loop(
                         submit(&mut app, &mut tx, line).await;
                     }
                 }
+                // a paste is one text, its lines kept: Enter sends it as one
+                // message (each line a `say` would meet the rate limit)
+                Some(Event::Paste(text)) => {
+                    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+                    for c in text.trim_end_matches('\n').chars() {
+                        app.input.insert(c);
+                    }
+                }
                 Some(_) => {}
                 None => break,
             },
@@ -188,6 +206,13 @@ async fn event_loop(
                     }
                     for f in app.chat.on_frame(&v) {
                         let _ = super::send(&mut tx, &mut app.chat, f).await;
+                    }
+                    // a text refused for what it is comes back to be fixed
+                    if let Some(text) = app.chat.give_back.take() {
+                        if app.input.text.is_empty() {
+                            app.input.cursor = text.chars().count();
+                            app.input.text = text;
+                        }
                     }
                 }
                 other => {
@@ -210,6 +235,7 @@ async fn event_loop(
                     Ok((t, r)) => {
                         (tx, rx) = (t, r);
                         app.connected = true;
+                        app.chat.resend_held();
                         backoff = Duration::from_millis(500);
                         app.chat.notice(Kind::Notice, "reconnected");
                     }
@@ -218,6 +244,11 @@ async fn event_loop(
                         app.chat.notice(Kind::Error, format!("{e:#}; trying again in {} s", backoff.as_secs_f32()));
                         retry.as_mut().reset(tokio::time::Instant::now() + backoff);
                     }
+                }
+            },
+            _ = sleep_until(app.chat.held_until), if app.connected && app.chat.held_until.is_some() => {
+                for f in app.chat.held_due() {
+                    let _ = super::send(&mut tx, &mut app.chat, f).await;
                 }
             },
             _ = ping.tick(), if app.connected => {
@@ -308,6 +339,13 @@ async fn submit(app: &mut App, tx: &mut Sender, line: String) {
         oldest: app.chat.oldest_id(),
     };
     match commands::parse(&line, &cx) {
+        // behind texts that wait after `rate_limited`: queued, in order
+        Ok(Action::Request(r))
+            if app.chat.holding() && matches!(r["type"].as_str(), Some("say" | "whisper")) =>
+        {
+            app.chat.hold_typed(r);
+            app.scroll = 0;
+        }
         Ok(Action::Request(r)) if app.connected => {
             if let Err(e) = super::send(tx, &mut app.chat, r).await {
                 app.chat.notice(Kind::Error, format!("{e:#}"));
@@ -606,9 +644,10 @@ fn draw_input(f: &mut Frame, app: &App, area: Rect) {
         .unwrap_or_else(|| " type /join ROOM ".into());
     let block = Block::default().borders(Borders::ALL).title(room);
     let inner = block.inner(area);
-    let text: String = app.input.text.clone();
+    // a pasted text's line breaks show as ↵ on the one input line
+    let text: String = app.input.text.replace('\n', "↵");
     // keep the cursor in view on a long line
-    let before: String = app.input.text.chars().take(app.input.cursor).collect();
+    let before: String = text.chars().take(app.input.cursor).collect();
     let cursor_x = before.width();
     let offset = cursor_x.saturating_sub(inner.width.saturating_sub(1) as usize);
     let p = Paragraph::new(text).block(block).scroll((0, offset as u16));

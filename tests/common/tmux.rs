@@ -13,7 +13,11 @@ pub struct Tmux {
 
 impl Tmux {
     pub fn start(cmd: &str, width: u16, height: u16) -> Tmux {
-        let socket = format!("modchat-test-{}-{}", std::process::id(), height);
+        // one server per Tmux, however many a test binary runs at once
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let socket = format!("modchat-test-{}-{n}", std::process::id());
+        let _ = height;
         let t = Tmux { socket };
         let ok = Command::new("tmux")
             .args([
@@ -47,6 +51,23 @@ impl Tmux {
     pub fn line(&self, text: &str) {
         self.keys(&["-l", text]);
         self.keys(&["Enter"]);
+    }
+
+    /// Pastes `text` as a terminal does: bracketed (`paste-buffer -p`)
+    /// when the program asked for it.
+    pub fn paste(&self, text: &str) {
+        let ok = Command::new("tmux")
+            .args(["-L", &self.socket, "set-buffer", "--", text])
+            .status()
+            .expect("tmux set-buffer")
+            .success();
+        assert!(ok, "tmux set-buffer failed");
+        let ok = Command::new("tmux")
+            .args(["-L", &self.socket, "paste-buffer", "-p", "-t", "chat"])
+            .status()
+            .expect("tmux paste-buffer")
+            .success();
+        assert!(ok, "tmux paste-buffer failed");
     }
 
     pub fn screen(&self) -> String {
