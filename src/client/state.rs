@@ -701,3 +701,64 @@ fn body(m: &Value) -> String {
         s(m, "text")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn say(text: &str) -> Value {
+        json!({"type": "say", "room": "lobby", "text": text})
+    }
+
+    /// Texts refused with `rate_limited` wait and go again in order, one
+    /// at a time, a text sent again and refused again first.
+    #[test]
+    fn refused_texts_are_held_in_order() {
+        let mut c = Chat::default();
+        c.pending.insert(1, say("a"));
+        c.pending.insert(2, say("b"));
+        let limited = |re: u64| {
+            json!({"type": "error", "re": re, "code": "rate_limited", "message": "slow down",
+                   "retry_after_ms": 200})
+        };
+        assert!(c.on_frame(&limited(1)).is_empty());
+        assert!(c.on_frame(&limited(2)).is_empty());
+        assert!(c.holding() && c.held_until.is_some());
+        c.hold_typed(say("c"));
+        let due = c.held_due();
+        assert_eq!(due, [say("a")]);
+        c.pending.insert(3, due[0].clone());
+        // refused again: back to the front
+        c.on_frame(&limited(3));
+        assert_eq!(c.held_due(), [say("a")]);
+        c.pending.insert(4, say("a"));
+        let next =
+            c.on_frame(&json!({"type": "ok", "re": 4, "id": 9, "at": "2026-12-06T10:00:00.000Z"}));
+        assert_eq!(next, [say("b")]);
+        c.pending.insert(5, say("b"));
+        let next =
+            c.on_frame(&json!({"type": "ok", "re": 5, "id": 10, "at": "2026-12-06T10:00:00.000Z"}));
+        assert_eq!(next, [say("c")]);
+        c.pending.insert(6, say("c"));
+        let next =
+            c.on_frame(&json!({"type": "ok", "re": 6, "id": 11, "at": "2026-12-06T10:00:00.000Z"}));
+        assert!(next.is_empty() && c.idle());
+    }
+
+    /// A text refused for what it is comes back; a reconnect sends the text
+    /// that was out again.
+    #[test]
+    fn refused_text_comes_back_and_a_lost_one_goes_again() {
+        let mut c = Chat::default();
+        c.pending.insert(1, say("far too long"));
+        c.on_frame(
+            &json!({"type": "error", "re": 1, "code": "bad_request", "message": "text: too long"}),
+        );
+        assert_eq!(c.give_back.as_deref(), Some("far too long"));
+        c.pending.insert(2, say("in flight"));
+        c.pending.insert(3, json!({"type": "ping"}));
+        c.resend_held();
+        assert_eq!(c.held_due(), [say("in flight")]);
+        assert!(c.pending.contains_key(&3));
+    }
+}
