@@ -609,9 +609,17 @@ fn draw_lines(f: &mut Frame, app: &App, area: Rect) {
     // from the bottom, skipping `scroll` rows, as many lines as fit
     let mut budget = height + app.scroll;
     let mut start = lines.len();
+    let mut tall = false;
     while start > 0 && budget > 0 {
         let r = rows(lines[start - 1], width);
         if r > budget {
+            // the newest line alone is taller than the pane (a long paste,
+            // 2,000 characters at 80 columns): shown from its top, never
+            // a blank room
+            if start == lines.len() {
+                start -= 1;
+                tall = true;
+            }
             break;
         }
         budget -= r;
@@ -619,7 +627,10 @@ fn draw_lines(f: &mut Frame, app: &App, area: Rect) {
     }
     let shown: Vec<TextLine> = lines[start..].iter().flat_map(|l| render_line(l)).collect();
     let total: usize = lines[start..].iter().map(|l| rows(l, width)).sum();
-    let skip = total.saturating_sub(height + app.scroll.min(total));
+    let skip = match tall {
+        true => 0,
+        false => total.saturating_sub(height + app.scroll.min(total)),
+    };
     // newest at the bottom, as in every chat: a short history sits low
     let area = if total < height {
         Rect {
@@ -653,4 +664,56 @@ fn draw_input(f: &mut Frame, app: &App, area: Rect) {
     let p = Paragraph::new(text).block(block).scroll((0, offset as u16));
     f.render_widget(p, area);
     f.set_cursor_position(Position::new(inner.x + (cursor_x - offset) as u16, inner.y));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What an 80x24 screen shows of `chat`.
+    fn screen(chat: Chat) -> String {
+        let app = App {
+            chat,
+            input: Input::default(),
+            scroll: 0,
+            connected: true,
+            stay_out: false,
+            quit: false,
+            server: "test".into(),
+        };
+        let Ok(mut t) = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24));
+        let _ = t.draw(|f| draw(f, &app));
+        let buf = t.backend().buffer();
+        let mut out = String::new();
+        for y in 0..buf.area.height {
+            for x in 0..buf.area.width {
+                out.push_str(buf[(x, y)].symbol());
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Issue 20: a message taller than the pane used to blank the room.
+    #[test]
+    fn a_message_taller_than_the_pane_shows_from_its_top() {
+        let mut chat = Chat::default();
+        let text: String = (0..2000)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        chat.push(
+            None,
+            Line {
+                time: "10:00".into(),
+                kind: Kind::Message,
+                from: Some("alice".into()),
+                text,
+                id: Some(1),
+            },
+        );
+        let shown = screen(chat);
+        // its first rows: the sender and the start of the text
+        assert!(shown.contains("10:00 alice"), "{shown}");
+        assert!(shown.contains("│abcdefghijklmnopqrstuvwxyz"), "{shown}");
+    }
 }
