@@ -173,6 +173,17 @@ fn a_paste_and_a_fast_typist_lose_nothing() {
     let m = alice.event("message");
     assert_eq!(m["text"], pasted.join("\n"), "one message, every line");
 
+    // readline's keys edit the line instead of typing letters
+    t.keys(&["-l", "hello wrld"]);
+    t.keys(&["C-w"]);
+    t.keys(&["-l", "world"]);
+    t.keys(&["C-a", "C-k"]);
+    t.keys(&["-l", "hi there wrld"]);
+    t.keys(&["M-b", "C-k"]);
+    t.keys(&["-l", "world"]);
+    t.keys(&["Enter"]);
+    assert_eq!(alice.event("message")["text"], "hi there world");
+
     // 12 lines typed at once: 3 pass the burst, the rest wait and go
     for i in 1..=12 {
         t.line(&format!("fast {i}"));

@@ -21,6 +21,22 @@ use super::commands::{self, Action};
 use super::conn::{self, Incoming, Sender, Target};
 use super::state::{Chat, Kind, Line};
 
+/// The keys `/help` lists after the commands.
+const KEYS: &[(&str, &str)] = &[
+    ("Enter", "send (a paste is one message)"),
+    ("Up / Down", "the lines you sent before"),
+    ("Ctrl-A / Ctrl-E", "start / end of the line"),
+    (
+        "Alt-B / Alt-F, Ctrl-Left / Ctrl-Right",
+        "a word back / forward",
+    ),
+    ("Ctrl-W / Alt-D", "delete the word before / after"),
+    ("Ctrl-K / Ctrl-U", "delete to the end / the whole line"),
+    ("PageUp / PageDown", "scroll the room"),
+    ("Tab / Shift-Tab", "next / previous room"),
+    ("Ctrl-C, or Ctrl-D on an empty line", "quit"),
+];
+
 /// The input line and its history.
 #[derive(Default)]
 struct Input {
@@ -56,6 +72,66 @@ impl Input {
             let at = self.byte(self.cursor);
             self.text.remove(at);
         }
+    }
+    fn len(&self) -> usize {
+        self.text.chars().count()
+    }
+    /// The start of the word before the cursor (readline's `backward-word`):
+    /// spaces skipped first, then the word.
+    fn word_left(&self) -> usize {
+        let chars: Vec<char> = self.text.chars().collect();
+        let mut i = self.cursor.min(chars.len());
+        while i > 0 && chars[i - 1].is_whitespace() {
+            i -= 1;
+        }
+        while i > 0 && !chars[i - 1].is_whitespace() {
+            i -= 1;
+        }
+        i
+    }
+    /// The end of the word after the cursor (`forward-word`).
+    fn word_right(&self) -> usize {
+        let chars: Vec<char> = self.text.chars().collect();
+        let mut i = self.cursor.min(chars.len());
+        while i < chars.len() && chars[i].is_whitespace() {
+            i += 1;
+        }
+        while i < chars.len() && !chars[i].is_whitespace() {
+            i += 1;
+        }
+        i
+    }
+    /// Removes the chars in `from..to` (char positions); the cursor goes to
+    /// `from`.
+    fn cut(&mut self, from: usize, to: usize) {
+        let (a, b) = (self.byte(from), self.byte(to));
+        self.text.replace_range(a..b, "");
+        self.cursor = from;
+    }
+    /// Readline's keys (Emacs mode): Ctrl-A/E home and end, Ctrl-B/F a
+    /// char, Alt-B/F and Ctrl-Left/Right a word, Ctrl-W the word before,
+    /// Alt-D the word after, Ctrl-K to the end, Ctrl-U the whole line (not
+    /// just to the start: what chat clients do). Whether `k` was one.
+    fn readline(&mut self, k: &KeyEvent) -> bool {
+        let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+        let alt = k.modifiers.contains(KeyModifiers::ALT);
+        match k.code {
+            KeyCode::Char('a') if ctrl => self.cursor = 0,
+            KeyCode::Char('e') if ctrl => self.cursor = self.len(),
+            KeyCode::Char('b') if ctrl => self.cursor = self.cursor.saturating_sub(1),
+            KeyCode::Char('f') if ctrl => self.cursor = (self.cursor + 1).min(self.len()),
+            KeyCode::Char('b') if alt => self.cursor = self.word_left(),
+            KeyCode::Char('f') if alt => self.cursor = self.word_right(),
+            KeyCode::Left if ctrl || alt => self.cursor = self.word_left(),
+            KeyCode::Right if ctrl || alt => self.cursor = self.word_right(),
+            KeyCode::Char('w') if ctrl => self.cut(self.word_left(), self.cursor),
+            KeyCode::Backspace if alt || ctrl => self.cut(self.word_left(), self.cursor),
+            KeyCode::Char('d') if alt => self.cut(self.cursor, self.word_right()),
+            KeyCode::Char('k') if ctrl => self.cut(self.cursor, self.len()),
+            KeyCode::Char('u') if ctrl => self.cut(0, self.len()),
+            _ => return false,
+        }
+        true
     }
     fn take(&mut self) -> String {
         let t = std::mem::take(&mut self.text);
@@ -294,13 +370,20 @@ async fn reconnect(
 /// Edits the input; returns a line to submit on Enter.
 fn on_key(app: &mut App, k: KeyEvent) -> Option<String> {
     let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    let alt = k.modifiers.contains(KeyModifiers::ALT);
     let inp = &mut app.input;
+    if inp.readline(&k) {
+        return None;
+    }
     match k.code {
-        KeyCode::Char('c' | 'd') if ctrl => app.quit = true,
-        KeyCode::Char('u') if ctrl => {
-            inp.text.clear();
-            inp.cursor = 0;
-        }
+        KeyCode::Char('c') if ctrl => app.quit = true,
+        // Ctrl-D quits on an empty line only, as in a shell
+        KeyCode::Char('d') if ctrl && inp.text.is_empty() => app.quit = true,
+        KeyCode::Char('d') if ctrl => inp.delete(),
+        // AltGr comes as Ctrl+Alt on some terminals: its char is typed
+        KeyCode::Char(c) if ctrl && alt => inp.insert(c),
+        // other Ctrl and Alt chords type nothing
+        KeyCode::Char(_) if ctrl || alt => {}
         KeyCode::Char(c) => inp.insert(c),
         KeyCode::Enter => return Some(inp.take()),
         KeyCode::Backspace => inp.backspace(),
@@ -369,6 +452,10 @@ async fn submit(app: &mut App, tx: &mut Sender, line: String) {
             );
             for (u, what) in commands::HELP {
                 app.chat.notice(Kind::Notice, format!("  {u} — {what}"));
+            }
+            app.chat.notice(Kind::Notice, "keys:");
+            for (k, what) in KEYS {
+                app.chat.notice(Kind::Notice, format!("  {k} — {what}"));
             }
         }
         Ok(Action::Quit) => app.quit = true,
@@ -692,6 +779,40 @@ mod tests {
             out.push('\n');
         }
         out
+    }
+
+    fn key(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, mods)
+    }
+
+    /// Issue 20: readline's keys edit instead of typing letters.
+    #[test]
+    fn readline_keys_edit_the_line() {
+        let mut i = Input::default();
+        for c in "hello big world".chars() {
+            i.insert(c);
+        }
+        let ctrl = KeyModifiers::CONTROL;
+        let alt = KeyModifiers::ALT;
+        assert!(i.readline(&key(KeyCode::Char('w'), ctrl)));
+        assert_eq!((i.text.as_str(), i.cursor), ("hello big ", 10));
+        i.readline(&key(KeyCode::Char('b'), alt));
+        assert_eq!(i.cursor, 6);
+        i.readline(&key(KeyCode::Char('k'), ctrl));
+        assert_eq!(i.text, "hello ");
+        i.readline(&key(KeyCode::Char('a'), ctrl));
+        assert_eq!(i.cursor, 0);
+        i.readline(&key(KeyCode::Right, ctrl));
+        assert_eq!(i.cursor, 5);
+        i.readline(&key(KeyCode::Char('e'), ctrl));
+        assert_eq!(i.cursor, 6);
+        i.readline(&key(KeyCode::Left, ctrl));
+        i.readline(&key(KeyCode::Char('d'), alt));
+        assert_eq!(i.text, " ");
+        i.readline(&key(KeyCode::Char('u'), ctrl));
+        assert_eq!((i.text.as_str(), i.cursor), ("", 0));
+        // a plain letter is not readline's
+        assert!(!i.readline(&key(KeyCode::Char('w'), KeyModifiers::NONE)));
     }
 
     /// Issue 20: a message taller than the pane used to blank the room.
