@@ -183,6 +183,12 @@ fn a_paste_and_a_fast_typist_lose_nothing() {
     t.keys(&["-l", "world"]);
     t.keys(&["Enter"]);
     assert_eq!(alice.event("message")["text"], "hi there world");
+    // Tab completes a nick of the room
+    t.keys(&["-l", "thanks al"]);
+    t.keys(&["Tab"]);
+    t.keys(&["-l", "!"]);
+    t.keys(&["Enter"]);
+    assert_eq!(alice.event("message")["text"], "thanks alice !");
 
     // 12 lines typed at once: 3 pass the burst, the rest wait and go
     for i in 1..=12 {

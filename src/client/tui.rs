@@ -33,7 +33,14 @@ const KEYS: &[(&str, &str)] = &[
     ("Ctrl-W / Alt-D", "delete the word before / after"),
     ("Ctrl-K / Ctrl-U", "delete to the end / the whole line"),
     ("PageUp / PageDown", "scroll the room"),
-    ("Tab / Shift-Tab", "next / previous room"),
+    (
+        "Tab / Shift-Tab",
+        "complete a nick, /command or #room (again: the next one)",
+    ),
+    (
+        "Alt-1…9, Ctrl-N / Ctrl-P, Alt-Left / Alt-Right",
+        "rooms (a half-typed line stays with its room)",
+    ),
     ("Ctrl-C, or Ctrl-D on an empty line", "quit"),
 ];
 
@@ -89,6 +96,16 @@ impl Input {
         }
         i
     }
+    /// Where the word the cursor ends starts (nothing skipped: right after
+    /// a space it is the cursor itself).
+    fn word_start(&self) -> usize {
+        let chars: Vec<char> = self.text.chars().collect();
+        let mut i = self.cursor.min(chars.len());
+        while i > 0 && !chars[i - 1].is_whitespace() {
+            i -= 1;
+        }
+        i
+    }
     /// The end of the word after the cursor (`forward-word`).
     fn word_right(&self) -> usize {
         let chars: Vec<char> = self.text.chars().collect();
@@ -122,8 +139,8 @@ impl Input {
             KeyCode::Char('f') if ctrl => self.cursor = (self.cursor + 1).min(self.len()),
             KeyCode::Char('b') if alt => self.cursor = self.word_left(),
             KeyCode::Char('f') if alt => self.cursor = self.word_right(),
-            KeyCode::Left if ctrl || alt => self.cursor = self.word_left(),
-            KeyCode::Right if ctrl || alt => self.cursor = self.word_right(),
+            KeyCode::Left if ctrl => self.cursor = self.word_left(),
+            KeyCode::Right if ctrl => self.cursor = self.word_right(),
             KeyCode::Char('w') if ctrl => self.cut(self.word_left(), self.cursor),
             KeyCode::Backspace if alt || ctrl => self.cut(self.word_left(), self.cursor),
             KeyCode::Char('d') if alt => self.cut(self.cursor, self.word_right()),
@@ -171,6 +188,102 @@ struct App {
     stay_out: bool,
     quit: bool,
     server: String,
+    /// What was typed in each room left with a half-typed line.
+    drafts: std::collections::HashMap<String, String>,
+    /// A Tab completion being cycled: where its word starts (chars), the
+    /// candidates, the one shown.
+    completing: Option<(usize, Vec<String>, usize)>,
+}
+
+impl App {
+    /// Moves to another room (by `go` on the model), keeping the
+    /// half-typed line with the room it was typed in.
+    fn go(&mut self, go: impl FnOnce(&mut Chat)) {
+        let before = self.chat.room_name().map(str::to_owned);
+        go(&mut self.chat);
+        let after = self.chat.room_name().map(str::to_owned);
+        if before == after {
+            return;
+        }
+        if let Some(r) = before {
+            let typed = std::mem::take(&mut self.input.text);
+            if !typed.is_empty() {
+                self.drafts.insert(r, typed);
+            }
+        }
+        self.input.text = after
+            .and_then(|r| self.drafts.remove(&r))
+            .unwrap_or_default();
+        self.input.cursor = self.input.len();
+        self.scroll = 0;
+    }
+
+    /// Tab: completes the word before the cursor, a nick of the room
+    /// (`alice: ` at the start of the line), a `/command` or a `#room`;
+    /// Tab again shows the next candidate.
+    fn complete(&mut self, step: isize) {
+        let (start, candidates, i) = match self.completing.take() {
+            Some((start, c, i)) => {
+                let n = c.len() as isize;
+                (start, c, ((i as isize + step).rem_euclid(n)) as usize)
+            }
+            None => {
+                let start = self.input.word_start();
+                let word: String = self
+                    .input
+                    .text
+                    .chars()
+                    .skip(start)
+                    .take(self.input.cursor - start)
+                    .collect();
+                let c = self.candidates(&word, start == 0);
+                if c.is_empty() {
+                    return;
+                }
+                (start, c, 0)
+            }
+        };
+        self.input.cut(start, self.input.cursor);
+        for ch in candidates[i].chars() {
+            self.input.insert(ch);
+        }
+        self.completing = Some((start, candidates, i));
+    }
+
+    fn candidates(&self, word: &str, first: bool) -> Vec<String> {
+        let lower = word.to_lowercase();
+        let mut c: Vec<String> = if let Some(cmd) = word.strip_prefix('/') {
+            commands::HELP
+                .iter()
+                .filter_map(|(u, _)| u.split(' ').next())
+                .filter(|n| n[1..].starts_with(&cmd.to_lowercase()))
+                .map(|n| format!("{n} "))
+                .collect()
+        } else if let Some(r) = word.strip_prefix('#') {
+            self.chat
+                .joined()
+                .into_iter()
+                .filter(|n| n.starts_with(&r.to_lowercase()))
+                .map(|n| format!("#{n} "))
+                .collect()
+        } else if word.is_empty() {
+            Vec::new()
+        } else {
+            let members = match self.chat.current {
+                Some(i) => &self.chat.rooms[i].members[..],
+                None => &[],
+            };
+            let suffix = if first { ": " } else { " " };
+            members
+                .iter()
+                .filter(|m| m.name.to_lowercase().starts_with(&lower) && m.name != self.chat.me)
+                .map(|m| format!("{}{suffix}", m.name))
+                .collect()
+        };
+        c.sort();
+        c.dedup();
+        c
+    }
 }
 
 /// Draws `chat` once, as the event loop does, on a `width` x `height`
@@ -189,6 +302,8 @@ pub(crate) fn render_in_memory(chat: Chat, typed: &str, width: u16, height: u16,
         stay_out: false,
         quit: false,
         server: "fuzz".into(),
+        drafts: Default::default(),
+        completing: None,
     };
     let backend = ratatui::backend::TestBackend::new(width, height);
     // a TestBackend cannot fail
@@ -248,6 +363,8 @@ async fn event_loop(
         stay_out: false,
         quit: false,
         server: target.server.clone(),
+        drafts: Default::default(),
+        completing: None,
     };
     let mut keys = spawn_keys();
     let mut ping = tokio::time::interval(Duration::from_secs(15));
@@ -371,6 +488,44 @@ async fn reconnect(
 fn on_key(app: &mut App, k: KeyEvent) -> Option<String> {
     let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
     let alt = k.modifiers.contains(KeyModifiers::ALT);
+    if !matches!(k.code, KeyCode::Tab | KeyCode::BackTab) {
+        app.completing = None;
+    }
+    // rooms: Alt-1…9, Ctrl-N / Ctrl-P, Alt-Left / Alt-Right
+    match k.code {
+        KeyCode::Char(d @ '1'..='9') if alt && !ctrl => {
+            let n = d as usize - '1' as usize;
+            if let Some(name) = app.chat.joined().get(n).cloned() {
+                app.go(|c| c.switch(&name));
+            }
+            return None;
+        }
+        KeyCode::Char('n') if ctrl => {
+            app.go(|c| c.next_room(1));
+            return None;
+        }
+        KeyCode::Char('p') if ctrl => {
+            app.go(|c| c.next_room(-1));
+            return None;
+        }
+        KeyCode::Right if alt => {
+            app.go(|c| c.next_room(1));
+            return None;
+        }
+        KeyCode::Left if alt => {
+            app.go(|c| c.next_room(-1));
+            return None;
+        }
+        KeyCode::Tab => {
+            app.complete(1);
+            return None;
+        }
+        KeyCode::BackTab => {
+            app.complete(-1);
+            return None;
+        }
+        _ => {}
+    }
     let inp = &mut app.input;
     if inp.readline(&k) {
         return None;
@@ -396,14 +551,6 @@ fn on_key(app: &mut App, k: KeyEvent) -> Option<String> {
         KeyCode::Down => inp.recall(false),
         KeyCode::PageUp => app.scroll += 10,
         KeyCode::PageDown => app.scroll = app.scroll.saturating_sub(10),
-        KeyCode::Tab => {
-            app.chat.next_room(1);
-            app.scroll = 0;
-        }
-        KeyCode::BackTab => {
-            app.chat.next_room(-1);
-            app.scroll = 0;
-        }
         KeyCode::Esc => {
             inp.text.clear();
             inp.cursor = 0;
@@ -441,10 +588,7 @@ async fn submit(app: &mut App, tx: &mut Sender, line: String) {
             app.input.text = line;
             app.input.cursor = app.input.text.chars().count();
         }
-        Ok(Action::Switch(room)) => {
-            app.chat.switch(&room);
-            app.scroll = 0;
-        }
+        Ok(Action::Switch(room)) => app.go(|c| c.switch(&room)),
         Ok(Action::Help) => {
             app.chat.notice(
                 Kind::Notice,
@@ -517,10 +661,7 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         Span::styled(room, Style::new().add_modifier(Modifier::BOLD)),
         state,
         Span::styled(latency, Style::new().fg(Color::DarkGray)),
-        Span::styled(
-            " /help · Tab: next room · Ctrl-C: quit",
-            Style::new().fg(Color::DarkGray),
-        ),
+        Span::styled(" /help · Alt-1…9: rooms", Style::new().fg(Color::DarkGray)),
     ]);
     f.render_widget(
         Paragraph::new(line).style(Style::new().bg(Color::Rgb(30, 30, 40))),
@@ -767,6 +908,8 @@ mod tests {
             stay_out: false,
             quit: false,
             server: "test".into(),
+            drafts: Default::default(),
+            completing: None,
         };
         let Ok(mut t) = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24));
         let _ = t.draw(|f| draw(f, &app));
@@ -813,6 +956,75 @@ mod tests {
         assert_eq!((i.text.as_str(), i.cursor), ("", 0));
         // a plain letter is not readline's
         assert!(!i.readline(&key(KeyCode::Char('w'), KeyModifiers::NONE)));
+    }
+
+    fn app_in(room: &str, members: &[&str]) -> App {
+        let mut chat = Chat::default();
+        chat.me = "bob".into();
+        chat.on_frame(&serde_json::json!({"type": "ok", "for": "login", "re": null}));
+        chat.pending
+            .insert(1, serde_json::json!({"type": "join", "room": room}));
+        let ms: Vec<serde_json::Value> = members
+            .iter()
+            .map(|m| serde_json::json!({"name": m, "role": "user", "online": true}))
+            .collect();
+        chat.on_frame(&serde_json::json!({"type": "ok", "re": 1,
+            "room": {"name": room}, "members": ms}));
+        App {
+            chat,
+            input: Input::default(),
+            scroll: 0,
+            connected: true,
+            stay_out: false,
+            quit: false,
+            server: "test".into(),
+            drafts: Default::default(),
+            completing: None,
+        }
+    }
+
+    /// Issue 20: Tab completes nicks (`alice: ` first on the line), cycles,
+    /// and completes commands; a draft stays with its room.
+    #[test]
+    fn tab_completes_and_drafts_stay_with_their_room() {
+        let mut app = app_in("lobby", &["alice", "alfred", "bob"]);
+        for c in "al".chars() {
+            app.input.insert(c);
+        }
+        app.complete(1);
+        assert_eq!(app.input.text, "alfred: ");
+        app.complete(1);
+        assert_eq!(app.input.text, "alice: ");
+        app.completing = None;
+        for c in "hi al".chars() {
+            app.input.insert(c);
+        }
+        app.complete(1);
+        assert_eq!(app.input.text, "alice: hi alfred ");
+        app.completing = None;
+        app.input.cut(0, app.input.len());
+        for c in "/jo".chars() {
+            app.input.insert(c);
+        }
+        app.complete(1);
+        assert_eq!(app.input.text, "/join ");
+        app.input.cut(0, app.input.len());
+        // a second room: the half-typed line stays in lobby
+        app.chat
+            .pending
+            .insert(2, serde_json::json!({"type": "join", "room": "den"}));
+        app.chat.on_frame(
+            &serde_json::json!({"type": "ok", "re": 2, "room": {"name": "den"}, "members": []}),
+        );
+        app.go(|c| c.switch("lobby"));
+        app.input.cut(0, app.input.len());
+        for c in "half typed".chars() {
+            app.input.insert(c);
+        }
+        app.go(|c| c.switch("den"));
+        assert_eq!(app.input.text, "");
+        app.go(|c| c.switch("lobby"));
+        assert_eq!(app.input.text, "half typed");
     }
 
     /// Issue 20: a message taller than the pane used to blank the room.
