@@ -593,8 +593,17 @@ impl Chat {
             "online" | "offline" => {
                 let on = ty == "online";
                 self.member_update(&room, &user, |ms, u| {
-                    for m in ms.iter_mut().filter(|m| m.name == u) {
-                        m.online = on;
+                    match ms.iter_mut().find(|m| m.name == u) {
+                        Some(m) => m.online = on,
+                        // a member this list lost (a kick from the server
+                        // shows `left` in each room; the membership stays):
+                        // back when it comes online
+                        None if on => ms.push(Member {
+                            name: u.to_owned(),
+                            role: "user".into(),
+                            online: true,
+                        }),
+                        None => {}
                     }
                 });
             }
@@ -743,6 +752,22 @@ mod tests {
         let next =
             c.on_frame(&json!({"type": "ok", "re": 6, "id": 11, "at": "2026-12-06T10:00:00.000Z"}));
         assert!(next.is_empty() && c.idle());
+    }
+
+    /// Issue 20: a member kicked from the server comes back to the list when
+    /// it is online again.
+    #[test]
+    fn a_kicked_member_comes_back_online() {
+        let mut c = Chat::default();
+        c.pending
+            .insert(1, json!({"type": "join", "room": "lobby"}));
+        c.on_frame(&json!({"type": "ok", "re": 1, "room": {"name": "lobby"},
+            "members": [{"name": "dave", "role": "user", "online": true}]}));
+        c.on_frame(&json!({"type": "left", "room": "lobby", "user": "dave", "reason": "kicked", "by": "mod"}));
+        assert!(c.rooms[0].members.is_empty());
+        c.on_frame(&json!({"type": "online", "room": "lobby", "user": "dave"}));
+        let names: Vec<&str> = c.rooms[0].members.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["dave"]);
     }
 
     /// A text refused for what it is comes back; a reconnect sends the text
