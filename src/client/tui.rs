@@ -196,6 +196,21 @@ struct App {
 }
 
 impl App {
+    /// A connected view of `chat`, nothing typed, at the bottom.
+    fn new(chat: Chat, server: &str) -> App {
+        App {
+            chat,
+            input: Input::default(),
+            scroll: 0,
+            connected: true,
+            stay_out: false,
+            quit: false,
+            server: server.to_owned(),
+            drafts: Default::default(),
+            completing: None,
+        }
+    }
+
     /// Moves to another room (by `go` on the model), keeping the
     /// half-typed line with the room it was typed in.
     fn go(&mut self, go: impl FnOnce(&mut Chat)) {
@@ -294,17 +309,9 @@ pub(crate) fn render_in_memory(chat: Chat, typed: &str, width: u16, height: u16,
     for c in typed.chars() {
         input.insert(c);
     }
-    let app = App {
-        chat,
-        input,
-        scroll,
-        connected: true,
-        stay_out: false,
-        quit: false,
-        server: "fuzz".into(),
-        drafts: Default::default(),
-        completing: None,
-    };
+    let mut app = App::new(chat, "fuzz");
+    app.input = input;
+    app.scroll = scroll;
     let backend = ratatui::backend::TestBackend::new(width, height);
     // a TestBackend cannot fail
     let Ok(mut t) = ratatui::Terminal::new(backend);
@@ -355,17 +362,7 @@ async fn event_loop(
     chat: Chat,
     token: String,
 ) -> anyhow::Result<()> {
-    let mut app = App {
-        chat,
-        input: Input::default(),
-        scroll: 0,
-        connected: true,
-        stay_out: false,
-        quit: false,
-        server: target.server.clone(),
-        drafts: Default::default(),
-        completing: None,
-    };
+    let mut app = App::new(chat, &target.server);
     let mut keys = spawn_keys();
     let mut ping = tokio::time::interval(Duration::from_secs(15));
     let mut backoff = Duration::from_millis(500);
@@ -900,17 +897,7 @@ mod tests {
 
     /// What an 80x24 screen shows of `chat`.
     fn screen(chat: Chat) -> String {
-        let app = App {
-            chat,
-            input: Input::default(),
-            scroll: 0,
-            connected: true,
-            stay_out: false,
-            quit: false,
-            server: "test".into(),
-            drafts: Default::default(),
-            completing: None,
-        };
+        let app = App::new(chat, "test");
         let Ok(mut t) = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24));
         let _ = t.draw(|f| draw(f, &app));
         let buf = t.backend().buffer();
@@ -970,17 +957,7 @@ mod tests {
             .collect();
         chat.on_frame(&serde_json::json!({"type": "ok", "re": 1,
             "room": {"name": room}, "members": ms}));
-        App {
-            chat,
-            input: Input::default(),
-            scroll: 0,
-            connected: true,
-            stay_out: false,
-            quit: false,
-            server: "test".into(),
-            drafts: Default::default(),
-            completing: None,
-        }
+        App::new(chat, "test")
     }
 
     /// Issue 20: Tab completes nicks (`alice: ` first on the line), cycles,

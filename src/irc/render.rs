@@ -196,12 +196,10 @@ fn privmsg(
     let room = MAX_BODY_LEN.saturating_sub(source.len() + command.len() + target.len() + 5 + 9);
     let room = room.max(32);
     // the msgid names one line only: a client that drops lines whose
-    // msgid it has seen must not drop the rest of a long text
-    let later: Vec<(&str, &str)> = tags
-        .iter()
-        .copied()
-        .filter(|(k, _)| *k != "msgid")
-        .collect();
+    // msgid it has seen must not drop the rest of a long text (the later
+    // lines' tags are made only for a text that has them: this runs once
+    // per receiver of every message)
+    let mut later: Option<Vec<(&str, &str)>> = None;
     let mut first = true;
     for part in text.split('\n').filter(|p| !p.is_empty()) {
         let mut rest = part;
@@ -212,7 +210,15 @@ fn privmsg(
                 true => format!("\u{1}ACTION {chunk}\u{1}"),
                 false => chunk.to_owned(),
             };
-            let tags = if first { tags } else { &later[..] };
+            let tags = match first {
+                true => tags,
+                false => later.get_or_insert_with(|| {
+                    tags.iter()
+                        .copied()
+                        .filter(|(k, _)| *k != "msgid")
+                        .collect()
+                }),
+            };
             first = false;
             out.line(tags, Some(&source), command, &[target, &body]);
         }
