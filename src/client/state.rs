@@ -224,7 +224,7 @@ impl Chat {
                 self.held_out = None;
             }
             if ty == "error" && v["code"] == "rate_limited" && is_text(&req) {
-                self.hold(req, v, was_held);
+                self.hold(req, v);
                 return Vec::new();
             }
             let mut follow = if ty == "ok" {
@@ -248,9 +248,10 @@ impl Chat {
         Vec::new()
     }
 
-    /// A text refused with `rate_limited`: held, in order (a held text
-    /// sent again goes back to the front), until `retry_after_ms`.
-    fn hold(&mut self, req: Value, v: &Value, again: bool) {
+    /// A text refused with `rate_limited`: held at the front until
+    /// `retry_after_ms`. Texts go one at a time, so the refused one is older
+    /// than every text queued behind it.
+    fn hold(&mut self, req: Value, v: &Value) {
         let wait = v["retry_after_ms"]
             .as_u64()
             .unwrap_or(1000)
@@ -263,10 +264,7 @@ impl Chat {
             );
         }
         self.held_until = Some(self.held_until.map_or(until, |t| t.max(until)));
-        match again {
-            true => self.held.push_front(req),
-            false => self.held.push_back(req),
-        }
+        self.held.push_front(req);
     }
 
     /// Whether a text typed now must queue: texts go one at a time, each
@@ -724,34 +722,31 @@ mod tests {
     #[test]
     fn refused_texts_are_held_in_order() {
         let mut c = Chat::default();
-        c.pending.insert(1, say("a"));
-        c.pending.insert(2, say("b"));
         let limited = |re: u64| {
             json!({"type": "error", "re": re, "code": "rate_limited", "message": "slow down",
                    "retry_after_ms": 200})
         };
-        assert!(c.on_frame(&limited(1)).is_empty());
-        assert!(c.on_frame(&limited(2)).is_empty());
-        assert!(c.holding() && c.held_until.is_some());
+        let ok =
+            |re: u64| json!({"type": "ok", "re": re, "id": re, "at": "2026-12-06T10:00:00.000Z"});
+        // "a" is out; "b" and "c", typed meanwhile, queue behind it
+        c.pending.insert(1, say("a"));
+        assert!(c.holding());
+        c.hold_typed(say("b"));
         c.hold_typed(say("c"));
-        let due = c.held_due();
-        assert_eq!(due, [say("a")]);
-        c.pending.insert(3, due[0].clone());
-        // refused again: back to the front
-        c.on_frame(&limited(3));
+        // "a" refused: it goes first again, before what was typed after it
+        assert!(c.on_frame(&limited(1)).is_empty());
+        assert!(c.held_until.is_some());
         assert_eq!(c.held_due(), [say("a")]);
-        c.pending.insert(4, say("a"));
-        let next =
-            c.on_frame(&json!({"type": "ok", "re": 4, "id": 9, "at": "2026-12-06T10:00:00.000Z"}));
-        assert_eq!(next, [say("b")]);
-        c.pending.insert(5, say("b"));
-        let next =
-            c.on_frame(&json!({"type": "ok", "re": 5, "id": 10, "at": "2026-12-06T10:00:00.000Z"}));
-        assert_eq!(next, [say("c")]);
-        c.pending.insert(6, say("c"));
-        let next =
-            c.on_frame(&json!({"type": "ok", "re": 6, "id": 11, "at": "2026-12-06T10:00:00.000Z"}));
-        assert!(next.is_empty() && c.idle());
+        c.pending.insert(2, say("a"));
+        // refused again: still first
+        c.on_frame(&limited(2));
+        assert_eq!(c.held_due(), [say("a")]);
+        c.pending.insert(3, say("a"));
+        assert_eq!(c.on_frame(&ok(3)), [say("b")]);
+        c.pending.insert(4, say("b"));
+        assert_eq!(c.on_frame(&ok(4)), [say("c")]);
+        c.pending.insert(5, say("c"));
+        assert!(c.on_frame(&ok(5)).is_empty() && c.idle());
     }
 
     /// Issue 20: a member kicked from the server comes back to the list when
