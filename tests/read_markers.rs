@@ -20,6 +20,7 @@ both_backends!(
     refusals,
     unread_is_capped,
     many_rooms_in_one_page,
+    conversations_list_whisper_partners,
 );
 
 /// (account_id, room_id, peer_id, last_read_id) of every read marker.
@@ -253,6 +254,66 @@ fn whisper_conversation_markers(b: Backend) {
     drop(bob);
     a1.ok(json!({"type": "mark_read", "with": "bob", "message_id": w + 1}));
     assert_eq!(a2.event("read")["id"], w + 1);
+}
+
+/// docs/protocol.md: conversations
+fn conversations_list_whisper_partners(b: Backend) {
+    let srv = TestServer::start(b);
+    let mut alice = srv.user("alice");
+    let mut bob = srv.user("Bob");
+    let mut carol = srv.user("carol");
+    let mut dave = srv.user("dave");
+    // a room message is no conversation
+    alice.ok(json!({"type": "create_room", "room": "lobby"}));
+    alice.ok(json!({"type": "say", "room": "lobby", "text": "hello room"}));
+    assert_eq!(
+        alice.ok(json!({"type": "conversations"}))["conversations"],
+        json!([])
+    );
+    let whisper = |from: &mut TestClient, to: &str, text: &str| {
+        from.ok(json!({"type": "whisper", "to": to, "text": text}))["id"]
+            .as_i64()
+            .expect("id")
+    };
+    let b1 = whisper(&mut bob, "alice", "one");
+    let b2 = whisper(&mut bob, "alice", "two");
+    let _b3 = whisper(&mut bob, "alice", "three");
+    let c1 = whisper(&mut alice, "carol", "sent by alice only");
+    let d1 = whisper(&mut dave, "alice", "from dave");
+    // bob's whisper after dave's puts bob first again
+    let a1 = whisper(&mut alice, "bob", "reply");
+    alice.ok(json!({"type": "mark_read", "with": "bob", "message_id": b2}));
+    let list = alice.ok(json!({"type": "conversations"}))["conversations"].clone();
+    let strip = |l: &Value| -> Vec<Value> {
+        l.as_array()
+            .expect("list")
+            .iter()
+            .map(|c| {
+                assert!(
+                    c["last_at"].as_str().is_some_and(|t| t.ends_with('Z')),
+                    "{c}"
+                );
+                json!([c["with"], c["last_id"], c["unread"], c["last_read"]])
+            })
+            .collect()
+    };
+    assert_eq!(
+        strip(&list),
+        vec![
+            json!(["Bob", a1, 1, b2]),
+            json!(["dave", d1, 1, null]),
+            json!(["carol", c1, 0, null]),
+        ],
+        "{list}"
+    );
+    assert!(b1 < b2);
+    // limit, and bob's own view of the same conversation
+    let one = alice.ok(json!({"type": "conversations", "limit": 1}))["conversations"].clone();
+    assert_eq!(one.as_array().map(Vec::len), Some(1));
+    let bobs = bob.ok(json!({"type": "conversations"}))["conversations"].clone();
+    assert_eq!(strip(&bobs), vec![json!(["alice", a1, 1, null])]);
+    let bad = carol.request(json!({"type": "conversations", "limit": 0}));
+    assert_eq!(bad["code"], "bad_request", "{bad}");
 }
 
 /// docs/protocol.md: mark_read (errors)

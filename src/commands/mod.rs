@@ -288,6 +288,12 @@ pub static COMMANDS: &[Command] = &[
         OTHER_NODES
     ),
     command!(
+        "conversations",
+        LoggedIn,
+        "List your whisper conversations, newest first, with unread counts.",
+        read::conversations
+    ),
+    command!(
         "who",
         RoleAware,
         "List the users online.",

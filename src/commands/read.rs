@@ -87,3 +87,29 @@ fn one_of(both: bool) -> Failure {
         Failure::bad_field("room", "give room or with")
     }
 }
+
+/// `conversations`: the caller's whisper conversations, newest first, with
+/// their read state, so a client lists its direct messages after a reload
+/// or on another device (`history` with `with` reads one back).
+pub async fn conversations(ctx: Ctx, args: Args) -> Outcome {
+    let limit = args.opt_int("limit", 1, 100)?.unwrap_or(50);
+    let account = ctx.user()?.id;
+    let list = ctx
+        .env
+        .db
+        .run(move |c| store::conversations::list(c, account, limit))
+        .await?;
+    let list: Vec<_> = list
+        .into_iter()
+        .map(|c| {
+            json!({
+                "with": c.with,
+                "last_id": c.last_id.0,
+                "last_at": store::fmt_time(&c.last_at),
+                "unread": c.unread,
+                "last_read": c.last_read.map(|m| m.0),
+            })
+        })
+        .collect();
+    Reply::fields(crate::fields!("conversations" => list))
+}

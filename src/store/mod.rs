@@ -17,6 +17,7 @@ pub mod chat_log;
 mod checkpoint;
 mod connect;
 pub mod console;
+pub mod conversations;
 pub mod history;
 pub mod logins;
 pub mod moderation;

@@ -1,0 +1,1 @@
+DROP INDEX chat_logs_incoming ON chat_logs;
