@@ -1,18 +1,18 @@
-// modchat web client: Phone drawers, wiring the page, and start-up. Loaded last: the other files only declare.
-'use strict';
-
-// ---------------------------------------------------------------- phone drawers
-
-function setDrawer(which) {
-  const b = document.body;
-  b.classList.toggle('show-sidebar', which === 'sidebar');
-  b.classList.toggle('show-members', which === 'members');
-  $('scrim').hidden = !which;
-  $('toggle-sidebar').setAttribute('aria-expanded', String(which === 'sidebar'));
-  if (innerWidth <= 960) $('toggle-members').setAttribute('aria-expanded', String(which === 'members'));
-}
-function closeDrawers() { setDrawer(null); }
-function drawerOpen() { return document.body.classList.contains('show-sidebar') || document.body.classList.contains('show-members'); }
+// modchat web client: Wiring the page and start-up: the entry module index.html loads.
+import { $ } from './util.js';
+import { S, currentList } from './state.js';
+import { connect, retryNow, ping } from './net.js';
+import { showLogin, showChat, doLogin, logout, setRole } from './session.js';
+import { sortedRooms, renderUnread } from './sidebar.js';
+import { openWhispers, openPanelView, renderView } from './views.js';
+import { loadOlder } from './history.js';
+import { shown, atBottom, scrollToBottom } from './timeline.js';
+import { focusComposer, setWhisper, renderComposer, renderCount, autosize, submit } from './composer.js';
+import { menuAnchor, closeMenu } from './menu.js';
+import { closeDialog } from './dialog.js';
+import { announceDialog } from './moderate.js';
+import { openRoomsDialog, leaveRoom } from './roomsdialog.js';
+import { setDrawer, closeDrawers, drawerOpen } from './drawers.js';
 
 // ---------------------------------------------------------------- wiring
 

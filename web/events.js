@@ -1,75 +1,15 @@
-// modchat web client: Mutes, toasts, the server's events and the member list.
-'use strict';
-
-// ---------------------------------------------------------------- mute state
-
-function setMute(room, until, reason, quiet, guess) {
-  const m = { until: until || null, reason: reason || null, guess: !!guess };
-  if (room) S.mutes.rooms.set(room, m); else S.mutes.global = m;
-  renderMute();
-  if (!quiet) {
-    toast('You are muted' + (room ? ' in #' + room : '') + ' ' + untilWords(until) + reasonWords(reason) + '.', { kind: 'warn', title: 'Muted' });
-  }
-}
-
-// A text that went through proves there is no mute in the way.
-function clearRoomMute(room) {
-  if (!S.mutes.global && !S.mutes.rooms.has(room)) return;
-  S.mutes.global = null;
-  S.mutes.rooms.delete(room);
-  renderMute();
-}
-
-function activeMute() {
-  const now = Date.now();
-  const live = (m) => m && (!m.until || toDate(m.until).getTime() > now);
-  if (S.mutes.global && !live(S.mutes.global)) S.mutes.global = null;
-  for (const [k, m] of S.mutes.rooms) if (!live(m)) S.mutes.rooms.delete(k);
-  if (S.mutes.global) return Object.assign({ room: null }, S.mutes.global);
-  const room = currentRoom();
-  if (room && S.mutes.rooms.has(room.name) && !S.whisperTo) return Object.assign({ room: room.name }, S.mutes.rooms.get(room.name));
-  return null;
-}
-
-function renderMute() {
-  const m = S.loggedIn || S.me ? activeMute() : null;
-  const b = $('mute-banner');
-  b.hidden = !m;
-  b.replaceChildren();
-  if (m) {
-    b.append(h('span', { class: 'mute-icon', 'aria-hidden': 'true' }, icon('muted')),
-      h('span', null, 'You are muted' + (m.room ? ' in #' + m.room : '') + ' ' + untilWords(m.until) + reasonWords(m.reason) + '. You can still read.'));
-  }
-  clearTimeout(S.muteTimer);
-  const ends = [S.mutes.global, ...S.mutes.rooms.values()].filter((x) => x && x.until).map((x) => toDate(x.until).getTime());
-  if (ends.length) {
-    const wait = Math.min(...ends) - Date.now() + 250;
-    S.muteTimer = setTimeout(renderMute, Math.max(250, Math.min(wait, 2 ** 31 - 1)));
-  }
-}
-
-// ---------------------------------------------------------------- notices
-
-function toast(text, opts) {
-  const o = opts || {};
-  const box = $('notices');
-  const el = h('div', { class: 'notice kind-' + (o.kind || 'info'), 'data-test': 'notice', role: o.kind === 'error' ? 'alert' : 'status' });
-  const close = () => { el.classList.add('leaving'); setTimeout(() => el.remove(), 180); };
-  const body = h('div', { class: 'notice-body' },
-    o.title ? h('div', { class: 'notice-title' }, o.title) : null,
-    h('div', { class: 'notice-text' }, text));
-  const actions = h('div', { class: 'notice-actions' });
-  for (const a of o.actions || []) {
-    actions.append(h('button', { class: 'btn tiny', type: 'button', 'data-test': a.test || null, onclick: () => { a.run(); close(); } }, a.label));
-  }
-  if (o.icon) el.append(h('span', { class: 'notice-icon', 'aria-hidden': 'true' }, typeof o.icon === 'string' ? o.icon : o.icon()));
-  el.append(body, actions,
-    h('button', { class: 'chip-x notice-close', type: 'button', 'aria-label': 'Close', 'data-test': 'notice-close', onclick: close }, '×'));
-  box.append(el);
-  while (box.children.length > 6) box.firstElementChild.remove();
-  if (!o.sticky) setTimeout(close, o.timeout || 7000);
-  return el;
-}
+// modchat web client: The server's events.
+import { $, RANK, sameName, avatar, icon, roleWord, fmtWhen, reasonWords } from './util.js';
+import { newList, S, currentRoom, roleOf, findMember } from './state.js';
+import { forgetSession, setRole } from './session.js';
+import { sortedRooms, renderSidebar, renderUnread } from './sidebar.js';
+import { openRoom, renderHead } from './views.js';
+import { msgItem } from './history.js';
+import { shown, addItem, refreshItem, renderTimeline } from './timeline.js';
+import { setWhisper, replyTo } from './composer.js';
+import { setMute, renderMute } from './mute.js';
+import { toast } from './notices.js';
+import { loadMembers, renderMembers } from './members.js';
 
 function systemLine(roomName, text, icon) {
   const room = S.rooms.get(roomName);
@@ -77,7 +17,7 @@ function systemLine(roomName, text, icon) {
   addItem(room, { key: 's' + (++S.seq), id: null, kind: 'system', from: '', text, icon, at: new Date().toISOString() }, true);
 }
 
-function dropRoom(name) {
+export function dropRoom(name) {
   if (!S.rooms.delete(name)) return;
   S.mutes.rooms.delete(name);
   if (S.view && S.view.kind === 'room' && S.view.room === name) openRoom(sortedRooms()[0] || null);
@@ -93,7 +33,7 @@ function membersSoon(roomName) {
   membersTimer = setTimeout(() => loadMembers(room), 400);
 }
 
-function forMember(name, fn) {
+export function forMember(name, fn) {
   let touched = false;
   for (const room of S.rooms.values()) {
     const m = findMember(room, name);
@@ -104,7 +44,7 @@ function forMember(name, fn) {
 
 // ---------------------------------------------------------------- events
 
-const EVENTS = {
+export const EVENTS = {
   message(e) {
     const room = S.rooms.get(e.room);
     if (!room) return;
@@ -237,48 +177,4 @@ function presence(e, online) {
   if (m) m.online = online;
   else if (online) { room.members.set(e.user, { name: e.user, role: 'user', online: true }); membersSoon(e.room); }
   if (room === currentRoom()) { renderMembers(); renderHead(); }
-}
-
-// ---------------------------------------------------------------- members
-
-async function loadMembers(room) {
-  try {
-    const r = await send('members', { room: room.name });
-    room.members = new Map((r.members || []).map((m) => [m.name, { name: m.name, role: m.role, online: !!m.online }]));
-    room.membersLoaded = true;
-    room.membersStale = false;
-    if (room === currentRoom()) { renderMembers(); renderHead(); }
-  } catch (err) {
-    if (err.code === 'no_such_room') dropRoom(room.name);
-  }
-}
-
-function renderMembers() {
-  const list = $('member-list');
-  list.replaceChildren();
-  const room = currentRoom();
-  if (!room) { $('members-title').textContent = 'Members'; return; }
-  const ms = [...room.members.values()].sort((a, b) => (b.online - a.online) || (RANK[b.role] - RANK[a.role]) || byName(a.name, b.name));
-  const on = ms.filter((m) => m.online);
-  const off = ms.filter((m) => !m.online);
-  $('members-title').textContent = 'Members — ' + ms.length;
-  const section = (label, arr) => {
-    if (!arr.length) return;
-    list.append(h('div', { class: 'member-section' }, label + ' — ' + arr.length));
-    for (const m of arr) {
-      const me = sameName(m.name, S.me);
-      list.append(h('button', {
-        class: 'member' + (m.online ? '' : ' offline'), type: 'button',
-        'data-test': 'member', 'data-name': m.name, 'data-online': String(!!m.online), 'data-role': m.role,
-        title: m.name + (m.online ? ' (online)' : ' (offline)'),
-        onclick: (e) => openUserMenu(m.name, e.currentTarget),
-      },
-      h('span', { class: 'avatar-wrap' }, avatar(m.name), h('span', { class: 'presence ' + (m.online ? 'on' : 'off'), 'aria-hidden': 'true' })),
-      h('span', { class: 'member-name' }, m.name, me ? h('span', { class: 'you' }, ' (you)') : null),
-      roleBadge(m.role)));
-    }
-  };
-  section('Online', on);
-  section('Offline', off);
-  if (!ms.length) list.append(h('div', { class: 'member-section' }, room.membersLoaded ? 'Nobody here' : 'Loading…'));
 }

@@ -11,16 +11,36 @@ const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 
 /// Every file of the web client: its path, its text, its type. The scripts
-/// share one global scope and `index.html` loads them in order.
+/// are ES modules: `index.html` loads `app.js`, which imports the others.
 const ASSETS: &[(&str, &str, &str)] = &[
     ("/", include_str!("../../web/index.html"), HTML),
     ("/app.css", include_str!("../../web/app.css"), CSS),
-    ("/base.js", include_str!("../../web/base.js"), JS),
+    ("/util.js", include_str!("../../web/util.js"), JS),
+    ("/state.js", include_str!("../../web/state.js"), JS),
     ("/net.js", include_str!("../../web/net.js"), JS),
-    ("/rooms.js", include_str!("../../web/rooms.js"), JS),
+    ("/words.js", include_str!("../../web/words.js"), JS),
+    ("/session.js", include_str!("../../web/session.js"), JS),
+    ("/sidebar.js", include_str!("../../web/sidebar.js"), JS),
+    ("/views.js", include_str!("../../web/views.js"), JS),
+    ("/history.js", include_str!("../../web/history.js"), JS),
     ("/timeline.js", include_str!("../../web/timeline.js"), JS),
+    ("/message.js", include_str!("../../web/message.js"), JS),
+    ("/composer.js", include_str!("../../web/composer.js"), JS),
+    ("/mute.js", include_str!("../../web/mute.js"), JS),
+    ("/notices.js", include_str!("../../web/notices.js"), JS),
     ("/events.js", include_str!("../../web/events.js"), JS),
-    ("/dialogs.js", include_str!("../../web/dialogs.js"), JS),
+    ("/members.js", include_str!("../../web/members.js"), JS),
+    ("/menu.js", include_str!("../../web/menu.js"), JS),
+    ("/dialog.js", include_str!("../../web/dialog.js"), JS),
+    ("/moderate.js", include_str!("../../web/moderate.js"), JS),
+    (
+        "/roomsdialog.js",
+        include_str!("../../web/roomsdialog.js"),
+        JS,
+    ),
+    ("/modlog.js", include_str!("../../web/modlog.js"), JS),
+    ("/filter.js", include_str!("../../web/filter.js"), JS),
+    ("/drawers.js", include_str!("../../web/drawers.js"), JS),
     ("/app.js", include_str!("../../web/app.js"), JS),
 ];
 
