@@ -184,3 +184,169 @@ fn two_users_chat_whisper_get_muted_and_reconnect() {
     });
     alice.screenshot(&shots().join("readme.png"));
 }
+
+/// axe-core, which scripts/test installs with npm.
+fn axe_source() -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target/npm/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; scripts/test installs axe-core there \
+             (npm install --prefix target/npm --no-save axe-core@4)",
+            path.display()
+        )
+    })
+}
+
+/// Moderate rules that issue 20 names too: a `<h1>` and no content outside
+/// landmarks.
+const ISSUE_20_RULES: &[&str] = &["page-has-heading-one", "landmark-one-main", "region"];
+
+/// Runs axe-core on the page as it is now and returns a line for each
+/// violation of impact serious or critical or of [`ISSUE_20_RULES`], with
+/// `what` (the view) first. Every violation's rule and impact go to stderr,
+/// for the record.
+fn axe_check(b: &Browser, axe: &str, what: &str) -> Vec<String> {
+    // a WebDriver script is not the page's: the page's CSP does not stop it
+    let loaded = b.js(&format!(
+        "if (!window.axe) {{ {axe}\n }} return typeof window.axe;"
+    ));
+    assert_eq!(loaded, json!("object"), "axe-core did not load in the page");
+    let v = b.js_async(
+        "const done = arguments[arguments.length - 1];
+         axe.run(document, {resultTypes: ['violations']})
+           .then(r => done({violations: r.violations.map(v => ({
+             id: v.id, impact: v.impact, help: v.help,
+             nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary})),
+           }))}))
+           .catch(e => done({error: String(e && e.stack || e)}));",
+        vec![],
+        std::time::Duration::from_secs(30),
+    );
+    assert!(
+        v["error"].is_null(),
+        "axe.run failed on {what}: {}",
+        v["error"]
+    );
+    let mut bad = Vec::new();
+    for violation in v["violations"].as_array().cloned().unwrap_or_default() {
+        let impact = violation["impact"].as_str().unwrap_or("?");
+        let id = violation["id"].as_str().unwrap_or("?");
+        let nodes = violation["nodes"].as_array().cloned().unwrap_or_default();
+        eprintln!("axe on {what}: {id} ({impact}), {} node(s)", nodes.len());
+        if impact == "serious" || impact == "critical" || ISSUE_20_RULES.contains(&id) {
+            let mut line = format!(
+                "{what}: {id} ({impact}): {}",
+                violation["help"].as_str().unwrap_or("")
+            );
+            for n in &nodes {
+                line.push_str(&format!(
+                    "\n    {}: {}",
+                    n["target"].as_str().unwrap_or("?"),
+                    n["summary"].as_str().unwrap_or("").replace('\n', " ")
+                ));
+            }
+            bad.push(line);
+        }
+    }
+    bad
+}
+
+/// Waits for the page's transitions (a drawer sliding) to end.
+fn settle(b: &Browser) {
+    b.wait_until("the page's transitions to end", || {
+        (b.js("return document.getAnimations().filter(a => a instanceof CSSTransition && a.playState === 'running').length;")
+            == json!(0))
+        .then_some(())
+    });
+}
+
+/// Issue 20: axe-core finds no serious or critical accessibility problem on
+/// the login page and in the chat view (a room with messages and its member
+/// list, the rooms dialog, a member's menu), at a desktop and at a phone
+/// size (the drawers open and closed); nor a missing `<h1>` or content
+/// outside landmarks.
+#[test]
+fn axe_finds_no_serious_violation() {
+    let axe = axe_source();
+    let s = TestServer::start(Backend::Sqlite);
+    let base = format!("http://{}/", s.http.expect("http listener"));
+    let driver = Driver::start();
+    let b = driver.session(1280, 800);
+    let _shots = Shots(vec![("axe", &b)]);
+    let mut bad = Vec::new();
+
+    b.go(&base);
+    b.wait("[data-test=login-username]");
+    b.wait_until("the login page to connect", || {
+        b.find("#login-conn")
+            .and_then(|e| b.attr(&e, "data-state"))
+            .filter(|st| st == "connected")
+    });
+    b.screenshot(&shots().join("axe-login.png"));
+    bad.extend(axe_check(&b, &axe, "login page"));
+
+    log_in(&b, &base, "alice");
+    open_room(&b, "lobby", true);
+    let mut carol: TestClient = s.user("carol");
+    carol.ok(json!({"type": "join", "room": "lobby"}));
+    say(&b, "hello, is anyone here?");
+    carol.ok(json!({"type": "say", "room": "lobby", "text": "hi alice, welcome"}));
+    say(&b, "/me waves");
+    message(&b, "message", "carol", "hi alice, welcome");
+    b.wait_until("alice's emote", || {
+        b.find_all("[data-test=message][data-from=alice] [data-test=message-text]")
+            .into_iter()
+            .find(|e| b.text(e).contains("waves"))
+    });
+    b.wait("[data-test=member-list] [data-test=member][data-name=carol]");
+    // a member who left: the list shows him offline, greyed
+    let mut dave: TestClient = s.user("dave");
+    dave.ok(json!({"type": "join", "room": "lobby"}));
+    drop(dave);
+    b.wait("[data-test=member-list] [data-test=member].offline[data-name=dave]");
+    // the toast "Created #lobby" stays: the notices are checked too
+    b.screenshot(&shots().join("axe-chat.png"));
+    bad.extend(axe_check(&b, &axe, "chat view"));
+    // the modal dialog (rooms) and a member's menu
+    b.click_on("[data-test=open-rooms]");
+    b.wait("[data-test=room-name-input]");
+    bad.extend(axe_check(&b, &axe, "the rooms dialog"));
+    b.click_on("[data-test=dialog-close]");
+    b.click_on("[data-test=member][data-name=carol]");
+    b.wait("[data-test=menu] [role=menuitem]");
+    bad.extend(axe_check(&b, &axe, "a member's menu"));
+    // a click elsewhere closes it
+    b.click_on("[data-test=view-title]");
+    b.wait_until("the menu to close", || {
+        b.find("[data-test=menu]")
+            .filter(|m| !b.displayed(m))
+            .map(|_| ())
+    });
+
+    // a phone: the member list is a drawer, opened from the header
+    b.set_viewport(390, 844);
+    b.click_on("[data-test=toggle-members]");
+    b.wait("[data-test=member-list] [data-test=member][data-name=carol]");
+    settle(&b);
+    b.screenshot(&shots().join("axe-phone-members.png"));
+    bad.extend(axe_check(&b, &axe, "chat view on a phone, members open"));
+    // the scrim beside the drawer closes it (its middle is under the drawer)
+    b.js("document.getElementById('scrim').click(); return true;");
+    b.click_on("[data-test=toggle-sidebar]");
+    b.wait("[data-test=room][data-room=lobby]");
+    settle(&b);
+    b.screenshot(&shots().join("axe-phone-rooms.png"));
+    bad.extend(axe_check(&b, &axe, "chat view on a phone, rooms open"));
+    b.js("document.getElementById('scrim').click(); return true;");
+    settle(&b);
+    b.screenshot(&shots().join("axe-phone.png"));
+    bad.extend(axe_check(&b, &axe, "chat view on a phone"));
+
+    assert!(
+        bad.is_empty(),
+        "axe-core found {} violation(s) that must not be:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+}

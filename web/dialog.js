@@ -9,7 +9,7 @@ export function openDialog(title, nodes, cls) {
   closeMenu();
   d.className = 'dialog' + (cls ? ' ' + cls : '');
   d.replaceChildren(h('div', { class: 'dialog-inner' },
-    h('header', { class: 'dialog-head' }, h('h3', null, title),
+    h('header', { class: 'dialog-head' }, h('h2', { id: 'dialog-title' }, title),
       h('button', { class: 'icon-btn', type: 'button', 'aria-label': 'Close', 'data-test': 'dialog-close', onclick: closeDialog }, '×')),
     ...nodes.filter(Boolean)));
   if (!d.open) d.showModal();

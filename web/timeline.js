@@ -149,7 +149,7 @@ export function renderTop() {
   if (!S.view) {
     top.append(h('div', { class: 'welcome' },
       h('div', { class: 'welcome-mark', 'aria-hidden': 'true' }, '#'),
-      h('h3', null, S.me ? 'Welcome, ' + S.me : 'Welcome'),
+      h('h2', null, S.me ? 'Welcome, ' + S.me : 'Welcome'),
       h('p', null, 'You are not in a room yet. Browse the rooms on this server, or make a new one.'),
       h('button', { class: 'btn primary', type: 'button', onclick: openRoomsDialog }, 'Browse rooms')));
     return;
@@ -158,7 +158,7 @@ export function renderTop() {
   if (list === S.whispers) {
     top.append(h('div', { class: 'welcome' },
       h('div', { class: 'welcome-mark whisper', 'aria-hidden': 'true' }, '@'),
-      h('h3', null, 'Whispers'),
+      h('h2', null, 'Whispers'),
       h('p', null, 'Private messages between you and one other person. Click someone\'s name and choose Whisper to start. Whispers are not kept in room history: this list starts when you opened this page.')));
     return;
   }
@@ -166,7 +166,7 @@ export function renderTop() {
   else if (list.loaded && !list.hasMore) {
     top.append(h('div', { class: 'welcome' },
       h('div', { class: 'welcome-mark', 'aria-hidden': 'true' }, '#'),
-      h('h3', null, 'Welcome to #' + list.name),
+      h('h2', null, 'Welcome to #' + list.name),
       h('p', null, 'This is the start of the #' + list.name + ' room.')));
   }
 }

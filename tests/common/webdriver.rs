@@ -235,6 +235,45 @@ impl Browser {
         .unwrap_or_else(|e| panic!("script failed: {e}"))
     }
 
+    /// Runs an asynchronous script: it gets a callback as its last argument
+    /// (`arguments[arguments.length - 1]`) and ends by calling it with the
+    /// value to return. `args` come first. Waits up to `timeout`.
+    pub fn js_async(&self, script: &str, args: Vec<Value>, timeout: Duration) -> Value {
+        self.call(
+            "POST",
+            "/timeouts",
+            Some(json!({"script": timeout.as_millis() as u64})),
+        )
+        .unwrap_or_else(|e| panic!("set the script timeout: {e}"));
+        self.call(
+            "POST",
+            "/execute/async",
+            Some(json!({"script": script, "args": args})),
+        )
+        .unwrap_or_else(|e| panic!("async script failed: {e}"))
+    }
+
+    /// Resizes the window so that the page's viewport (`innerWidth` ×
+    /// `innerHeight`) is this size, whatever the browser's frame takes.
+    pub fn set_viewport(&self, width: u32, height: u32) {
+        let mut size = (width, height);
+        for _ in 0..3 {
+            self.call(
+                "POST",
+                "/window/rect",
+                Some(json!({"width": size.0, "height": size.1})),
+            )
+            .unwrap_or_else(|e| panic!("resize the window: {e}"));
+            let v = self.js("return [innerWidth, innerHeight];");
+            let (w, h) = (v[0].as_u64().unwrap_or(0), v[1].as_u64().unwrap_or(0));
+            if (w, h) == (width as u64, height as u64) {
+                return;
+            }
+            size.0 = (size.0 as i64 + width as i64 - w as i64).max(1) as u32;
+            size.1 = (size.1 as i64 + height as i64 - h as i64).max(1) as u32;
+        }
+    }
+
     /// Saves a PNG of the window.
     pub fn screenshot(&self, path: &Path) {
         if let Ok(v) = self.call("GET", "/screenshot", None) {
