@@ -47,9 +47,7 @@ fn log_in(b: &Browser, base: &str, name: &str) {
         common::server::PASSWORD,
     );
     b.click_on("[data-test=register-submit]");
-    b.wait_until("the chat view", || {
-        b.find("[data-test=me-name]").filter(|e| b.text(e) == name)
-    });
+    logged_in_as(b, name);
 }
 
 fn say(b: &Browser, text: &str) {
@@ -68,7 +66,8 @@ fn message(b: &Browser, kind: &str, from: &str, text: &str) {
 }
 
 fn open_room(b: &Browser, room: &str, create: bool) {
-    b.click_on("[data-test=open-rooms]");
+    // on a phone the button sits in the closed sidebar drawer
+    b.js("document.querySelector('[data-test=open-rooms]').click(); return true;");
     let input = b.wait("[data-test=room-name-input]");
     b.type_into(&input, room);
     b.click_on(if create {
@@ -76,7 +75,11 @@ fn open_room(b: &Browser, room: &str, create: bool) {
     } else {
         "[data-test=join-room]"
     });
-    b.wait(&format!("[data-test=room][data-room={room}]"));
+    let css = format!("[data-test=room][data-room={room}]");
+    b.wait_until(&format!("{css} in the sidebar"), || b.find(&css));
+    b.wait_until("the dialog to close", || {
+        (b.js("return document.getElementById('dialog').open;") == json!(false)).then_some(())
+    });
 }
 
 #[test]
@@ -115,36 +118,38 @@ fn two_users_chat_whisper_get_muted_and_reconnect() {
     });
     assert_eq!(ev["action"], json!(true), "{ev}");
 
-    // bob whispers from alice's entry in the member list; alice replies with one click
+    // bob messages alice from her entry in the member list: a conversation
+    // of its own in the sidebar, where alice answers
     bob.click_on("[data-test=member][data-name=alice]");
     bob.click_on("[data-test=menu-whisper]");
     say(&bob, "psst");
-    alice.click_on("#whispers-entry");
-    message(&alice, "whisper-in", "bob", "psst");
-    alice.click_on("[data-test=message][data-kind=whisper-in] [data-test=reply]");
+    alice.click_on("[data-test=dm][data-with=bob]");
+    message(&alice, "message", "bob", "psst");
     say(&alice, "psst back");
-    bob.click_on("#whispers-entry");
-    message(&bob, "whisper-in", "alice", "psst back");
+    message(&bob, "message", "alice", "psst back");
     bob.click_on("[data-test=room][data-room=lobby]");
     alice.click_on("[data-test=room][data-room=lobby]");
 
-    // a moderator mutes bob: he sees it and cannot send
+    // a moderator mutes bob: one banner says so, and the composer is off
     let mut moderator = s.account("mo", Role::Moderator);
     moderator.ok(json!({"type": "mute", "user": "bob", "duration_s": 600, "reason": "spam"}));
-    bob.wait_until("the mute notice", || {
-        bob.find_all("[data-test=notice]")
-            .into_iter()
-            .find(|n| bob.text(n).to_lowercase().contains("muted"))
+    let banner = bob.wait("[data-test=mute-banner]");
+    let text = bob.text(&banner);
+    assert!(text.contains("muted") && text.contains("spam"), "{text}");
+    let input = bob.wait("[data-test=message-input]");
+    bob.wait_until("the composer to be disabled", || {
+        (bob.prop(&input, "disabled") == json!(true)).then_some(())
     });
-    bob.wait("[data-test=mute-banner]");
-    say(&bob, "can I still talk?");
-    let err = bob.wait("[data-test=composer-error]");
-    assert!(
-        bob.text(&err).to_lowercase().contains("muted"),
-        "{}",
-        bob.text(&err)
+    assert_eq!(
+        bob.prop(&bob.wait("[data-test=send-button]"), "disabled"),
+        json!(true)
     );
-    carol.assert_none("bob's muted message", |v| v["text"] == "can I still talk?");
+    let saying_muted = bob.js(
+        "return [...document.querySelectorAll('[data-test=mute-banner], [data-test=composer-error], [data-test=notice]')]
+           .filter(e => !e.hidden && e.offsetParent !== null && /muted/i.test(e.textContent)).length;",
+    );
+    assert_eq!(saying_muted, json!(1), "one banner says bob is muted");
+    bob.screenshot(&shots().join("bob-muted.png"));
 
     // the connection drops; what alice typed meanwhile survives the resume
     let input = alice.wait("[data-test=message-input]");
@@ -183,6 +188,249 @@ fn two_users_chat_whisper_get_muted_and_reconnect() {
             .then_some(())
     });
     alice.screenshot(&shots().join("readme.png"));
+}
+
+/// Waits for the chat view of this user (the sidebar with the name may be
+/// a closed drawer on a phone: the page's state says it).
+fn logged_in_as(b: &Browser, name: &str) {
+    b.wait_until("the chat view", || {
+        let me = b.js("return window.modchat && window.modchat.state.me;");
+        (me == json!(name) && b.find("#chat-view:not([hidden])").is_some()).then_some(())
+    });
+}
+
+/// Reloads the page: the session resumes with its token.
+fn reload(b: &Browser, base: &str, name: &str) {
+    b.go(base);
+    logged_in_as(b, name);
+}
+
+/// The text of the first element matching `css` once it shows.
+fn text_of(b: &Browser, css: &str) -> String {
+    let e = b.wait(css);
+    b.text(&e)
+}
+
+/// Waits until the first element matching `css` shows with this text.
+fn wait_text(b: &Browser, css: &str, want: &str) {
+    b.wait_until(&format!("{css} to read {want:?}"), || {
+        b.find(css)
+            .filter(|e| b.displayed(e) && b.text(e).contains(want))
+    });
+}
+
+#[test]
+fn direct_messages_unread_and_mentions_survive_a_reload() {
+    let s = TestServer::start(Backend::Sqlite);
+    let base = format!("http://{}/", s.http.expect("http listener"));
+    let driver = Driver::start();
+    let alice = driver.session(1366, 768);
+    let _shots = Shots(vec![("dm-unread-alice", &alice)]);
+    log_in(&alice, &base, "alice");
+    open_room(&alice, "lobby", true);
+    open_room(&alice, "music", true);
+    let mut bob = s.user("bob");
+    bob.ok(json!({"type": "join", "room": "lobby"}));
+    bob.ok(json!({"type": "join", "room": "music"}));
+
+    // a direct message: its own conversation in the sidebar, with a badge
+    bob.ok(json!({"type": "whisper", "to": "alice", "text": "dm one"}));
+    wait_text(
+        &alice,
+        "[data-test=dm][data-with=bob] [data-test=unread]",
+        "1",
+    );
+    // alice looks at #music: what bob says in #lobby is unread there
+    bob.ok(json!({"type": "say", "room": "lobby", "text": "r1"}));
+    bob.ok(json!({"type": "say", "room": "lobby", "text": "r2"}));
+    bob.ok(json!({"type": "say", "room": "lobby", "text": "look @Alice, here"}));
+    let lobby = "[data-test=room][data-room=lobby]";
+    wait_text(&alice, &format!("{lobby} [data-test=unread]"), "3");
+    wait_text(&alice, &format!("{lobby} [data-test=mentions]"), "@1");
+    alice.screenshot(&shots().join("unread-badges.png"));
+
+    // after a reload: the conversation, the counts and the mention are still there
+    reload(&alice, &base, "alice");
+    wait_text(&alice, &format!("{lobby} [data-test=unread]"), "3");
+    wait_text(&alice, &format!("{lobby} [data-test=mentions]"), "@1");
+    wait_text(
+        &alice,
+        "[data-test=dm][data-with=bob] [data-test=unread]",
+        "1",
+    );
+    alice.click_on("[data-test=dm][data-with=bob]");
+    message(&alice, "message", "bob", "dm one");
+    say(&alice, "dm two");
+    let m = bob.expect("alice's answer", |v| v["type"] == "whisper");
+    assert_eq!(m["text"], "dm two");
+    alice.wait_until("the DM badge to go", || {
+        alice
+            .find("[data-test=dm][data-with=bob] [data-test=unread]")
+            .is_none()
+            .then_some(())
+    });
+
+    // #lobby opens on a NEW line above the first unread message, the mention lit
+    alice.click_on(lobby);
+    message(&alice, "message", "bob", "look @Alice, here");
+    alice.wait("[data-test=new-divider]");
+    let first_new = alice.js(
+        "const d = document.querySelector('[data-test=new-divider]');
+         const m = d.closest('.seps').nextElementSibling;
+         return m.querySelector('[data-test=message-text]').textContent;",
+    );
+    assert_eq!(first_new, json!("r1"));
+    assert_eq!(text_of(&alice, "[data-test=mention]"), "@Alice");
+    alice.wait(".msg.mentions-me");
+    alice.wait_until("the lobby badges to go", || {
+        alice
+            .find(&format!("{lobby} [data-test=badges] .badge"))
+            .is_none()
+            .then_some(())
+    });
+    alice.screenshot(&shots().join("new-divider-mention.png"));
+
+    // the marker is on the server: a new session of alice finds nothing unread
+    let mut again = s.connect();
+    again.login("alice");
+    let mut rooms = json!(null);
+    for _ in 0..50 {
+        rooms = again.ok(json!({"type": "rooms"}))["rooms"].clone();
+        if rooms[0]["unread"] == json!(0) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(rooms[0]["name"], "lobby", "{rooms}");
+    assert_eq!(rooms[0]["unread"], json!(0), "{rooms}");
+    // and the page follows the marker another session sets
+    bob.ok(json!({"type": "say", "room": "music", "text": "in music"}));
+    wait_text(
+        &alice,
+        "[data-test=room][data-room=music] [data-test=unread]",
+        "1",
+    );
+    let last = again.ok(json!({"type": "history", "room": "music", "limit": 1}))["messages"][0]
+        ["id"]
+        .clone();
+    again.ok(json!({"type": "mark_read", "room": "music", "message_id": last}));
+    alice.wait_until("the music badge to go after a read elsewhere", || {
+        alice
+            .find("[data-test=room][data-room=music] [data-test=unread]")
+            .is_none()
+            .then_some(())
+    });
+}
+
+#[test]
+fn room_owner_sets_topic_names_an_op_and_bans() {
+    let s = TestServer::start(Backend::Sqlite);
+    let base = format!("http://{}/", s.http.expect("http listener"));
+    let driver = Driver::start();
+    let alice = driver.session(1366, 768);
+    let bob = driver.session(390, 844);
+    let _shots = Shots(vec![("settings-alice", &alice), ("settings-bob", &bob)]);
+    log_in(&alice, &base, "alice");
+    open_room(&alice, "lobby", true);
+    log_in(&bob, &base, "bob");
+    open_room(&bob, "lobby", false);
+    let mut carol = s.user("carol");
+    carol.ok(json!({"type": "join", "room": "lobby"}));
+    alice.wait("[data-test=member][data-name=carol]");
+
+    // the topic: set in the settings, shown in the header of another member
+    alice.click_on("[data-test=room-settings]");
+    let topic = alice.wait("[data-test=settings-topic]");
+    alice.type_into(&topic, "be nice");
+    alice.click_on("[data-test=settings-topic-save]");
+    wait_text(&bob, "[data-test=room-topic]", "be nice");
+    assert_eq!(carol.event("topic_changed")["topic"], "be nice");
+
+    // an op: carol is told, and the member lists show it
+    alice.click_on("[data-test=settings-op][data-name=carol]");
+    let ev = carol.event("room_role_changed");
+    assert_eq!(ev["room_role"], "op", "{ev}");
+    alice.wait("[data-test=member][data-name=carol][data-room-role=op]");
+    bob.wait_until("carol shown as op for bob", || {
+        bob.find("[data-test=member][data-name=carol][data-room-role=op]")
+    });
+
+    // a room ban with a reason: a line in the room, a clear view for bob
+    // (the settings are still open)
+    let who = alice.wait("[data-test=settings-ban-user]");
+    alice.type_into(&who, "bob");
+    alice.type_into(&alice.wait("[data-test=settings-ban-reason]"), "spam");
+    alice.click_on("[data-test=settings-ban-add]");
+    alice.wait("[data-test=settings-ban][data-name=bob]");
+    alice.screenshot(&shots().join("room-settings.png"));
+    alice.click_on("[data-test=dialog-close]");
+    wait_text(
+        &alice,
+        "[data-line=ban-line]",
+        "bob was banned from the room by alice",
+    );
+    wait_text(
+        &bob,
+        "[data-test=removed-title]",
+        "You were banned from #lobby",
+    );
+    let text = text_of(&bob, "[data-test=removed-text]");
+    assert!(text.contains("by alice") && text.contains("spam"), "{text}");
+    assert!(bob.find("[data-test=rejoin]").is_none());
+    bob.screenshot(&shots().join("room-banned-phone.png"));
+    alice.screenshot(&shots().join("room-ban-line.png"));
+}
+
+#[test]
+fn kicked_muted_and_blocked_say_so_clearly() {
+    let mut s = TestServer::start(Backend::Sqlite);
+    let base = format!("http://{}/", s.http.expect("http listener"));
+    let driver = Driver::start();
+    let bob = driver.session(390, 844);
+    let _shots = Shots(vec![("kicked-bob", &bob)]);
+    log_in(&bob, &base, "bob");
+    open_room(&bob, "lobby", true);
+    let mut mo = s.account("mo", Role::Moderator);
+    let mut admin = s.account("root", Role::Admin);
+    admin.ok(json!({"type": "filter_add", "word": "frobnicate"}));
+
+    // a blocked word: the strikes left are counted down before the mute
+    say(&bob, "I frobnicate");
+    wait_text(
+        &bob,
+        "[data-test=composer-error]",
+        "2 more and you are muted for 10 minutes",
+    );
+    bob.screenshot(&shots().join("blocked-phone.png"));
+    bob.js("document.querySelector('[data-test=message-input]').value = ''; return true;");
+
+    // kicked from the room: a clear view with Rejoin
+    mo.ok(json!({"type": "kick", "user": "bob", "room": "lobby", "reason": "calm down"}));
+    wait_text(
+        &bob,
+        "[data-test=removed-title]",
+        "You were kicked from #lobby",
+    );
+    let text = text_of(&bob, "[data-test=removed-text]");
+    assert!(
+        text.contains("by mo") && text.contains("calm down"),
+        "{text}"
+    );
+    bob.screenshot(&shots().join("kicked-phone.png"));
+    bob.click_on("[data-test=rejoin]");
+    bob.wait_until("lobby open again", || {
+        bob.find("[data-test=view-title]")
+            .filter(|e| bob.text(e).contains("lobby"))
+    });
+
+    // kicked from the server: the login view says by whom and why
+    mo.ok(json!({"type": "kick", "user": "bob", "reason": "bye"}));
+    wait_text(
+        &bob,
+        "[data-test=login-error]",
+        "You were kicked from the server by mo: bye",
+    );
+    bob.screenshot(&shots().join("server-kick-phone.png"));
 }
 
 /// axe-core, which scripts/test installs with npm.

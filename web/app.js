@@ -1,18 +1,22 @@
 // modchat web client: Wiring the page and start-up: the entry module index.html loads.
 import { $ } from './util.js';
-import { S, currentList } from './state.js';
+import { S } from './state.js';
 import { connect, retryNow, ping } from './net.js';
 import { showLogin, showChat, doLogin, logout, setRole } from './session.js';
-import { sortedRooms, renderUnread } from './sidebar.js';
-import { openWhispers, openPanelView, renderView } from './views.js';
+import { sortedRooms } from './sidebar.js';
+import { openPanelView, renderView } from './views.js';
 import { loadOlder } from './history.js';
 import { shown, atBottom, scrollToBottom } from './timeline.js';
-import { focusComposer, setWhisper, renderComposer, renderCount, autosize, submit } from './composer.js';
+import { focusComposer, renderComposer, renderCount, autosize, submit } from './composer.js';
 import { menuAnchor, closeMenu } from './menu.js';
 import { closeDialog } from './dialog.js';
 import { announceDialog } from './moderate.js';
 import { openRoomsDialog, leaveRoom } from './roomsdialog.js';
 import { setDrawer, closeDrawers, drawerOpen } from './drawers.js';
+import { sortedDms, newDmDialog } from './dm.js';
+import { markSeenSoon } from './unread.js';
+import { askNotifyPermission } from './mentions.js';
+import { roomSettingsDialog } from './roomsettings.js';
 
 // ---------------------------------------------------------------- wiring
 
@@ -21,13 +25,14 @@ function wire() {
   $('register-submit').addEventListener('click', () => doLogin(true));
   $('logout').addEventListener('click', logout);
   $('open-rooms').addEventListener('click', openRoomsDialog);
-  $('whispers-entry').addEventListener('click', openWhispers);
+  $('open-dm').addEventListener('click', newDmDialog);
+  $('room-settings').addEventListener('click', () => roomSettingsDialog());
+  $('notify-enable').addEventListener('click', askNotifyPermission);
   $('modlog-entry').addEventListener('click', () => openPanelView('modlog'));
   $('filter-entry').addEventListener('click', () => openPanelView('filter'));
   $('announce-entry').addEventListener('click', announceDialog);
   $('leave-room').addEventListener('click', leaveRoom);
   $('conn-retry').addEventListener('click', retryNow);
-  $('whisper-cancel').addEventListener('click', () => { setWhisper(null); focusComposer(); });
   $('send-button').addEventListener('click', () => { submit(); focusComposer(); });
   $('jump-bottom').addEventListener('click', scrollToBottom);
   $('toggle-sidebar').addEventListener('click', () => setDrawer(document.body.classList.contains('show-sidebar') ? null : 'sidebar'));
@@ -52,9 +57,6 @@ function wire() {
       autosize();
       renderCount();
       input.setSelectionRange(input.value.length, input.value.length);
-    } else if (e.key === 'Escape' && S.whisperTo && $('menu').hidden) {
-      e.preventDefault();
-      setWhisper(null);
     }
   });
 
@@ -75,8 +77,8 @@ function wire() {
     }).observe(tl);
   }
   tl.addEventListener('scroll', () => {
-    if (tl.scrollTop < 150 && shown && shown !== S.whispers) loadOlder(shown);
-    if (atBottom()) $('jump-bottom').hidden = true;
+    if (tl.scrollTop < 150 && shown) loadOlder(shown);
+    if (atBottom()) { $('jump-bottom').hidden = true; markSeenSoon(); }
   }, { passive: true });
 
   // Menus: keyboard, outside clicks.
@@ -113,15 +115,14 @@ function wire() {
     if (e.key !== 'Escape' || $('dialog').open) return;
     if (!$('menu').hidden) { e.preventDefault(); closeMenu(true); return; }
     if (drawerOpen()) { e.preventDefault(); closeDrawers(); return; }
-    if (S.whisperTo) { e.preventDefault(); setWhisper(null); }
   });
 
   document.addEventListener('visibilitychange', () => {
     if (document.hidden) return;
-    const l = currentList();
-    if (l && l.unread) { l.unread = 0; renderUnread(); }
+    markSeenSoon();
     if (S.socketOpen) ping();
   });
+  window.addEventListener('focus', markSeenSoon);
   window.addEventListener('online', () => { if (!S.socketOpen && !S.holdOff) retryNow(); });
 }
 
@@ -133,7 +134,10 @@ window.modchat = Object.freeze({
       me: S.me,
       role: S.role,
       room: S.view && S.view.kind === 'room' ? S.view.room : null,
+      view: S.view ? S.view.kind : null,
       rooms: sortedRooms(),
+      dms: sortedDms().map((d) => d.name),
+      unread: Object.fromEntries([...S.rooms.values(), ...S.dms.values()].map((l) => [(l.kind === 'dm' ? '@' : '') + l.name, { unread: l.unread, mentions: l.mentions, lastRead: l.lastRead }])),
     };
   },
 });

@@ -1,53 +1,45 @@
-// modchat web client: The composer: typing, sending, pending and failed texts.
-import { $, MAX_TEXT } from './util.js';
-import { S, currentRoom } from './state.js';
+// modchat web client: The composer: typing and sending. Each text is its
+// own item in an outbox sent one at a time, in order: a text refused with
+// `rate_limited` waits `retry_after_ms` and goes again, and the texts typed
+// meanwhile wait behind it, each on its own (never glued together).
+import { $, MAX_TEXT, untilWords, reasonWords } from './util.js';
+import { S, currentList, dmOf } from './state.js';
 import { send } from './net.js';
 import { errText } from './words.js';
-import { renderUnread } from './sidebar.js';
-import { addItem, removeItem } from './timeline.js';
-import { setMute, clearRoomMute } from './mute.js';
-import { closeDrawers } from './drawers.js';
+import { addItem, removeItem, refreshItem } from './timeline.js';
+import { setMute, clearRoomMute, activeMute } from './mute.js';
 
 // ---------------------------------------------------------------- composer
 
 export function focusComposer() {
   if (window.matchMedia('(pointer: coarse)').matches) return;
   const i = $('message-input');
-  if (!$('composer').hidden && !$('dialog').open) setTimeout(() => i.focus(), 0);
-}
-
-export function setWhisper(name, auto) {
-  S.whisperTo = name ? { name, auto: !!auto } : null;
-  renderComposer();
-}
-
-export function replyTo(name) {
-  closeDrawers();
-  setWhisper(name);
-  if (S.whispers.unread) { S.whispers.unread = 0; renderUnread(); }
-  focusComposer();
+  if (!$('composer').hidden && !$('dialog').open && !i.disabled) setTimeout(() => i.focus(), 0);
 }
 
 export function renderComposer() {
-  const chip = $('whisper-chip');
   const input = $('message-input');
-  const w = S.whisperTo;
-  chip.hidden = !w;
-  $('whisper-target').textContent = w ? w.name : '';
-  $('composer').classList.toggle('whispering', !!w);
-  const room = currentRoom();
-  input.placeholder = w ? 'Whisper to ' + w.name
-    : room ? 'Message #' + room.name
-    : S.view && S.view.kind === 'whispers' ? 'Click Reply on a whisper, or a name, to choose who to whisper to'
-    : 'Message';
+  $('whisper-chip').hidden = true;
+  const list = currentList();
+  const mute = list ? activeMute() : null;
+  input.disabled = !!mute;
+  input.placeholder = mute
+    ? 'You are muted' + (mute.room ? ' in #' + mute.room : '') + ' ' + untilWords(mute.until) + reasonWords(mute.reason)
+    : !list ? 'Message'
+    : list.kind === 'dm' ? 'Message @' + list.name
+    : 'Message #' + list.name;
   renderCount();
 }
 
 export function renderCount() {
-  const n = [...$('message-input').value].length;
+  const input = $('message-input');
+  const n = [...input.value].length;
   const c = $('char-count');
-  c.textContent = n > MAX_TEXT - 200 ? (MAX_TEXT - n) + ' left' : '';
-  c.classList.toggle('over', n > MAX_TEXT);
+  const over = n - MAX_TEXT;
+  c.textContent = over > 0 ? over + ' over the limit' : n > MAX_TEXT - 200 ? (MAX_TEXT - n) + ' left' : '';
+  c.classList.toggle('over', over > 0);
+  c.dataset.test = 'char-count';
+  $('send-button').disabled = over > 0 || input.disabled;
 }
 
 export function autosize() {
@@ -66,19 +58,17 @@ function composerError(text) {
 
 export function submit() {
   const input = $('message-input');
+  if (input.disabled) return;
   const text = input.value.replace(/\r/g, '');
   if (!text.trim()) return;
   const n = [...text].length;
-  if (n > MAX_TEXT) { composerError('That is ' + n + ' characters; the limit is ' + MAX_TEXT + '.'); return; }
+  if (n > MAX_TEXT) { composerError((n - MAX_TEXT) + ' characters over the limit of ' + MAX_TEXT + '.'); return; }
   if (!S.socketOpen || !S.loggedIn) {
     composerError('Not connected: your text is kept. Send it again once the connection is back.');
     return;
   }
-  const room = currentRoom();
-  if (!S.whisperTo && !room) {
-    composerError('Choose who to whisper to: click Reply on a whisper, or click a name.');
-    return;
-  }
+  const list = currentList();
+  if (!list) return;
   composerError('');
   input.value = '';
   autosize();
@@ -86,93 +76,126 @@ export function submit() {
   S.lastSent = text;
   // "/me waves" is an emote, as on IRC and Discord
   const me = /^\/me\s+(\S[\s\S]*)$/.exec(text);
-  const body = me ? me[1] : text;
-  const opts = me ? { action: true } : {};
-  if (S.whisperTo) sendWhisper(S.whisperTo.name, body, null, opts);
-  else sendSay(room, body, null, opts);
+  const item = {
+    key: 'p' + (++S.seq), id: null, kind: 'mine', from: S.me, text: me ? me[1] : text, action: !!me,
+    at: new Date().toISOString(), pending: true,
+    room: list.kind === 'dm' ? '@' + list.name : list.name,
+  };
+  addItem(list, item, false);
+  enqueue(item);
 }
 
-function pendingItem(kind, text, extra) {
-  return Object.assign({ key: 'p' + (++S.seq), id: null, kind, from: S.me, text, at: new Date().toISOString(), pending: true }, extra);
-}
+// ---------------------------------------------------------------- outbox
 
-async function sendSay(room, text, reuse, opts) {
-  const action = !!(reuse ? reuse.action : opts && opts.action);
-  const item = reuse || pendingItem('mine', text, { room: room.name, action });
-  if (reuse) { item.failed = false; item.pending = true; item.at = new Date().toISOString(); removeItem(room, item); }
-  addItem(room, item, false);
+const outbox = [];
+let pumping = false;
+
+function listOfItem(item) {
+  return item.room && item.room.startsWith('@') ? dmOf(item.room.slice(1)) : S.rooms.get(item.room) || null;
+}
+function enqueue(item) { outbox.push(item); pump(); }
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function pump() {
+  if (pumping) return;
+  pumping = true;
   try {
-    const r = await send('say', action ? { room: room.name, text, action } : { room: room.name, text });
-    confirmItem([room], item, r);
-    clearRoomMute(room.name);
-  } catch (err) {
-    failItem([room], item, err, { room: room.name });
+    while (outbox.length) {
+      const item = outbox[0];
+      const list = listOfItem(item);
+      if (!list) { outbox.shift(); continue; }
+      const dm = list.kind === 'dm';
+      const fields = dm ? { to: list.name, text: item.text } : { room: list.name, text: item.text };
+      if (item.action) fields.action = true;
+      try {
+        const r = await send(dm ? 'whisper' : 'say', fields);
+        outbox.shift();
+        confirmItem(list, item, r);
+        if (!dm) clearRoomMute(list.name);
+      } catch (err) {
+        if (err.code === 'rate_limited') {
+          // wait, then the same text again: the order stays
+          const ms = Math.max(200, Number(err.retry_after_ms) || 1000);
+          item.waiting = 'Slow down: sending again in ' + Math.ceil(ms / 1000) + ' s…';
+          refreshItem(item);
+          await sleep(ms);
+          item.waiting = null;
+          refreshItem(item);
+          continue;
+        }
+        outbox.shift();
+        failItem(list, item, err, dm ? { user: list.name } : { room: list.name });
+        if (err.code === 'not_connected') {
+          // the rest cannot go either: each waits with "Send again"
+          for (const rest of outbox.splice(0)) { const l = listOfItem(rest); if (l) failItem(l, rest, err, {}); }
+        }
+      }
+    }
+  } finally {
+    pumping = false;
   }
 }
 
-async function sendWhisper(to, text, reuse, opts) {
-  const action = !!(reuse ? reuse.action : opts && opts.action);
-  const lists = [S.whispers];
-  const room = currentRoom();
-  if (room && !(reuse && !room.items.includes(reuse))) lists.push(room);
-  const item = reuse || pendingItem('whisper-out', text, { to, action });
-  if (reuse) { item.failed = false; item.pending = true; item.at = new Date().toISOString(); lists.forEach((l) => removeItem(l, item)); }
-  lists.forEach((l) => addItem(l, item, false));
-  try {
-    const r = await send('whisper', action ? { to, text, action } : { to, text });
-    confirmItem(lists, item, r);
-  } catch (err) {
-    failItem(lists, item, err, { user: to });
-  }
-}
-
-function confirmItem(lists, item, r) {
-  for (const l of lists) removeItem(l, item);
+function confirmItem(list, item, r) {
+  removeItem(list, item);
   item.pending = false;
   item.id = r.id;
   item.at = r.at || item.at;
-  for (const l of lists) addItem(l, item, false);
+  addItem(list, item, false);
+  if (list.kind === 'dm') list.lastAt = item.at;
 }
 
-function failItem(lists, item, err, ctx) {
-  const msg = errText(err, ctx);
+// The contract's `blocked` carries `strikes_left`; a server that leaves it
+// out gets this page's own count: three blocks in ten minutes mute.
+const blocks = [];
+export function blockedText(err) {
+  const now = Date.now();
+  blocks.push(now);
+  while (blocks.length && now - blocks[0] > 10 * 60 * 1000) blocks.shift();
+  const n = typeof err.strikes_left === 'number' ? err.strikes_left : Math.max(0, 3 - blocks.length);
+  if (n <= 0) return 'Blocked: contains a filtered word — you are now muted for 10 minutes.';
+  return 'Blocked: contains a filtered word — ' + n + ' more and you are muted for 10 minutes.';
+}
+
+function failItem(list, item, err, ctx) {
+  let msg = err.code === 'blocked' ? blockedText(err) : errText(err, ctx);
   if (err.code === 'muted') {
-    // The error does not say whether the mute is global or for this room.
-    const known = ctx.room && S.mutes.rooms.has(ctx.room) && !S.mutes.global;
-    setMute(known ? ctx.room : null, err.until, err.reason, true, !known);
+    // the error says which mute: `room` is set for a room mute
+    const room = err.room || null;
+    setMute(room, err.until, err.reason, true);
+    msg = '';
   }
+  removeItem(list, item);
   const input = $('message-input');
-  if (err.code !== 'not_connected' && !input.value.trim()) {
-    // Put the text back where it was typed.
-    for (const l of lists) removeItem(l, item);
-    input.value = item.text;
+  if (err.code !== 'not_connected' && !input.value.trim() && !outbox.length && currentList() === list) {
+    // Put the text back where it was typed, to change it.
+    input.value = item.action ? '/me ' + item.text : item.text;
     autosize();
     renderCount();
     composerError(msg);
     return;
   }
-  for (const l of lists) removeItem(l, item);
   item.pending = false;
   item.failed = true;
   item.lostOk = err.code === 'not_connected';
-  item.error = err.code === 'not_connected' ? 'the connection dropped before the server answered.' : msg;
-  for (const l of lists) addItem(l, item, false);
+  item.error = err.code === 'not_connected' ? 'the connection dropped before the server answered.' : msg || errText(err, ctx);
+  addItem(list, item, false);
   composerError(msg);
-}
-
-function listsOf(item) {
-  const out = [];
-  if (S.whispers.items.includes(item)) out.push(S.whispers);
-  for (const r of S.rooms.values()) if (r.items.includes(item)) out.push(r);
-  return out;
 }
 
 export function retryFailed(item) {
   if (!S.socketOpen || !S.loggedIn) { composerError('Not connected yet: try again once the connection is back.'); return; }
-  if (item.kind === 'whisper-out') sendWhisper(item.to, item.text, item);
-  else { const room = S.rooms.get(item.room); if (room) sendSay(room, item.text, item); }
+  const list = listOfItem(item);
+  if (!list) return;
+  removeItem(list, item);
+  item.failed = false;
+  item.pending = true;
+  item.at = new Date().toISOString();
+  addItem(list, item, false);
+  enqueue(item);
 }
 
 export function dismissFailed(item) {
-  for (const l of listsOf(item)) removeItem(l, item);
+  const list = listOfItem(item);
+  if (list) removeItem(list, item);
 }

@@ -7,12 +7,28 @@ import { renderPanel } from './views.js';
 import { toast } from './notices.js';
 import { showDialogError } from './dialog.js';
 
-export async function loadFilter() {
+// No event tells of filter changes: the list is read when the view opens,
+// after each change made here, and every 10 s while the view is open and
+// the tab visible (redrawn only when it changed).
+let pollTimer = null;
+function poll() {
+  clearTimeout(pollTimer);
+  pollTimer = setTimeout(() => {
+    if (S.view && S.view.kind === 'filter' && S.loggedIn) {
+      if (!document.hidden) loadFilter(true); else poll();
+    }
+  }, 10000);
+}
+
+export async function loadFilter(quiet) {
+  poll();
   try {
     const r = await send('filter_list');
-    S.filterWords = r.words || [];
+    const words = r.words || [];
+    if (quiet && JSON.stringify(words) === JSON.stringify(S.filterWords)) return;
+    S.filterWords = words;
   } catch (err) {
-    if (err.code !== 'not_connected') toast(errText(err), { kind: 'error' });
+    if (err.code !== 'not_connected' && !quiet) toast(errText(err), { kind: 'error' });
   }
   renderPanel();
 }
@@ -23,6 +39,8 @@ export function renderFilter(p) {
   const inner = h('div', { class: 'panel-inner' });
   if (isAdmin()) {
     const input = h('input', { type: 'text', placeholder: 'Word or phrase to block', maxlength: '64', 'data-test': 'filter-input', 'aria-label': 'Word to block' });
+    const before = p.querySelector('[data-test="filter-input"]');
+    if (before) input.value = before.value;
     const add = async () => {
       const w = input.value.trim();
       if (!w) return;

@@ -1,10 +1,10 @@
 // modchat web client: The pop-up menu and the menu of a user.
 import { $, h, RANK, sameName, avatar, roleBadge, roleWord } from './util.js';
-import { S, currentRoom, isMod, isAdmin, roleOf, findMember } from './state.js';
+import { S, currentRoom, isMod, isAdmin, roleOf, findMember, canModerateInRoom, ownsRoom } from './state.js';
 import { logout } from './session.js';
-import { focusComposer, setWhisper } from './composer.js';
 import { kickDialog, muteDialog, banDialog, roleDialog } from './moderate.js';
-import { closeDrawers } from './drawers.js';
+import { openDm } from './dm.js';
+import { setRoomRole } from './roomsettings.js';
 
 // ---------------------------------------------------------------- menu
 
@@ -53,13 +53,23 @@ export function openUserMenu(name, anchor) {
   const me = sameName(name, S.me);
   const nodes = [h('div', { class: 'menu-head' }, avatar(name),
     h('div', null, h('div', { class: 'menu-name' }, name, ' ', roleBadge(role)),
-      h('div', { class: 'menu-sub' }, me ? 'This is you' : m ? (m.online ? 'Online' : 'Offline') : role ? roleWord(role) : '')))];
-  if (!me) nodes.push(menuItem('Whisper', 'menu-whisper', () => { closeDrawers(); setWhisper(name); focusComposer(); }));
+      h('div', { class: 'menu-sub' }, (me ? 'This is you' : m ? (m.online ? 'Online' : 'Offline') : role ? roleWord(role) : '') + (m && m.room_role && m.room_role !== 'member' ? ' · ' + m.room_role + ' of #' + room.name : ''))))];
+  if (!me) nodes.push(menuItem('Message', 'menu-whisper', () => openDm(name)));
   if (canModerate(name)) {
     nodes.push(h('div', { class: 'menu-sep', role: 'separator' }));
     nodes.push(menuItem('Kick…', 'menu-kick', () => kickDialog(name), 'danger'));
     nodes.push(menuItem('Mute…', 'menu-mute', () => muteDialog(name), 'danger'));
     nodes.push(menuItem('Ban…', 'menu-ban', () => banDialog(name), 'danger'));
+  } else if (room && canModerateInRoom(room, name)) {
+    // a room's owner or op: acts in this room only
+    nodes.push(h('div', { class: 'menu-sep', role: 'separator' }));
+    if (m) nodes.push(menuItem('Kick from #' + room.name + '…', 'menu-room-kick', () => kickDialog(name, true), 'danger'));
+    nodes.push(menuItem('Mute in #' + room.name + '…', 'menu-room-mute', () => muteDialog(name, true), 'danger'));
+    nodes.push(menuItem('Ban from #' + room.name + '…', 'menu-room-ban', () => banDialog(name, true), 'danger'));
+  }
+  if (room && m && !me && ownsRoom(room) && m.room_role !== 'owner' && (m.role === 'user' || isMod())) {
+    const op = m.room_role === 'op';
+    nodes.push(menuItem(op ? 'Remove op' : 'Make op of #' + room.name, 'menu-op', () => setRoomRole(room.name, name, op ? 'member' : 'op')));
   }
   if (isAdmin() && !me) nodes.push(menuItem('Set role…', 'menu-role', () => roleDialog(name)));
   if (me) nodes.push(menuItem('Log out', 'menu-logout', logout));

@@ -1,7 +1,8 @@
 // modchat web client: One message on screen.
 import { h, sameName, avatar, icon, roleBadge, toDate, fmtTime, fmtFull, fmtStamp, fillText } from './util.js';
-import { S, isMod, roleOf } from './state.js';
-import { replyTo, retryFailed, dismissFailed } from './composer.js';
+import { S, isMod, roleOf, canModerateInRoom } from './state.js';
+import { retryFailed, dismissFailed } from './composer.js';
+import { mentionsMe, appendWithMentions } from './mentions.js';
 import { openUserMenu } from './menu.js';
 import { confirmDelete } from './moderate.js';
 
@@ -22,7 +23,10 @@ export function buildMsgEl(item, grouped) {
   const el = h('div', {
     class: cls.join(' '), 'data-test': 'message', 'data-kind': kind, 'data-from': item.from || '',
     'data-id': item.id != null ? item.id : null, 'aria-busy': item.pending ? 'true' : null,
+    'data-line': item.test || null,
   });
+  const mine = kind !== 'system' && !item.deleted && mentionsMe(item.text) && !sameName(item.from, S.me);
+  if (mine) el.classList.add('mentions-me');
   const d = toDate(item.at);
   const text = h('div', { class: 'msg-text', 'data-test': 'message-text' });
   if (item.deleted) { text.textContent = 'message deleted'; text.classList.add('is-deleted'); }
@@ -31,9 +35,10 @@ export function buildMsgEl(item, grouped) {
     text.classList.add('is-action');
     text.append(h('span', { class: 'action-star', 'aria-hidden': 'true' }, '* '), h('b', {}, item.from || ''), ' ');
     const rest = h('span', {});
-    fillText(rest, item.text);
+    fillText(rest, item.text, appendWithMentions);
     text.append(rest);
-  } else fillText(text, item.text);
+  } else if (kind === 'system') fillText(text, item.text);
+  else fillText(text, item.text, appendWithMentions);
   const stamp = () => h('time', { class: 'msg-time', datetime: item.at, title: fmtFull(d) }, fmtStamp(d));
 
   if (kind === 'system') {
@@ -43,32 +48,19 @@ export function buildMsgEl(item, grouped) {
   }
   const gutter = h('div', { class: 'msg-gutter' });
   const body = h('div', { class: 'msg-body' });
-  const isWhisper = kind === 'whisper-in' || kind === 'whisper-out';
   if (grouped) {
     gutter.append(h('time', { class: 'hover-time', datetime: item.at, title: fmtFull(d) }, fmtTime(d)));
   } else {
     gutter.append(userButton(item.from, avatar(item.from), 'avatar-btn'));
     const head = h('div', { class: 'msg-head' });
-    if (kind === 'whisper-out') {
-      head.append(h('span', { class: 'author me' }, 'You'), h('span', { class: 'whisper-arrow' }, 'whispered to'),
-        userButton(item.to, item.to, 'author'));
-    } else {
-      head.append(userButton(item.from, item.from, 'author'));
-      const badge = roleBadge(roleOf(item.from));
-      if (badge) head.append(badge);
-      if (kind === 'whisper-in') head.append(h('span', { class: 'whisper-arrow' }, 'whispered to you'));
-    }
+    head.append(userButton(item.from, item.from, 'author'));
+    const badge = roleBadge(roleOf(item.from));
+    if (badge) head.append(badge);
     head.append(stamp());
-    if (kind === 'whisper-in') {
-      head.append(h('button', {
-        class: 'btn tiny reply-btn', type: 'button', 'data-test': 'reply', title: 'Reply to ' + item.from,
-        onclick: () => { replyTo(item.from); },
-      }, '↩ Reply'));
-    }
     body.append(head);
   }
   body.append(text);
-  if (item.pending) body.append(h('div', { class: 'msg-status' }, 'Sending…'));
+  if (item.pending) body.append(h('div', { class: 'msg-status', 'data-test': 'msg-status' }, item.waiting || 'Sending…'));
   if (item.failed) {
     body.append(h('div', { class: 'msg-status error' }, 'Not sent: ' + item.error + ' ',
       h('button', { class: 'link-btn', type: 'button', 'data-test': 'retry-send', onclick: () => retryFailed(item) }, 'Send again'),
@@ -76,7 +68,8 @@ export function buildMsgEl(item, grouped) {
       h('button', { class: 'link-btn', type: 'button', 'data-test': 'dismiss-failed', onclick: () => dismissFailed(item) }, 'Dismiss')));
   }
   el.append(gutter, body);
-  if (!isWhisper && item.id != null && !item.deleted && isMod() && !sameName(item.from, S.me)) {
+  const room = item.room && !item.room.startsWith('@') ? S.rooms.get(item.room) : null;
+  if (room && item.id != null && !item.deleted && (isMod() ? !sameName(item.from, S.me) : canModerateInRoom(room, item.from))) {
     el.append(h('div', { class: 'msg-actions' },
       h('button', {
         class: 'icon-btn small danger', type: 'button', 'data-test': 'delete-message',

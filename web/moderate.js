@@ -26,7 +26,8 @@ function reasonOf() {
   return v || undefined;
 }
 
-export function kickDialog(name) {
+// `roomOnly`: a room's owner or op, who acts in the open room only.
+export function kickDialog(name, roomOnly) {
   const err = dialogError();
   const room = currentRoom();
   openDialog('Kick ' + name, [
@@ -34,7 +35,7 @@ export function kickDialog(name) {
     reasonField(), err,
     h('div', { class: 'dialog-buttons' },
       room ? h('button', { class: 'btn', type: 'button', 'data-test': 'kick-room', onclick: () => modAction('kick', { user: name, room: room.name, reason: reasonOf() }, () => name + ' was removed from #' + room.name + '.', err) }, 'Remove from #' + room.name) : null,
-      h('button', { class: 'btn danger', type: 'button', 'data-test': 'kick-server', onclick: () => modAction('kick', { user: name, reason: reasonOf() }, () => name + ' was disconnected.', err) }, 'Disconnect from server')),
+      roomOnly ? null : h('button', { class: 'btn danger', type: 'button', 'data-test': 'kick-server', onclick: () => modAction('kick', { user: name, reason: reasonOf() }, () => name + ' was disconnected.', err) }, 'Disconnect from server')),
   ]);
 }
 
@@ -43,10 +44,10 @@ function durationButtons(prefix, run) {
     h('button', { class: 'btn' + (secs == null ? ' danger' : ''), type: 'button', 'data-test': prefix + '-' + key, onclick: () => run(secs) }, label)));
 }
 
-export function muteDialog(name) {
+export function muteDialog(name, roomOnly) {
   const err = dialogError();
   const room = currentRoom();
-  const scope = room ? h('label', { class: 'check' }, h('input', { type: 'checkbox', 'data-test': 'mute-room-only' }), h('span', null, 'Only in #' + room.name)) : null;
+  const scope = room ? h('label', { class: 'check' }, h('input', { type: 'checkbox', 'data-test': 'mute-room-only', checked: !!roomOnly, disabled: !!roomOnly }), h('span', null, 'Only in #' + room.name)) : null;
   const run = (secs) => {
     const only = scope && scope.querySelector('input').checked;
     const f = { user: name, reason: reasonOf() };
@@ -65,16 +66,26 @@ export function muteDialog(name) {
   ]);
 }
 
-export function banDialog(name) {
+export function banDialog(name, roomOnly) {
   const err = dialogError();
+  const room = currentRoom();
+  const scope = room ? h('label', { class: 'check' }, h('input', { type: 'checkbox', 'data-test': 'ban-room-only', checked: !!roomOnly, disabled: !!roomOnly }), h('span', null, 'Only from #' + room.name)) : null;
+  const only = () => !!scope && scope.querySelector('input').checked;
+  const run = (secs) => {
+    const f = { user: name, reason: reasonOf() };
+    if (secs != null) f.duration_s = secs;
+    if (only()) f.room = room.name;
+    modAction('ban', f, (r) => name + ' is banned' + (f.room ? ' from #' + f.room : '') + ' ' + untilWords(r.until) + '.', err);
+  };
   openDialog('Ban ' + name, [
-    h('p', { class: 'dialog-text' }, 'A ban disconnects ' + name + ' and refuses their logins until it ends.'),
-    reasonField(), h('div', { class: 'field-label' }, 'For how long'),
-    durationButtons('ban', (secs) => modAction('ban', Object.assign({ user: name, reason: reasonOf() }, secs != null ? { duration_s: secs } : {}),
-      (r) => name + ' is banned ' + untilWords(r.until) + '.', err)),
+    h('p', { class: 'dialog-text' }, roomOnly
+      ? 'A room ban removes ' + name + ' from #' + room.name + ' and keeps them out until it ends.'
+      : 'A ban disconnects ' + name + ' and refuses their logins until it ends. A room ban only keeps them out of one room.'),
+    reasonField(), scope, h('div', { class: 'field-label' }, 'For how long'),
+    durationButtons('ban', run),
     err,
     h('div', { class: 'dialog-buttons' },
-      h('button', { class: 'btn ghost', type: 'button', 'data-test': 'unban', onclick: () => modAction('unban', { user: name }, () => name + ' is no longer banned.', err) }, 'Lift a ban')),
+      h('button', { class: 'btn ghost', type: 'button', 'data-test': 'unban', onclick: () => modAction('unban', Object.assign({ user: name }, only() ? { room: room.name } : {}), () => name + ' is no longer banned.', err) }, 'Lift a ban')),
   ]);
 }
 

@@ -8,8 +8,20 @@ import { toast } from './notices.js';
 
 // ---------------------------------------------------------------- moderation log and word filter
 
-const ACTIONS = ['kick', 'mute', 'unmute', 'ban', 'unban', 'set_role', 'delete_message', 'filter_block', 'auto_mute', 'filter_add', 'filter_remove', 'set_password'];
-const ACTION_LABEL = { kick: 'Kick', mute: 'Mute', unmute: 'Unmute', ban: 'Ban', unban: 'Unban', set_role: 'Role', delete_message: 'Delete', filter_block: 'Blocked', auto_mute: 'Auto-mute', filter_add: 'Filter +', filter_remove: 'Filter −', set_password: 'Password' };
+const ACTIONS = ['kick', 'mute', 'unmute', 'ban', 'unban', 'set_role', 'delete_message', 'filter_block', 'auto_mute', 'filter_add', 'filter_remove', 'set_password', 'set_room_role', 'set_topic', 'set_capacity', 'delete_room'];
+// Words people read, in the filter and on each entry (never the raw codes).
+const ACTION_LABEL = {
+  kick: 'Kick', mute: 'Mute', unmute: 'Unmute', ban: 'Ban', unban: 'Unban', set_role: 'Role change',
+  delete_message: 'Message deleted', filter_block: 'Filtered text', auto_mute: 'Automatic mute',
+  filter_add: 'Filter word added', filter_remove: 'Filter word removed', set_password: 'Password change',
+  set_room_role: 'Room op', set_topic: 'Topic', set_capacity: 'Capacity', delete_room: 'Room deleted',
+};
+// An entry's tag: a kick, mute or ban in one room says so.
+function tagOf(e) {
+  const base = ACTION_LABEL[e.action] || e.action;
+  if (e.room && ['kick', 'mute', 'unmute', 'ban', 'unban'].includes(e.action)) return 'Room ' + base.toLowerCase();
+  return base;
+}
 
 export async function loadModlog(fresh) {
   const ml = S.modlog;
@@ -42,8 +54,12 @@ function modlogSentence(e) {
     case 'kick': return by + ' kicked ' + t + (e.room ? ' from #' + e.room : ' from the server');
     case 'mute': return by + ' muted ' + t + inRoom + ' ' + untilWords(e.until);
     case 'unmute': return by + ' unmuted ' + t + inRoom;
-    case 'ban': return by + ' banned ' + t + ' ' + untilWords(e.until);
-    case 'unban': return by + ' lifted the ban on ' + t;
+    case 'ban': return by + ' banned ' + t + (e.room ? ' from #' + e.room : '') + ' ' + untilWords(e.until);
+    case 'unban': return by + ' lifted the ban on ' + t + inRoom;
+    case 'set_room_role': return by + (e.detail === 'op' ? ' made ' + t + ' an op' : ' made ' + t + ' a regular member') + inRoom;
+    case 'set_topic': return by + (e.detail ? ' set the topic' + inRoom + ' to “' + e.detail + '”' : ' cleared the topic' + inRoom);
+    case 'set_capacity': return by + ' set the capacity' + inRoom + ' to ' + (e.detail || '?');
+    case 'delete_room': return by + ' deleted #' + (e.room || '?');
     case 'set_role': return by + ' made ' + t + ' ' + roleWord(e.detail);
     case 'delete_message': return by + ' deleted a message by ' + t + inRoom + (e.detail ? ' (#' + e.detail + ')' : '');
     case 'filter_block': return 'The filter blocked a text from ' + t + inRoom + (e.detail ? ' (“' + e.detail + '”)' : '');
@@ -59,7 +75,7 @@ export function renderModlog(p) {
   const ml = S.modlog;
   const user = h('input', { type: 'search', placeholder: 'Target user', value: ml.user, 'data-test': 'modlog-user', 'aria-label': 'Target user' });
   const action = h('select', { 'data-test': 'modlog-action', 'aria-label': 'Action' },
-    h('option', { value: '' }, 'All actions'), ACTIONS.map((a) => h('option', { value: a, selected: a === ml.action }, ACTION_LABEL[a] + ' (' + a + ')')));
+    h('option', { value: '' }, 'All actions'), ACTIONS.map((a) => h('option', { value: a, selected: a === ml.action }, ACTION_LABEL[a])));
   const apply = () => { ml.user = user.value.trim(); ml.action = action.value; loadModlog(true); };
   user.addEventListener('keydown', (e) => { if (e.key === 'Enter') apply(); });
   action.addEventListener('change', apply);
@@ -67,7 +83,7 @@ export function renderModlog(p) {
   for (const e of ml.entries) {
     const d = toDate(e.at);
     rows.append(h('li', { class: 'modlog-entry', 'data-test': 'modlog-entry', 'data-action': e.action, 'data-id': e.id },
-      h('span', { class: 'action-tag act-' + e.action }, ACTION_LABEL[e.action] || e.action),
+      h('span', { class: 'action-tag act-' + e.action }, tagOf(e)),
       h('div', { class: 'modlog-main' },
         h('div', { class: 'modlog-sentence' }, modlogSentence(e)),
         e.reason ? h('div', { class: 'modlog-reason' }, '“' + e.reason + '”') : null),

@@ -1,17 +1,16 @@
 // modchat web client: Being muted: state and the banner.
 import { $, h, icon, toDate, untilWords, reasonWords } from './util.js';
 import { S, currentRoom } from './state.js';
-import { toast } from './notices.js';
+import { renderComposer } from './composer.js';
 
 // ---------------------------------------------------------------- mute state
 
-export function setMute(room, until, reason, quiet, guess) {
-  const m = { until: until || null, reason: reason || null, guess: !!guess };
+// One place says it: the banner above the composer, which is disabled
+// meanwhile (no toast besides, no error under it).
+export function setMute(room, until, reason, by) {
+  const m = { until: until || null, reason: reason || null, by: by || null };
   if (room) S.mutes.rooms.set(room, m); else S.mutes.global = m;
   renderMute();
-  if (!quiet) {
-    toast('You are muted' + (room ? ' in #' + room : '') + ' ' + untilWords(until) + reasonWords(reason) + '.', { kind: 'warn', title: 'Muted' });
-  }
 }
 
 // A text that went through proves there is no mute in the way.
@@ -22,14 +21,14 @@ export function clearRoomMute(room) {
   renderMute();
 }
 
-function activeMute() {
+export function activeMute() {
   const now = Date.now();
   const live = (m) => m && (!m.until || toDate(m.until).getTime() > now);
   if (S.mutes.global && !live(S.mutes.global)) S.mutes.global = null;
   for (const [k, m] of S.mutes.rooms) if (!live(m)) S.mutes.rooms.delete(k);
   if (S.mutes.global) return Object.assign({ room: null }, S.mutes.global);
   const room = currentRoom();
-  if (room && S.mutes.rooms.has(room.name) && !S.whisperTo) return Object.assign({ room: room.name }, S.mutes.rooms.get(room.name));
+  if (room && S.mutes.rooms.has(room.name)) return Object.assign({ room: room.name }, S.mutes.rooms.get(room.name));
   return null;
 }
 
@@ -40,8 +39,10 @@ export function renderMute() {
   b.replaceChildren();
   if (m) {
     b.append(h('span', { class: 'mute-icon', 'aria-hidden': 'true' }, icon('muted')),
-      h('span', null, 'You are muted' + (m.room ? ' in #' + m.room : '') + ' ' + untilWords(m.until) + reasonWords(m.reason) + '. You can still read.'));
+      h('span', { 'data-test': 'mute-text' }, 'You are muted' + (m.room ? ' in #' + m.room : '') + (m.by ? ' by ' + m.by : '') + ' ' + untilWords(m.until) + reasonWords(m.reason) + '. You can still read.'));
+    $('composer-error').hidden = true;
   }
+  renderComposer();
   clearTimeout(S.muteTimer);
   const ends = [S.mutes.global, ...S.mutes.rooms.values()].filter((x) => x && x.until).map((x) => toDate(x.until).getTime());
   if (ends.length) {

@@ -19,7 +19,8 @@ export function toast(text, opts) {
   el.append(body, actions,
     h('button', { class: 'chip-x notice-close', type: 'button', 'aria-label': 'Close', 'data-test': 'notice-close', onclick: close }, '×'));
   box.append(el);
-  while (box.children.length > 6) box.firstElementChild.remove();
-  if (!o.sticky) setTimeout(close, o.timeout || 7000);
+  while (box.children.length > 4) box.firstElementChild.remove();
+  // every toast goes by itself: none stays over the timeline until dismissed
+  setTimeout(close, Math.min(o.timeout || 6000, 15000));
   return el;
 }

@@ -1,5 +1,5 @@
 // modchat web client: Browsing, joining, creating and leaving rooms.
-import { h } from './util.js';
+import { h, untilWords } from './util.js';
 import { newList, S, currentRoom } from './state.js';
 import { send } from './net.js';
 import { errText } from './words.js';
@@ -7,6 +7,7 @@ import { refreshRoomInfo } from './sidebar.js';
 import { openRoom } from './views.js';
 import { toast } from './notices.js';
 import { dropRoom } from './events.js';
+import { setMembers } from './members.js';
 import { openDialog, closeDialog, dialogError, showDialogError } from './dialog.js';
 
 function cleanRoomName(s) { return String(s || '').trim().replace(/^#/, '').toLowerCase(); }
@@ -23,13 +24,16 @@ export function openRoomsDialog() {
     const shownRooms = rooms.filter((r) => !q || r.name.includes(q));
     list.replaceChildren();
     if (!shownRooms.length) {
-      list.append(h('div', { class: 'muted-line' }, q ? 'No room called #' + q + ' yet: press Create to make it.' : 'There are no rooms yet: make the first one.'));
+      // (an error about the name, if any, is said once: above the list)
+      if (!q) list.append(h('div', { class: 'muted-line' }, 'There are no rooms yet: make the first one.'));
+      else if (err.hidden) list.append(h('div', { class: 'muted-line' }, 'No room called #' + q + ' yet: press Create to make it.'));
     }
     for (const r of shownRooms) {
       const joined = S.rooms.has(r.name);
       list.append(h('button', { class: 'dialog-room' + (joined ? ' joined' : ''), type: 'button', 'data-test': 'dialog-room', 'data-room': r.name, onclick: () => joinRoom(r.name, err) },
         h('span', { class: 'channel-icon', 'aria-hidden': 'true' }, '#'),
         h('span', { class: 'dialog-room-name' }, r.name),
+        r.topic ? h('span', { class: 'dialog-room-topic' }, r.topic) : null,
         h('span', { class: 'dialog-room-counts' }, r.members + (r.members === 1 ? ' member' : ' members') + ' · ', h('span', { class: 'online-count' }, r.online + ' online')),
         h('span', { class: 'dialog-room-action' }, joined ? 'Open' : 'Join')));
     }
@@ -56,19 +60,40 @@ export function openRoomsDialog() {
   });
 }
 
+function roomFromReply(room, x) {
+  room.capacity = x.capacity;
+  room.topic = x.topic || '';
+  room.topicBy = x.topic_by || null;
+  room.topicAt = x.topic_at || null;
+  if (typeof x.unread === 'number') room.unread = x.unread;
+  if (x.last_read !== undefined) room.lastRead = x.last_read;
+}
+
+// "Rejoin" on the view that says I was kicked from a room.
+export function rejoin(name) { joinRoom(name, null); }
+
 async function joinRoom(name, errEl) {
   if (S.rooms.has(name)) { closeDialog(); openRoom(name); return; }
   try {
     const r = await send('join', { room: name });
     const room = newList(r.room.name);
-    room.capacity = r.room.capacity;
-    room.members = new Map((r.members || []).map((m) => [m.name, { name: m.name, role: m.role, online: !!m.online }]));
-    room.membersLoaded = true;
+    roomFromReply(room, r.room);
+    setMembers(room, r.members || []);
     S.rooms.set(room.name, room);
-    closeDialog();
+    if (errEl) closeDialog();
     openRoom(room.name);
+    return true;
   } catch (err) {
-    showDialogError(errEl, err.code === 'no_such_room' ? 'There is no room called #' + name + '. Press Create to make it.' : errText(err, { room: name }));
+    const text = err.code === 'no_such_room' ? 'There is no room called #' + name + '. Press Create to make it.'
+      : err.code === 'banned_from_room' ? 'You are banned from #' + name + ' ' + untilWords(err.until) + (err.reason ? ': ' + err.reason : '') + '.'
+      : errText(err, { room: name });
+    if (errEl) {
+      showDialogError(errEl, text);
+      // the list's own "No room called …" line would say it a second time
+      const dup = errEl.parentNode && errEl.parentNode.querySelector('.room-browser > .muted-line');
+      if (dup) dup.remove();
+    } else toast(text, { kind: 'error' });
+    return false;
   }
 }
 
@@ -76,7 +101,9 @@ async function createRoom(name, errEl) {
   try {
     const r = await send('create_room', { room: name });
     const room = newList(r.room.name);
-    room.capacity = r.room.capacity;
+    roomFromReply(room, r.room);
+    room.members = new Map([[S.me, { name: S.me, role: S.role, room_role: 'owner', online: true }]]);
+    room.membersLoaded = true;
     room.loaded = true;
     room.hasMore = false;
     S.rooms.set(room.name, room);

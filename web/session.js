@@ -6,6 +6,7 @@ import { loginErrText } from './words.js';
 import { sortedRooms, refreshRoomInfo, renderSidebar, renderConn } from './sidebar.js';
 import { openRoom, renderView } from './views.js';
 import { catchUp } from './history.js';
+import { loadConversations } from './dm.js';
 import { renderMute } from './mute.js';
 import { loadMembers } from './members.js';
 import { closeMenu } from './menu.js';
@@ -43,7 +44,8 @@ export async function doLogin(register) {
   if (!username) { show('Enter a username.'); $('login-username').focus(); return; }
   if (!/^[A-Za-z0-9_.-]{1,32}$/.test(username)) { show('Usernames are 1 to 32 letters, digits, _ . or -.'); return; }
   const bytes = new TextEncoder().encode(password).length;
-  if (bytes < 8 || bytes > 72) { show('Passwords are 8 to 72 bytes long.'); $('login-password').focus(); return; }
+  if ([...password].length < 8) { show('Passwords need at least 8 characters.'); $('login-password').focus(); return; }
+  if (bytes > 72) { show('That password is too long: at most 72 bytes (fewer characters with accents or emoji).'); $('login-password').focus(); return; }
   show('');
   loginBusy = true;
   $('login-submit').disabled = $('register-submit').disabled = true;
@@ -82,7 +84,7 @@ export async function resume() {
   }
 }
 
-function afterLogin(r) {
+async function afterLogin(r) {
   const firstTime = !S.me || !sameName(S.me, r.user.name);
   if (firstTime) resetChatState();
   S.loggedIn = true;
@@ -98,7 +100,9 @@ function afterLogin(r) {
   $('server-name').textContent = serverHost();
   showChat();
   setConn('connected');
-  refreshRoomInfo();
+  // unread counts and markers first: the room opened next shows its NEW line
+  await Promise.all([refreshRoomInfo(true), loadConversations()]);
+  if (!S.loggedIn) return;
   const v = S.view;
   if (!v || (v.kind === 'room' && !S.rooms.has(v.room)) || ((v.kind === 'modlog' || v.kind === 'filter') && !isMod())) {
     let saved = null;
@@ -115,6 +119,7 @@ function afterLogin(r) {
     room.membersStale = true;
     if (room.loaded) catchUp(room);
   }
+  for (const dm of S.dms.values()) if (dm.loaded) catchUp(dm);
   const cur = currentRoom();
   if (cur) loadMembers(cur);
 }
@@ -122,10 +127,8 @@ function afterLogin(r) {
 function resetChatState() {
   S.rooms.clear();
   S.roomInfo.clear();
-  S.whispers = newList('@whispers');
-  S.whispers.loaded = true;
-  S.whispers.hasMore = false;
-  S.whisperTo = null;
+  S.dms.clear();
+  S.userRoles.clear();
   S.view = null;
   S.mutes = { global: null, rooms: new Map() };
   S.modlog = { entries: [], hasMore: false, loading: false, user: '', action: '' };

@@ -4,6 +4,8 @@ import { S } from './state.js';
 import { loadOlder } from './history.js';
 import { buildMsgEl } from './message.js';
 import { openRoomsDialog } from './roomsdialog.js';
+import { newDivider } from './unread.js';
+import { rejoin } from './roomsdialog.js';
 
 // ---------------------------------------------------------------- timeline model
 
@@ -98,9 +100,11 @@ function rebuildAt(list, i) {
 
 function nodesFor(prev, item) {
   const d = toDate(item.at);
-  const sep = !prev || dayKey(toDate(prev.at)) !== dayKey(d)
+  let sep = !prev || dayKey(toDate(prev.at)) !== dayKey(d)
     ? h('div', { class: 'day-sep', role: 'separator' }, h('span', null, fmtDay(d)))
     : null;
+  // the "NEW" line above the first unread message
+  if (shown && shown.newFrom != null && item.id === shown.newFrom) sep = h('div', { class: 'seps' }, sep, newDivider());
   const grouped = !sep && !!prev && canGroup(prev, item);
   return { sep, el: buildMsgEl(item, grouped) };
 }
@@ -136,6 +140,13 @@ export function renderTimeline(list, mode) {
   if (mode === 'prepend') tl.scrollTop = tl.scrollHeight - (oldHeight - oldTop);
   else if (mode === 'keep') { if (wasBottom) scrollToBottom(); else tl.scrollTop = oldTop; }
   else if (mode === 'restore' && list && !list.atBottom && list.scrollTop != null) tl.scrollTop = list.scrollTop;
+  else if ((mode === 'unread' || mode === 'restore') && box.querySelector('[data-test="new-divider"]')) {
+    // many unread: start at the first of them, not at the bottom
+    scrollToBottom();
+    const sepEl = box.querySelector('[data-test="new-divider"]');
+    const above = sepEl.getBoundingClientRect().top - tl.getBoundingClientRect().top;
+    if (above < 0) tl.scrollTop += above - 40;
+  }
   else scrollToBottom();
   if (atBottom()) $('jump-bottom').hidden = true;
   // A short first page may not fill the screen: fetch more so scrolling works.
@@ -154,16 +165,24 @@ export function renderTop() {
       h('button', { class: 'btn primary', type: 'button', onclick: openRoomsDialog }, 'Browse rooms')));
     return;
   }
-  if (!list) return;
-  if (list === S.whispers) {
-    top.append(h('div', { class: 'welcome' },
-      h('div', { class: 'welcome-mark whisper', 'aria-hidden': 'true' }, '@'),
-      h('h2', null, 'Whispers'),
-      h('p', null, 'Private messages between you and one other person. Click someone\'s name and choose Whisper to start. Whispers are not kept in room history: this list starts when you opened this page.')));
+  if (S.view.kind === 'removed') {
+    const v = S.view;
+    top.append(h('div', { class: 'welcome removed-view', 'data-test': 'removed-view' },
+      h('div', { class: 'welcome-mark removed', 'aria-hidden': 'true' }, '×'),
+      h('h2', { 'data-test': 'removed-title' }, v.title),
+      h('p', { 'data-test': 'removed-text' }, v.text),
+      v.canRejoin ? h('button', { class: 'btn primary', type: 'button', 'data-test': 'rejoin', onclick: () => rejoin(v.room) }, 'Rejoin #' + v.room) : null,
+      h('button', { class: 'btn', type: 'button', onclick: openRoomsDialog }, 'Browse rooms')));
     return;
   }
+  if (!list) return;
   if (list.loading) top.append(h('div', { class: 'loading-older' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Loading messages…'));
-  else if (list.loaded && !list.hasMore) {
+  else if (list.loaded && !list.hasMore && list.kind === 'dm') {
+    top.append(h('div', { class: 'welcome' },
+      h('div', { class: 'welcome-mark whisper', 'aria-hidden': 'true' }, '@'),
+      h('h2', null, list.name),
+      h('p', null, 'This is the start of your direct messages with ' + list.name + '. Only the two of you see them.')));
+  } else if (list.loaded && !list.hasMore) {
     top.append(h('div', { class: 'welcome' },
       h('div', { class: 'welcome-mark', 'aria-hidden': 'true' }, '#'),
       h('h2', null, 'Welcome to #' + list.name),

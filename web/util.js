@@ -111,20 +111,19 @@ export function fmtWhen(iso) {
 }
 export function untilWords(iso) { return iso ? 'until ' + fmtWhen(iso) : 'until it is lifted'; }
 export function reasonWords(reason) { return reason ? ' (' + reason + ')' : ''; }
-function durationWords(seconds) {
-  const d = DURATIONS.find((x) => x[2] === seconds);
-  return d ? (seconds == null ? 'until lifted' : 'for ' + d[1]) : 'for ' + seconds + ' s';
-}
 
 const URL_RE = /\bhttps?:\/\/[^\s<>"']+/g;
-export function fillText(el, text) {
+// Text with its links made clickable; `plain` appends the parts between
+// links (e.g. with mentions highlighted).
+export function fillText(el, text, plain) {
   const s = String(text == null ? '' : text);
+  const put = plain || ((e, t) => e.append(t));
   let last = 0;
   for (const m of s.matchAll(URL_RE)) {
     const url = m[0].replace(/[.,;:!?)\]}'"]+$/, '');
-    el.append(s.slice(last, m.index));
+    put(el, s.slice(last, m.index));
     el.append(h('a', { href: url, target: '_blank', rel: 'noopener noreferrer nofollow' }, url));
     last = m.index + url.length;
   }
-  el.append(s.slice(last));
+  put(el, s.slice(last));
 }

@@ -1,10 +1,11 @@
-// modchat web client: Which view is open (a room, whispers, a panel) and the header.
-import { $, h, ROOM_KEY } from './util.js';
-import { S, currentRoom, currentList, isMod, isAdmin } from './state.js';
+// modchat web client: Which view is open (a room, a conversation, a panel) and the header.
+import { $, h, ROOM_KEY, fmtWhen } from './util.js';
+import { S, currentRoom, currentList, isMod, isAdmin, roleOf, runsRoom } from './state.js';
+import { placeNewDivider, markSeenSoon } from './unread.js';
 import { renderSidebar } from './sidebar.js';
 import { loadInitial } from './history.js';
 import { saveScroll, renderTimeline } from './timeline.js';
-import { focusComposer, setWhisper, renderComposer } from './composer.js';
+import { focusComposer, renderComposer } from './composer.js';
 import { renderMute } from './mute.js';
 import { loadMembers, renderMembers } from './members.js';
 import { closeMenu } from './menu.js';
@@ -15,40 +16,36 @@ import { closeDrawers } from './drawers.js';
 // ---------------------------------------------------------------- views
 
 export function openRoom(name) {
-  saveScroll();
-  closeMenu();
-  if (!name || !S.rooms.has(name)) {
-    S.view = null;
-  } else {
-    S.view = { kind: 'room', room: name };
-    try { sessionStorage.setItem(ROOM_KEY, name); } catch (e) { /* ignore */ }
-    const room = S.rooms.get(name);
-    room.unread = 0;
-    if (!room.loaded) loadInitial(room);
-    if (!room.membersLoaded || room.membersStale) loadMembers(room);
-  }
-  // Opening a room means talking to the room: whisper mode ends.
-  if (S.whisperTo) setWhisper(null);
-  closeDrawers();
-  renderSidebar();
-  renderView();
-  focusComposer();
+  if (!name || !S.rooms.has(name)) openList(null);
+  else openList({ kind: 'room', room: name });
 }
 
-export function openWhispers() {
+// Open a room or a conversation (null: the welcome view).
+export function openList(view) {
   saveScroll();
   closeMenu();
-  S.view = { kind: 'whispers' };
-  S.whispers.unread = 0;
-  document.querySelectorAll('.notice.kind-whisper').forEach((n) => n.remove());
-  if (!S.whisperTo) {
-    const last = [...S.whispers.items].reverse().find((x) => x.kind === 'whisper-in' || x.kind === 'whisper-out');
-    if (last) setWhisper(last.kind === 'whisper-in' ? last.from : last.to, true);
+  S.view = view;
+  const list = currentList();
+  if (list) {
+    if (list.kind === 'room') { try { sessionStorage.setItem(ROOM_KEY, list.name); } catch (e) { /* ignore */ } }
+    if (list.loaded) placeNewDivider(list);
+    else loadInitial(list);
+    if (list.kind === 'room' && (!list.membersLoaded || list.membersStale)) loadMembers(list);
   }
   closeDrawers();
   renderSidebar();
   renderView();
   focusComposer();
+  markSeenSoon();
+}
+
+// After a kick, a room ban or a deleted room: say so in the main view.
+export function openRemoved(room, title, text, canRejoin) {
+  saveScroll();
+  closeMenu();
+  S.view = { kind: 'removed', room, title, text, canRejoin: !!canRejoin };
+  renderSidebar();
+  renderView();
 }
 
 export function openPanelView(kind) {
@@ -73,12 +70,24 @@ export function renderHead() {
     const ms = [...room.members.values()];
     const online = ms.filter((m) => m.online).length;
     const info = S.roomInfo.get(room.name);
-    sub.textContent = room.membersLoaded
+    const counts = room.membersLoaded
       ? ms.length + (ms.length === 1 ? ' member' : ' members') + ' · ' + online + ' online' + (room.capacity ? ' · capacity ' + room.capacity : '')
       : info ? info.members + ' members · ' + info.online + ' online' : '';
-  } else if (v && v.kind === 'whispers') {
-    title.append(h('span', { class: 'title-hash', 'aria-hidden': 'true' }, '@'), 'Whispers');
-    sub.textContent = 'Private messages to and from you';
+    sub.replaceChildren();
+    if (room.topic) {
+      sub.append(h('span', {
+        class: 'room-topic', 'data-test': 'room-topic',
+        title: room.topic + (room.topicBy ? '\n(set by ' + room.topicBy + (room.topicAt ? ', ' + fmtWhen(room.topicAt) : '') + ')' : ''),
+      }, room.topic), h('span', { class: 'sub-sep', 'aria-hidden': 'true' }, ' · '));
+    }
+    sub.append(h('span', { class: 'room-counts' }, counts));
+  } else if (v && v.kind === 'dm') {
+    title.append(h('span', { class: 'title-hash', 'aria-hidden': 'true' }, '@'), v.with);
+    const r = roleOf(v.with);
+    sub.textContent = 'Direct messages with ' + v.with + (r && r !== 'user' ? ' (' + r + ')' : '');
+  } else if (v && v.kind === 'removed') {
+    title.append(h('span', { class: 'title-hash', 'aria-hidden': 'true' }, '#'), v.room);
+    sub.textContent = v.title;
   } else if (v && v.kind === 'modlog') {
     title.append(h('span', { class: 'title-hash', 'aria-hidden': 'true' }, '§'), 'Moderation log');
     sub.textContent = 'Who did what, newest first';
@@ -96,12 +105,13 @@ export function renderView() {
   const room = currentRoom();
   const panelView = !!v && (v.kind === 'modlog' || v.kind === 'filter');
   renderHead();
+  $('room-settings').hidden = !runsRoom(room);
   $('leave-room').hidden = !room;
   $('toggle-members').hidden = !room;
   document.body.classList.toggle('no-members', !room);
   $('timeline').hidden = panelView;
   $('panel').hidden = !panelView;
-  $('composer').hidden = panelView || !v;
+  $('composer').hidden = panelView || !v || v.kind === 'removed';
   if (panelView) {
     $('jump-bottom').hidden = true;
     renderPanel();

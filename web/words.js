@@ -10,7 +10,7 @@ export function errText(err, ctx) {
     case 'not_connected': return 'Not connected: your text is kept, send it again once the connection is back.';
     case 'muted': return 'You are muted ' + untilWords(err.until) + reasonWords(err.reason) + '.';
     case 'rate_limited': return 'Slow down: try again in ' + Math.max(1, Math.ceil((err.retry_after_ms || 1000) / 1000)) + ' s.';
-    case 'blocked': return 'That message contains a filtered word.';
+    case 'blocked': return 'Blocked: your message contains a filtered word.';
     case 'not_in_room': return c.room ? 'You are not in #' + c.room + ' any more.' : (c.user ? c.user + ' is not in that room.' : 'You are not in that room.');
     case 'room_full': return '#' + (c.room || 'that room') + ' is full.';
     case 'no_such_room': return 'There is no room called #' + (c.room || '?') + '.';
@@ -46,7 +46,7 @@ export function loginErrText(err) {
     case 'not_connected': return 'Cannot reach the server. It will keep trying; press Log in again in a moment.';
     case 'bad_request':
       if (err.field === 'username') return 'Usernames are 1 to 32 letters, digits, _ . or -.';
-      if (err.field === 'password') return 'Passwords are 8 to 72 bytes long.';
+      if (err.field === 'password') return 'Passwords need at least 8 characters (and at most 72 bytes).';
       return 'The server refused that: ' + (err.message || 'bad request') + '.';
     default: return errText(err);
   }

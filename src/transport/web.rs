@@ -15,6 +15,7 @@ const CSS: &str = "text/css; charset=utf-8";
 const ASSETS: &[(&str, &str, &str)] = &[
     ("/", include_str!("../../web/index.html"), HTML),
     ("/app.css", include_str!("../../web/app.css"), CSS),
+    ("/client.css", include_str!("../../web/client.css"), CSS),
     ("/util.js", include_str!("../../web/util.js"), JS),
     ("/state.js", include_str!("../../web/state.js"), JS),
     ("/net.js", include_str!("../../web/net.js"), JS),
@@ -41,6 +42,10 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("/modlog.js", include_str!("../../web/modlog.js"), JS),
     ("/filter.js", include_str!("../../web/filter.js"), JS),
     ("/drawers.js", include_str!("../../web/drawers.js"), JS),
+    ("/dm.js", include_str!("../../web/dm.js"), JS),
+    ("/unread.js", include_str!("../../web/unread.js"), JS),
+    ("/mentions.js", include_str!("../../web/mentions.js"), JS),
+    ("/roomsettings.js", include_str!("../../web/roomsettings.js"), JS),
     ("/app.js", include_str!("../../web/app.js"), JS),
 ];
 
