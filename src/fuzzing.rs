@@ -374,11 +374,14 @@ pub fn client_line(data: &[u8]) {
     let (flags, line) = split_byte(data);
     let line = String::from_utf8_lossy(line);
     let joined = ["lobby".to_owned(), "dev".to_owned()];
+    let shown = [("bob".to_owned(), 41), ("alice".to_owned(), 42)];
     let cx = client_commands::Context {
         room: (flags & 1 != 0).then_some("lobby"),
+        with: (flags & 1 == 0 && flags & 16 != 0).then_some("bob"),
         last_whisper_from: (flags & 2 != 0).then_some("alice"),
         joined: if flags & 4 != 0 { &joined } else { &[] },
         oldest: (flags & 8 != 0).then_some(42),
+        messages: if flags & 32 != 0 { &shown } else { &[] },
     };
     match client_commands::parse(&line, &cx) {
         Ok(Action::Request(v)) => {

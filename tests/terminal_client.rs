@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use common::server::PASSWORD;
 use common::tmux::Tmux;
 use common::{Backend, TestServer};
+use modchat::model::Role;
 use serde_json::json;
 
 #[test]
@@ -26,7 +27,10 @@ fn full_screen_in_tmux() {
 
     t.wait_for("username:");
     t.line("bob");
-    t.wait_for("password:");
+    // --register: the new password, twice, never echoed
+    t.wait_for("new password");
+    t.line(PASSWORD);
+    t.wait_for("the same again");
     t.line(PASSWORD);
     let screen = t.wait_for("logged in as bob");
     assert!(
@@ -123,7 +127,7 @@ fn plain_mode_from_a_pipe() {
         "you joined lobby",
         "carol: hello from a script",
         "(whisper to alice) psst",
-        "rooms: lobby (2 members, 2 online)",
+        "#lobby (joined): 2 members, 2 online",
         "! unknown command /nonsense",
     ] {
         assert!(
@@ -242,4 +246,110 @@ fn plain_mode_paces_a_piped_file() {
     let want: Vec<String> = (1..=40).map(|i| format!("line {i}")).collect();
     assert_eq!(got, want);
     assert!(!stdout.contains("rate_limited"), "{stdout}");
+}
+
+/// Issue 20, as an irssi user meets it at 80x24: a wrong password is
+/// asked again; the rooms list in the top bar with unread whispers from
+/// before the login; the topic above the room; a conversation with its
+/// history; the member list back after a kick; -MORE- when scrolled up.
+#[test]
+fn an_irssi_user_at_80x24() {
+    let mut s = TestServer::start(Backend::Sqlite);
+    let mut alice = s.user("alice");
+    let _bob = s.user("bob");
+    let mut dave = s.user("dave");
+    alice.ok(json!({"type": "create_room", "room": "lobby"}));
+    dave.ok(json!({"type": "join", "room": "lobby"}));
+    for i in 0..30 {
+        alice.ok(json!({"type": "say", "room": "lobby", "text": format!("earlier message {i}")}));
+    }
+    alice.ok(json!({"type": "whisper", "to": "bob", "text": "an old secret"}));
+    let bin = env!("CARGO_BIN_EXE_modchat");
+    let cmd = format!("{bin} chat --server {} --user bob; sleep 60", s.addr);
+    let t = Tmux::start(&cmd, 80, 24);
+
+    // a typo in the password is asked again, not the end
+    t.wait_for("password:");
+    t.line("not-the-password");
+    t.wait_for("Wrong password");
+    t.line("");
+    t.wait_for("password:");
+    t.line(PASSWORD);
+    let screen = t.wait_for("logged in as bob");
+    // no side panes at 80 columns: the rooms are in the top bar, with the
+    // whisper that came before the login counted
+    t.wait_for("@alice(1)");
+    assert!(!screen.contains("Members"), "{screen}");
+
+    t.line("/join lobby");
+    t.wait_for("earlier message 29");
+    t.wait_for("1:#lobby");
+    alice.ok(json!({"type": "set_topic", "room": "lobby", "topic": "say hi, be nice"}));
+    t.wait_for("alice set the topic: say hi, be nice");
+    t.wait_for("#lobby say hi, be nice");
+
+    // scrolled up: the top bar says so
+    t.keys(&["PageUp"]);
+    t.wait_for("-MORE- 10 newer");
+    // a line that comes meanwhile does not move the window
+    alice.ok(json!({"type": "say", "room": "lobby", "text": "while scrolled"}));
+    let screen = t.wait_for("-MORE- 11 newer");
+    assert!(!screen.contains("while scrolled"), "{screen}");
+    t.keys(&["PageDown"]);
+    t.wait_for("-MORE- 1 newer");
+    t.keys(&["PageDown"]);
+    let screen = t.wait_for("while scrolled");
+    assert!(!screen.contains("-MORE-"), "{screen}");
+
+    // the conversation, with what was whispered before
+    t.line("/query alice");
+    t.wait_for("alice whispers: an old secret");
+    t.line("hello there");
+    let w = alice.event("whisper");
+    assert_eq!(
+        (&w["from"], &w["text"]),
+        (&json!("bob"), &json!("hello there"))
+    );
+    t.line("/join lobby");
+    t.wait_for("1:#lobby");
+
+    // the members pane on request; a kicked member comes back online
+    t.keys(&["F3"]);
+    t.wait_for("Members 3/3");
+    let mut mo = s.account("mo", Role::Moderator);
+    mo.ok(json!({"type": "kick", "user": "dave", "reason": "cool off"}));
+    t.wait_for("dave was kicked by mo");
+    t.wait_for("Members 2/2");
+    let mut dave = s.connect();
+    dave.login("dave");
+    t.wait_for("Members 3/3");
+    t.keys(&["F3"]);
+
+    // /me, and one legal 2,000-character line: the room is never blank
+    t.line("/me waves");
+    t.wait_for("* bob waves");
+    let long: String = (0..2000)
+        .map(|i| char::from(b'a' + (i % 26) as u8))
+        .collect();
+    alice.ok(json!({"type": "say", "room": "lobby", "text": long}));
+    let screen = t.wait_for("alice abcdefghij");
+    // its top, and -MORE- for the rest, which PageDown shows
+    assert!(screen.contains("-MORE-"), "{screen}");
+    t.keys(&["PageDown", "PageDown"]);
+    let end: String = long
+        .chars()
+        .rev()
+        .take(20)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    t.wait_for(&end);
+    t.keys(&["PageUp", "PageUp"]);
+    eprintln!("--- 80x24 ---\n{screen}");
+    let _ = std::fs::write(
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("terminal-80x24.txt"),
+        &screen,
+    );
+    t.line("/quit");
 }

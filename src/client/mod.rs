@@ -42,12 +42,8 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
             Some(u) => u,
             None => prompt_line("username: ")?,
         };
-        let password = match std::env::var("MODCHAT_PASSWORD") {
-            Ok(p) => p,
-            Err(_) => read_password("password: ")?,
-        };
         rt.block_on(async {
-            let (tx, rx, chat, token) = start(&opts, &user, &password, true).await?;
+            let (tx, rx, chat, token) = sign_in(&opts, &user).await?;
             tui::run(opts.target.clone(), tx, rx, chat, token).await
         })
     } else {
@@ -59,30 +55,65 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
 /// login, the token.
 type Started = (Sender, mpsc::UnboundedReceiver<Incoming>, Chat, String);
 
-/// Connects and logs in; `may_ask`: at a terminal, offer to register.
-pub(crate) async fn start(
-    opts: &Options,
-    user: &str,
-    password: &str,
-    may_ask: bool,
-) -> anyhow::Result<Started> {
+/// At a terminal: logs in, and after a wrong password lets the user try
+/// again, register the name (only when asked, the password typed twice)
+/// or give up; never ends the client for a typo.
+async fn sign_in(opts: &Options, user: &str) -> anyhow::Result<Started> {
     let (mut tx, mut rx) = conn::connect(&opts.target).await?;
     let mut chat = Chat::default();
-    let token = log_in(
-        &mut tx,
-        &mut rx,
-        &mut chat,
-        user,
-        password,
-        opts.register,
-        may_ask,
-    )
-    .await?;
-    Ok((tx, rx, chat, token))
+    let mut register = opts.register;
+    let mut password = match std::env::var("MODCHAT_PASSWORD") {
+        Ok(p) => p,
+        Err(_) if register => new_password()?,
+        Err(_) => read_password("password: ")?,
+    };
+    loop {
+        if let Some(token) = log_in(&mut tx, &mut rx, &mut chat, user, &password, register).await? {
+            return Ok((tx, rx, chat, token));
+        }
+        println!("Wrong password, or there is no account named {user}.");
+        let answer = prompt_line(&format!(
+            "Enter: type the password again · r: create the account {user} · q: quit > "
+        ))?;
+        match answer.trim().to_ascii_lowercase().as_str() {
+            "q" | "quit" => anyhow::bail!("not logged in"),
+            "r" | "register" => {
+                register = true;
+                password = new_password()?;
+            }
+            _ => {
+                register = false;
+                password = read_password("password: ")?;
+            }
+        }
+    }
 }
 
-/// Logs in (registering first when asked, or when the user agrees after
-/// `bad_credentials` at a terminal). Returns the token for `resume`.
+/// A new account's password, typed twice.
+fn new_password() -> anyhow::Result<String> {
+    loop {
+        let p = read_password("new password (at least 8 characters): ")?;
+        if read_password("the same again: ")? == p {
+            return Ok(p);
+        }
+        println!("The two differ; once more.");
+    }
+}
+
+/// Connects and logs in, for the plain mode: a wrong password ends it.
+pub(crate) async fn start(opts: &Options, user: &str, password: &str) -> anyhow::Result<Started> {
+    let (mut tx, mut rx) = conn::connect(&opts.target).await?;
+    let mut chat = Chat::default();
+    match log_in(&mut tx, &mut rx, &mut chat, user, password, opts.register).await? {
+        Some(token) => Ok((tx, rx, chat, token)),
+        None => anyhow::bail!(
+            "cannot log in as {user}: wrong password, or no such account (bad_credentials)"
+        ),
+    }
+}
+
+/// Logs in (registering first when asked). Returns the token for
+/// `resume`; `None` for `bad_credentials`, which the caller may retry.
 pub(crate) async fn log_in(
     tx: &mut Sender,
     rx: &mut mpsc::UnboundedReceiver<Incoming>,
@@ -90,8 +121,7 @@ pub(crate) async fn log_in(
     user: &str,
     password: &str,
     register: bool,
-    may_ask: bool,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<Option<String>> {
     if register {
         let r = call(
             tx,
@@ -107,30 +137,18 @@ pub(crate) async fn log_in(
         }
     }
     let login = json!({"type": "login", "username": user, "password": password});
-    let mut r = call(tx, rx, login.clone()).await?;
-    if r["code"] == "bad_credentials" && may_ask && !register {
-        let answer = prompt_line(&format!(
-            "No account {user}, or a wrong password. Register {user} with this password? [y/N] "
-        ))?;
-        if answer.trim().eq_ignore_ascii_case("y") {
-            let reg = call(
-                tx,
-                rx,
-                json!({"type": "register", "username": user, "password": password}),
-            )
-            .await?;
-            if reg["type"] != "ok" {
-                anyhow::bail!(
-                    "cannot register {user}: {}",
-                    reg["message"].as_str().unwrap_or("refused")
-                );
-            }
-            r = call(tx, rx, login).await?;
-        }
+    let r = call(tx, rx, login).await?;
+    if r["code"] == "bad_credentials" {
+        return Ok(None);
     }
     if r["type"] != "ok" {
+        let until = match &r["until"] {
+            Value::String(_) => format!(" until {}", state::local_time(&r["until"])),
+            _ if r["code"] == "banned" => " until lifted".into(),
+            _ => String::new(),
+        };
         anyhow::bail!(
-            "cannot log in as {user}: {} ({})",
+            "cannot log in as {user}: {}{until} ({})",
             r["message"].as_str().unwrap_or("refused"),
             r["code"].as_str().unwrap_or("")
         );
@@ -139,7 +157,23 @@ pub(crate) async fn log_in(
     for f in chat.logged_in(&r) {
         send(tx, chat, f).await?;
     }
-    Ok(token)
+    Ok(Some(token))
+}
+
+/// Reads a typed line where the user is: the one parser's context, built
+/// from the model, for both front ends.
+pub(crate) fn parse_line(chat: &Chat, line: &str) -> Result<commands::Action, String> {
+    let joined = chat.joined();
+    let messages = chat.messages_shown();
+    let cx = commands::Context {
+        room: chat.room_name(),
+        with: chat.partner(),
+        last_whisper_from: chat.last_whisper_from.as_deref(),
+        joined: &joined,
+        oldest: chat.oldest_id(),
+        messages: &messages,
+    };
+    commands::parse(line, &cx)
 }
 
 /// Sends a request the model will see the reply to.

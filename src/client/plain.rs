@@ -26,8 +26,10 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
         Ok(p) => p,
         Err(_) => input.next_line().await?.unwrap_or_default(),
     };
-    let (mut tx, mut rx, mut chat, _token) = super::start(&opts, &user, &password, false).await?;
-    print_new(&mut chat);
+    let (mut tx, mut rx, mut chat, _token) = super::start(&opts, &user, &password).await?;
+    print_new(&mut chat, false);
+    // history pages print once the user's own lines are being read
+    let mut asked = false;
     let mut stdin_open = true;
     let mut quit = false;
     let drain = tokio::time::sleep(Duration::from_secs(3600));
@@ -41,15 +43,17 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
             // so a script's `/create lobby` comes before its first message
             line = input.next_line(), if stdin_open && chat.idle() => match line? {
                 Some(l) => {
-                    let cx = commands::Context {
-                        room: chat.room_name(),
-                        last_whisper_from: chat.last_whisper_from.as_deref(),
-                        joined: &chat.joined(),
-                        oldest: chat.oldest_id(),
-                    };
-                    match commands::parse(&l, &cx) {
+                    asked = true;
+                    match super::parse_line(&chat, &l) {
                         Ok(Action::Request(r)) => super::send(&mut tx, &mut chat, r).await?,
                         Ok(Action::Switch(room)) => chat.switch(&room),
+                        Ok(Action::Query(name)) => {
+                            if let Some(h) = chat.query(&name) {
+                                super::send(&mut tx, &mut chat, h).await?;
+                            }
+                        }
+                        Ok(Action::Close) => chat.close(),
+                        Ok(Action::ShowTopic) => chat.show_topic(),
                         Ok(Action::Help) => {
                             for (u, what) in commands::HELP {
                                 println!("{u:32} {what}");
@@ -80,7 +84,7 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
                         Some(Incoming::Closed(w)) => w,
                         _ => "the connection is gone".into(),
                     };
-                    print_new(&mut chat);
+                    print_new(&mut chat, asked);
                     anyhow::bail!("{why}");
                 }
             },
@@ -91,14 +95,22 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
             },
             _ = &mut drain => break,
         }
-        print_new(&mut chat);
+        print_new(&mut chat, asked);
     }
-    print_new(&mut chat);
+    print_new(&mut chat, asked);
     let _ = tx.send(json!({"type": "logout"})).await;
     Ok(())
 }
 
-fn print_new(chat: &mut Chat) {
+/// Prints what is new; `backlog`: history pages too (those of a `/join`
+/// or `/history`, not the ones a login fetches for every room).
+fn print_new(chat: &mut Chat, backlog: bool) {
+    // a history page, oldest first, then what came
+    for (room, line) in chat.take_backlog() {
+        if backlog {
+            println!("{}", format_line(Some(&room), &line));
+        }
+    }
     for (room, line) in chat.take_new() {
         println!("{}", format_line(room.as_deref(), &line));
     }

@@ -11,7 +11,7 @@ use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, Ke
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line as TextLine, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, List, ListItem, Paragraph};
 use ratatui::{DefaultTerminal, Frame};
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -32,7 +32,11 @@ const KEYS: &[(&str, &str)] = &[
     ),
     ("Ctrl-W / Alt-D", "delete the word before / after"),
     ("Ctrl-K / Ctrl-U", "delete to the end / the whole line"),
-    ("PageUp / PageDown", "scroll the room"),
+    (
+        "PageUp / PageDown (Shift too)",
+        "scroll the room; -MORE- in the top bar while not at the bottom",
+    ),
+    ("F2 / F3", "show or hide the rooms / the members"),
     (
         "Tab / Shift-Tab",
         "complete a nick, /command or #room (again: the next one)",
@@ -193,6 +197,19 @@ struct App {
     /// A Tab completion being cycled: where its word starts (chars), the
     /// candidates, the one shown.
     completing: Option<(usize, Vec<String>, usize)>,
+    /// Requests made while drawing or switching (a marker for the view
+    /// left, a conversation's history), sent by the event loop.
+    outbox: Vec<serde_json::Value>,
+    /// The side panes at a narrow width (F2 rooms, F3 members); on a wide
+    /// screen they show unless hidden the same way.
+    show_rooms: Option<bool>,
+    show_members: Option<bool>,
+    /// The width the lines were last drawn at, to keep a scrolled-up
+    /// window in place when lines arrive below it.
+    lines_width: std::cell::Cell<u16>,
+    lines_height: std::cell::Cell<u16>,
+    /// Whether the screen was wide at the last draw (side panes by default).
+    wide: std::cell::Cell<bool>,
 }
 
 impl App {
@@ -208,15 +225,26 @@ impl App {
             server: server.to_owned(),
             drafts: Default::default(),
             completing: None,
+            outbox: Vec::new(),
+            show_rooms: None,
+            show_members: None,
+            lines_width: std::cell::Cell::new(80),
+            lines_height: std::cell::Cell::new(20),
+            wide: std::cell::Cell::new(true),
         }
     }
 
     /// Moves to another room (by `go` on the model), keeping the
     /// half-typed line with the room it was typed in.
     fn go(&mut self, go: impl FnOnce(&mut Chat)) {
-        let before = self.chat.room_name().map(str::to_owned);
+        let before = self.chat.view_name().map(str::to_owned);
+        // what was on screen of the view left is read
+        if self.scroll == 0 {
+            self.outbox.extend(self.chat.read_marks());
+        }
         go(&mut self.chat);
-        let after = self.chat.room_name().map(str::to_owned);
+        self.outbox.extend(self.chat.history_due());
+        let after = self.chat.view_name().map(str::to_owned);
         if before == after {
             return;
         }
@@ -365,10 +393,17 @@ async fn event_loop(
     let mut app = App::new(chat, &target.server);
     let mut keys = spawn_keys();
     let mut ping = tokio::time::interval(Duration::from_secs(15));
+    // read markers go at most every 2 s, not one per message shown
+    let mut marks = tokio::time::interval(Duration::from_secs(2));
     let mut backoff = Duration::from_millis(500);
     let retry = tokio::time::sleep(Duration::from_secs(3600));
     tokio::pin!(retry);
     while !app.quit {
+        if app.connected {
+            for r in std::mem::take(&mut app.outbox) {
+                let _ = super::send(&mut tx, &mut app.chat, r).await;
+            }
+        }
         terminal.draw(|f| draw(f, &app))?;
         tokio::select! {
             ev = keys.recv() => match ev {
@@ -441,12 +476,32 @@ async fn event_loop(
                     let _ = super::send(&mut tx, &mut app.chat, f).await;
                 }
             },
+            _ = marks.tick(), if app.connected => {
+                if app.scroll == 0 {
+                    app.outbox.extend(app.chat.read_marks());
+                }
+            },
             _ = ping.tick(), if app.connected => {
                 let t = chrono::Utc::now().timestamp_millis();
                 let _ = super::send(&mut tx, &mut app.chat, json!({"type": "ping", "t": t})).await;
             },
         }
-        app.chat.take_new();
+        app.chat.take_backlog();
+        // lines that came below a scrolled-up window keep it in place; a
+        // line taller than the window shows from its top, -MORE- below
+        let shown = app.chat.view_name().map(str::to_owned);
+        let height = app.lines_height.get() as usize;
+        for (view, line) in app.chat.take_new() {
+            if view != shown {
+                continue;
+            }
+            let rows = rows_of(&line, app.lines_width.get() as usize).len();
+            if app.scroll > 0 {
+                app.scroll += rows;
+            } else if rows > height {
+                app.scroll = rows - height;
+            }
+        }
     }
     Ok(())
 }
@@ -517,6 +572,14 @@ fn on_key(app: &mut App, k: KeyEvent) -> Option<String> {
             app.complete(1);
             return None;
         }
+        KeyCode::F(2) => {
+            app.show_rooms = Some(!app.show_rooms.unwrap_or(app.wide.get()));
+            return None;
+        }
+        KeyCode::F(3) => {
+            app.show_members = Some(!app.show_members.unwrap_or(app.wide.get()));
+            return None;
+        }
         KeyCode::BackTab => {
             app.complete(-1);
             return None;
@@ -558,14 +621,7 @@ fn on_key(app: &mut App, k: KeyEvent) -> Option<String> {
 }
 
 async fn submit(app: &mut App, tx: &mut Sender, line: String) {
-    let joined = app.chat.joined();
-    let cx = commands::Context {
-        room: app.chat.room_name(),
-        last_whisper_from: app.chat.last_whisper_from.as_deref(),
-        joined: &joined,
-        oldest: app.chat.oldest_id(),
-    };
-    match commands::parse(&line, &cx) {
+    match super::parse_line(&app.chat, &line) {
         // behind texts that wait after `rate_limited`: queued, in order
         Ok(Action::Request(r))
             if app.chat.holding() && matches!(r["type"].as_str(), Some("say" | "whisper")) =>
@@ -586,6 +642,13 @@ async fn submit(app: &mut App, tx: &mut Sender, line: String) {
             app.input.cursor = app.input.text.chars().count();
         }
         Ok(Action::Switch(room)) => app.go(|c| c.switch(&room)),
+        Ok(Action::Query(name)) => {
+            let mut history = None;
+            app.go(|c| history = c.query(&name));
+            app.outbox.extend(history);
+        }
+        Ok(Action::Close) => app.go(Chat::close),
+        Ok(Action::ShowTopic) => app.chat.show_topic(),
         Ok(Action::Help) => {
             app.chat.notice(
                 Kind::Notice,
@@ -607,6 +670,14 @@ async fn submit(app: &mut App, tx: &mut Sender, line: String) {
 
 // ---- Drawing ----------------------------------------------------------------
 
+/// Continuation rows of a wrapped line start under its text, after the
+/// `HH:MM ` column, as in irssi.
+const INDENT: usize = 6;
+
+/// From this width the side panes show unless hidden (F2, F3); below it
+/// they show only when asked, and the status bar lists the rooms.
+const WIDE: u16 = 100;
+
 fn draw(f: &mut Frame, app: &App) {
     let [top, body, input] = Layout::vertical([
         Constraint::Length(1),
@@ -614,39 +685,38 @@ fn draw(f: &mut Frame, app: &App) {
         Constraint::Length(3),
     ])
     .areas(f.area());
-    draw_status(f, app, top);
-    let wide = body.width >= 80;
-    let (rooms_w, members_w) = if wide { (20, 22) } else { (0, 0) };
-    let [rooms, messages, members] = Layout::horizontal([
+    let wide = body.width >= WIDE;
+    app.wide.set(wide);
+    let show_rooms = app.show_rooms.unwrap_or(wide) && body.width >= 60;
+    let show_members = app.show_members.unwrap_or(wide) && body.width >= 60;
+    let rooms_w = if show_rooms { 20 } else { 0 };
+    let members_w = if show_members { 20 } else { 0 };
+    let [rooms, middle, members] = Layout::horizontal([
         Constraint::Length(rooms_w),
         Constraint::Min(20),
         Constraint::Length(members_w),
     ])
     .areas(body);
-    if wide {
+    if show_rooms {
         draw_rooms(f, app, rooms);
+    }
+    if show_members {
         draw_members(f, app, members);
     }
-    draw_lines(f, app, messages);
+    let [head, messages] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(middle);
+    draw_head(f, app, head);
+    let below = draw_lines(f, app, messages);
+    draw_status(f, app, top, !show_rooms, below);
     draw_input(f, app, input);
 }
 
-fn draw_status(f: &mut Frame, app: &App, area: Rect) {
+/// The top row: who, the rooms when their pane is hidden (irssi's act
+/// list), and on the right `-MORE-` while scrolled up, the connection.
+fn draw_status(f: &mut Frame, app: &App, area: Rect, act: bool, below: usize) {
     let c = &app.chat;
-    let state = if app.connected {
-        Span::styled(" ● connected ", Style::new().fg(Color::Green))
-    } else {
-        Span::styled(" ● disconnected ", Style::new().fg(Color::Red))
-    };
-    let latency = c
-        .latency_ms
-        .map(|ms| format!(" {ms} ms "))
-        .unwrap_or_default();
-    let room = c
-        .room_name()
-        .map(|r| format!(" #{r} "))
-        .unwrap_or_else(|| " no room ".into());
-    let line = TextLine::from(vec![
+    let dim = Style::new().fg(Color::Gray);
+    let mut left = vec![
         Span::styled(
             " modchat ",
             Style::new()
@@ -654,43 +724,144 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
                 .bg(Color::Cyan)
                 .add_modifier(Modifier::BOLD),
         ),
-        Span::raw(format!(" {} ({}) @ {} ", c.me, c.role, app.server)),
-        Span::styled(room, Style::new().add_modifier(Modifier::BOLD)),
-        state,
-        Span::styled(latency, Style::new().fg(Color::DarkGray)),
-        Span::styled(" /help · Alt-1…9: rooms", Style::new().fg(Color::DarkGray)),
-    ]);
+        Span::raw(format!(" {} ", c.me)),
+    ];
+    if c.role != "user" && !c.role.is_empty() {
+        left.push(Span::styled(format!("({}) ", c.role), dim));
+    }
+    if act {
+        for (i, r) in c.rooms.iter().enumerate() {
+            let shown = Some(i) == c.current;
+            let label = match r.partner() {
+                Some(p) => format!("@{p}"),
+                None => format!("#{}", r.name),
+            };
+            let style = if shown {
+                Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED)
+            } else if r.unread > 0 {
+                Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)
+            } else {
+                dim
+            };
+            let n = if r.unread > 0 && !shown {
+                format!("({})", r.unread)
+            } else {
+                String::new()
+            };
+            left.push(Span::styled(format!("{}:{label}{n}", i + 1), style));
+            left.push(Span::raw(" "));
+        }
+    }
+    let mut right = Vec::new();
+    if app.scroll > 0 {
+        let more = if below > 0 {
+            format!(" -MORE- {below} newer ")
+        } else {
+            " -MORE- ".to_owned()
+        };
+        right.push(Span::styled(
+            more,
+            Style::new()
+                .fg(Color::Black)
+                .bg(Color::Yellow)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
+    right.push(if app.connected {
+        Span::styled(" ● connected", Style::new().fg(Color::Green))
+    } else {
+        Span::styled(" ● disconnected", Style::new().fg(Color::Red))
+    });
+    if let Some(ms) = c.latency_ms {
+        right.push(Span::styled(format!(" {ms} ms"), dim));
+    }
+    if !act {
+        right.push(Span::styled(format!(" {} ", app.server), dim));
+    }
+    right.push(Span::styled(" /help ", dim));
+    let right = TextLine::from(right);
+    let right_w = (right.width() as u16).min(area.width);
+    let [l, r] = Layout::horizontal([Constraint::Min(0), Constraint::Length(right_w)]).areas(area);
+    let bg = Style::new().bg(Color::Rgb(30, 30, 40));
+    f.render_widget(Paragraph::new(TextLine::from(left)).style(bg), l);
+    f.render_widget(Paragraph::new(right).style(bg), r);
+}
+
+/// Above the lines: the room and its topic, or whose conversation this is.
+fn draw_head(f: &mut Frame, app: &App, area: Rect) {
+    let c = &app.chat;
+    let spans = match c.current.map(|i| &c.rooms[i]) {
+        Some(r) => match r.partner() {
+            Some(p) => vec![
+                Span::styled(format!(" @{p} "), Style::new().add_modifier(Modifier::BOLD)),
+                Span::styled(
+                    "whispers: what you type goes to them only · /leave closes",
+                    Style::new().fg(Color::Gray),
+                ),
+            ],
+            None => vec![
+                Span::styled(
+                    format!(" #{} ", r.name),
+                    Style::new().add_modifier(Modifier::BOLD),
+                ),
+                if r.topic.is_empty() {
+                    Span::styled("no topic", Style::new().fg(Color::Gray))
+                } else {
+                    Span::raw(r.topic.replace('\n', " "))
+                },
+            ],
+        },
+        None => vec![Span::styled(
+            " no room yet: /rooms lists them, /join ROOM or /create ROOM",
+            Style::new().fg(Color::Gray),
+        )],
+    };
     f.render_widget(
-        Paragraph::new(line).style(Style::new().bg(Color::Rgb(30, 30, 40))),
+        Paragraph::new(TextLine::from(spans)).style(Style::new().bg(Color::Rgb(24, 24, 32))),
         area,
     );
 }
 
 fn draw_rooms(f: &mut Frame, app: &App, area: Rect) {
-    let items: Vec<ListItem> = app
-        .chat
-        .rooms
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let current = Some(i) == app.chat.current;
-            let mut spans = vec![Span::raw(format!("#{}", r.name))];
-            if r.unread > 0 {
-                spans.push(Span::styled(
-                    format!(" ({})", r.unread),
-                    Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
-                ));
-            }
-            let style = if current {
-                Style::new()
-                    .bg(Color::Rgb(50, 60, 90))
-                    .add_modifier(Modifier::BOLD)
-            } else {
-                Style::new()
-            };
-            ListItem::new(TextLine::from(spans)).style(style)
-        })
-        .collect();
+    let mut items: Vec<ListItem> = Vec::new();
+    let mut dms = false;
+    for (i, r) in app.chat.rooms.iter().enumerate() {
+        if r.partner().is_some() && !dms {
+            dms = true;
+            items.push(ListItem::new(Span::styled(
+                "Whispers",
+                Style::new().fg(Color::Gray).add_modifier(Modifier::BOLD),
+            )));
+        }
+        let current = Some(i) == app.chat.current;
+        let label = match r.partner() {
+            Some(p) => format!("@{p}"),
+            None => format!("#{}", r.name),
+        };
+        let key = if i < 9 {
+            format!("{} ", i + 1)
+        } else {
+            "  ".into()
+        };
+        let mut spans = vec![
+            Span::styled(key, Style::new().fg(Color::DarkGray)),
+            Span::raw(label),
+        ];
+        if r.unread > 0 {
+            spans.push(Span::styled(
+                format!(" ({})", r.unread),
+                Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            ));
+        }
+        let style = if current {
+            Style::new()
+                .bg(Color::Rgb(50, 60, 90))
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::new()
+        };
+        items.push(ListItem::new(TextLine::from(spans)).style(style));
+    }
     let block = Block::default().borders(Borders::RIGHT).title(" Rooms ");
     f.render_widget(List::new(items).block(block), area);
 }
@@ -698,7 +869,12 @@ fn draw_rooms(f: &mut Frame, app: &App, area: Rect) {
 fn draw_members(f: &mut Frame, app: &App, area: Rect) {
     let members = app.chat.current.map(|i| &app.chat.rooms[i].members);
     let mut list: Vec<_> = members.into_iter().flatten().collect();
-    list.sort_by_key(|m| (!m.online, m.name.to_lowercase()));
+    let rank = |r: &str| match r {
+        "owner" => 0,
+        "op" => 1,
+        _ => 2,
+    };
+    list.sort_by_key(|m| (!m.online, rank(&m.room_role), m.name.to_lowercase()));
     let online = list.iter().filter(|m| m.online).count();
     let items: Vec<ListItem> = list
         .iter()
@@ -708,17 +884,23 @@ fn draw_members(f: &mut Frame, app: &App, area: Rect) {
             } else {
                 Span::styled("○ ", Style::new().fg(Color::DarkGray))
             };
+            // the room's own ranks as IRC shows them: ~owner, @op
+            let prefix = match m.room_role.as_str() {
+                "owner" => Span::styled("~", Style::new().fg(Color::Yellow)),
+                "op" => Span::styled("@", Style::new().fg(Color::Green)),
+                _ => Span::raw(""),
+            };
             let role = match m.role.as_str() {
                 "admin" => Span::styled(" admin", Style::new().fg(Color::Red)),
                 "moderator" => Span::styled(" mod", Style::new().fg(Color::Magenta)),
                 _ => Span::raw(""),
             };
             let name = if m.online {
-                Span::raw(m.name.clone())
+                Span::styled(m.name.clone(), Style::new().fg(name_color(&m.name)))
             } else {
                 Span::styled(m.name.clone(), Style::new().fg(Color::DarkGray))
             };
-            ListItem::new(TextLine::from(vec![dot, name, role]))
+            ListItem::new(TextLine::from(vec![dot, prefix, name, role]))
         })
         .collect();
     let title = format!(" Members {online}/{} ", list.len());
@@ -728,14 +910,19 @@ fn draw_members(f: &mut Frame, app: &App, area: Rect) {
     );
 }
 
+/// A colour per nick, the same in every room and every run.
 fn name_color(name: &str) -> Color {
-    const COLORS: [Color; 6] = [
+    const COLORS: [Color; 10] = [
         Color::Cyan,
         Color::Green,
         Color::Yellow,
-        Color::Blue,
+        Color::LightBlue,
         Color::Magenta,
         Color::LightRed,
+        Color::LightGreen,
+        Color::LightCyan,
+        Color::LightMagenta,
+        Color::LightYellow,
     ];
     let h = name
         .bytes()
@@ -749,7 +936,9 @@ fn render_line(l: &Line) -> Vec<TextLine<'static>> {
     let text = l.text.replace('\t', "    ");
     let mut parts = text.split('\n');
     let first = parts.next().unwrap_or_default().to_owned();
-    let rest: Vec<String> = parts.map(|p| format!("      {p}")).collect();
+    let rest: Vec<String> = parts
+        .map(|p| format!("{}{p}", " ".repeat(INDENT)))
+        .collect();
     let style = match l.kind {
         Kind::WhisperIn | Kind::WhisperOut => Style::new().fg(Color::Magenta),
         Kind::Event => Style::new().fg(Color::DarkGray),
@@ -770,26 +959,18 @@ fn first_row(l: &Line, text: String) -> TextLine<'static> {
     let time = Span::styled(format!("{} ", l.time), Style::new().fg(Color::DarkGray));
     let from = l.from.clone().unwrap_or_default();
     let body = |st: Style| Span::styled(text.clone(), st);
+    let nick = |st: Style| {
+        Span::styled(
+            format!("{from} "),
+            st.fg(name_color(&from)).add_modifier(Modifier::BOLD),
+        )
+    };
     let spans = match l.kind {
-        Kind::Message | Kind::Mine => vec![
-            time,
-            Span::styled(
-                format!("{from} "),
-                Style::new()
-                    .fg(name_color(&from))
-                    .add_modifier(Modifier::BOLD),
-            ),
-            body(Style::new()),
-        ],
+        Kind::Message | Kind::Mine => vec![time, nick(Style::new()), body(Style::new())],
         Kind::Action => vec![
             time,
             Span::styled("* ", Style::new().fg(Color::DarkGray)),
-            Span::styled(
-                format!("{from} "),
-                Style::new()
-                    .fg(name_color(&from))
-                    .add_modifier(Modifier::BOLD),
-            ),
+            nick(Style::new()),
             body(Style::new().add_modifier(Modifier::ITALIC)),
         ],
         Kind::WhisperIn => vec![
@@ -816,69 +997,164 @@ fn first_row(l: &Line, text: String) -> TextLine<'static> {
     TextLine::from(spans)
 }
 
-/// Rows a line takes when wrapped to `width`, as ratatui wraps it.
-fn rows(l: &Line, width: usize) -> usize {
-    Paragraph::new(render_line(l))
-        .wrap(Wrap { trim: false })
-        .line_count(width.min(u16::MAX as usize) as u16)
-        .max(1)
+/// Wraps one row to `width` columns at word boundaries (a word longer
+/// than a row is cut); continuation rows start at [`INDENT`], so the time
+/// column stays clear as in irssi.
+fn wrap(row: TextLine<'static>, width: usize) -> Vec<TextLine<'static>> {
+    use unicode_width::UnicodeWidthChar;
+    let width = width.max(INDENT + 8);
+    let mut out: Vec<Vec<Span<'static>>> = vec![Vec::new()];
+    let mut col = 0usize;
+    let new_row = |out: &mut Vec<Vec<Span<'static>>>, col: &mut usize| {
+        out.push(vec![Span::raw(" ".repeat(INDENT))]);
+        *col = INDENT;
+    };
+    for span in row.spans {
+        let style = span.style;
+        // words and the spaces between them, in order
+        let mut tokens: Vec<String> = Vec::new();
+        for c in span.content.chars() {
+            let space = c == ' ';
+            match tokens.last_mut() {
+                Some(t) if t.ends_with(' ') == space => t.push(c),
+                _ => tokens.push(c.to_string()),
+            }
+        }
+        for tok in tokens {
+            let w = tok.width();
+            if col + w <= width {
+                out.last_mut()
+                    .expect("a row")
+                    .push(Span::styled(tok, style));
+                col += w;
+                continue;
+            }
+            if tok.starts_with(' ') {
+                // spaces at a break go
+                new_row(&mut out, &mut col);
+                continue;
+            }
+            if w <= width - INDENT && col > INDENT {
+                new_row(&mut out, &mut col);
+                out.last_mut()
+                    .expect("a row")
+                    .push(Span::styled(tok, style));
+                col += w;
+                continue;
+            }
+            // longer than a row: cut where the row ends
+            let mut piece = String::new();
+            for c in tok.chars() {
+                let cw = c.width().unwrap_or(0);
+                if col + cw > width {
+                    let done = std::mem::take(&mut piece);
+                    out.last_mut()
+                        .expect("a row")
+                        .push(Span::styled(done, style));
+                    new_row(&mut out, &mut col);
+                }
+                piece.push(c);
+                col += cw;
+            }
+            out.last_mut()
+                .expect("a row")
+                .push(Span::styled(piece, style));
+        }
+    }
+    out.into_iter().map(TextLine::from).collect()
 }
 
-fn draw_lines(f: &mut Frame, app: &App, area: Rect) {
+/// A line's rows at `width`.
+fn rows_of(l: &Line, width: usize) -> Vec<TextLine<'static>> {
+    render_line(l)
+        .into_iter()
+        .flat_map(|r| wrap(r, width))
+        .collect()
+}
+
+/// Draws the lines of the view; returns how many lines are below the
+/// window (scrolled up), for `-MORE-`.
+fn draw_lines(f: &mut Frame, app: &App, area: Rect) -> usize {
     let lines: Vec<&Line> = match app.chat.current {
         Some(i) => app.chat.rooms[i].lines.iter().collect(),
         None => app.chat.lobby.iter().collect(),
     };
+    app.lines_width.set(area.width);
+    app.lines_height.set(area.height);
     let width = area.width as usize;
     let height = area.height as usize;
-    // from the bottom, skipping `scroll` rows, as many lines as fit
-    let mut budget = height + app.scroll;
+    // from the bottom, the rows of as many lines as the window and the
+    // scroll need
+    let mut rows: Vec<Vec<TextLine<'static>>> = Vec::new();
+    let mut total = 0usize;
     let mut start = lines.len();
-    let mut tall = false;
-    while start > 0 && budget > 0 {
-        let r = rows(lines[start - 1], width);
-        if r > budget {
-            // the newest line alone is taller than the pane (a long paste,
-            // 2,000 characters at 80 columns): shown from its top, never
-            // a blank room
-            if start == lines.len() {
-                start -= 1;
-                tall = true;
-            }
+    while start > 0 && total < height + app.scroll {
+        start -= 1;
+        let r = rows_of(lines[start], width);
+        total += r.len();
+        rows.push(r);
+    }
+    rows.reverse();
+    let newest_rows = rows.last().map_or(0, Vec::len);
+    let flat: Vec<TextLine<'static>> = rows.iter().flatten().cloned().collect();
+    // the window ends `scroll` rows above the bottom; the newest line alone
+    // taller than the window shows from its top, never a blank room
+    let scroll = app.scroll.min(total.saturating_sub(height));
+    let end = if scroll == 0 && newest_rows > height {
+        total - newest_rows + height
+    } else {
+        total - scroll
+    };
+    let begin = end.saturating_sub(height);
+    // lines wholly below the window
+    let mut below = 0;
+    let mut acc = total;
+    for r in rows.iter().rev() {
+        if acc - r.len() >= end {
+            below += 1;
+            acc -= r.len();
+        } else {
             break;
         }
-        budget -= r;
-        start -= 1;
     }
-    let shown: Vec<TextLine> = lines[start..].iter().flat_map(|l| render_line(l)).collect();
-    let total: usize = lines[start..].iter().map(|l| rows(l, width)).sum();
-    let skip = match tall {
-        true => 0,
-        false => total.saturating_sub(height + app.scroll.min(total)),
-    };
+    let shown: Vec<TextLine<'static>> = flat[begin..end].to_vec();
     // newest at the bottom, as in every chat: a short history sits low
-    let area = if total < height {
+    let n = shown.len();
+    let area = if n < height {
         Rect {
-            y: area.y + (height - total) as u16,
-            height: total as u16,
+            y: area.y + (height - n) as u16,
+            height: n as u16,
             ..area
         }
     } else {
         area
     };
-    let p = Paragraph::new(shown)
-        .wrap(Wrap { trim: false })
-        .scroll((skip.min(u16::MAX as usize) as u16, 0));
-    f.render_widget(p, area);
+    f.render_widget(Paragraph::new(shown), area);
+    below
 }
 
 fn draw_input(f: &mut Frame, app: &App, area: Rect) {
-    let room = app
-        .chat
-        .room_name()
-        .map(|r| format!(" #{r} "))
-        .unwrap_or_else(|| " type /join ROOM ".into());
-    let block = Block::default().borders(Borders::ALL).title(room);
+    let title = match (app.chat.room_name(), app.chat.partner()) {
+        (Some(r), _) => format!(" #{r} "),
+        (None, Some(p)) => format!(" whisper to {p} "),
+        (None, None) => " type /join ROOM ".into(),
+    };
+    let count = app.input.text.chars().count();
+    let mut block = Block::default().borders(Borders::ALL).title(title);
+    // the server's default limit: say so before Enter is refused
+    if count > 1800 {
+        let style = if count > 2000 {
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().fg(Color::Yellow)
+        };
+        let text = if count > 2000 {
+            format!(" {count} characters: {} over 2000 ", count - 2000)
+        } else {
+            format!(" {count}/2000 ")
+        };
+        block = block.title_top(TextLine::from(Span::styled(text, style)).right_aligned());
+    }
     let inner = block.inner(area);
     // a pasted text's line breaks show as ↵ on the one input line
     let text: String = app.input.text.replace('\n', "↵");
@@ -1024,6 +1300,11 @@ mod tests {
         let shown = screen(chat);
         // its first rows: the sender and the start of the text
         assert!(shown.contains("10:00 alice"), "{shown}");
-        assert!(shown.contains("│abcdefghijklmnopqrstuvwxyz"), "{shown}");
+        assert!(
+            shown.contains("10:00 alice abcdefghijklmnopqrstuvwxyz"),
+            "{shown}"
+        );
+        // wrapped rows continue under the text, clear of the time column
+        assert!(shown.contains("\n      qrstuvwxyz"), "{shown}");
     }
 }
