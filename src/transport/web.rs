@@ -55,13 +55,38 @@ const ASSETS: &[(&str, &str, &str)] = &[
 const CSP: &str = "default-src 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    let dev_dir = std::env::var_os("MODCHAT_WEB_DIR").map(std::path::PathBuf::from);
     for &(path, body, content_type) in ASSETS {
         let etag = etag_of(body);
+        let dev_dir = dev_dir.clone();
         cfg.service(super::http::get_or_head(path, move |req: HttpRequest| {
             let etag = etag.clone();
-            async move { asset(&req, body, content_type, &etag) }
+            let from_disk = dev_dir.as_ref().map(|d| from_dir(d, path));
+            async move {
+                match from_disk {
+                    Some(Ok(text)) => {
+                        let etag = etag_of(&text);
+                        asset(&req, text, content_type, &etag)
+                    }
+                    Some(Err(e)) => HttpResponse::NotFound().body(e.to_string()),
+                    None => asset(&req, body, content_type, &etag),
+                }
+            }
         }));
     }
+}
+
+/// `MODCHAT_WEB_DIR=web`: serve the client's files from that folder, read
+/// at each request, so working on the client needs a reload instead of a
+/// rebuild. Only the files listed in `ASSETS` are served; unset, the
+/// compiled-in copies are (the tests and every release use those).
+fn from_dir(dir: &std::path::Path, path: &str) -> std::io::Result<String> {
+    let file = if path == "/" {
+        "index.html"
+    } else {
+        path.trim_start_matches('/')
+    };
+    std::fs::read_to_string(dir.join(file))
 }
 
 /// A weak validator from the file's hash: weak, because the compressed and
@@ -86,7 +111,12 @@ fn not_modified(req: &HttpRequest, etag: &str) -> bool {
         .any(|t| t == "*" || t.trim_start_matches("W/") == ours)
 }
 
-fn asset(req: &HttpRequest, body: &'static str, content_type: &str, etag: &str) -> HttpResponse {
+fn asset(
+    req: &HttpRequest,
+    body: impl actix_web::body::MessageBody + 'static,
+    content_type: &str,
+    etag: &str,
+) -> HttpResponse {
     // no-cache: the browser revalidates each time (a 304 costs no body), so
     // a new server version's client is picked up at the next load
     if not_modified(req, etag) {
