@@ -162,6 +162,12 @@ fn who(reply: &Map<String, Value>, only: Option<&str>, format: Format) -> Done {
             .flatten()
             .filter_map(|r| r.as_str().map(str::to_owned))
             .collect();
+        // a table stays one screen wide for a user in many rooms; csv and
+        // jsonl carry every room, for scripts
+        let rooms = match format {
+            Format::Table => compact_rooms(&rooms, 40),
+            _ => rooms.join(","),
+        };
         for c in u
             .get("connections")
             .and_then(Value::as_array)
@@ -171,7 +177,7 @@ fn who(reply: &Map<String, Value>, only: Option<&str>, format: Format) -> Done {
             rows.push(vec![
                 Cell::Text(name.clone()),
                 Cell::Text(s(u, "role")),
-                Cell::Text(rooms.join(",")),
+                Cell::Text(rooms.clone()),
                 Cell::Text(s(c, "addr")),
                 Cell::Text(s(c, "transport")),
                 parse_time(&s(c, "since")).map_or(Cell::Null, Cell::Time),
@@ -187,6 +193,27 @@ fn who(reply: &Map<String, Value>, only: Option<&str>, format: Format) -> Done {
         &rows,
     )?;
     Ok(())
+}
+
+/// Rooms in at most about `width` characters: as many names as fit, then
+/// `+N more` (`modchat-admin user show NAME` lists them all).
+fn compact_rooms(rooms: &[String], width: usize) -> String {
+    let mut out = String::new();
+    for (i, r) in rooms.iter().enumerate() {
+        let more = format!(" +{} more", rooms.len() - i);
+        let sep = if out.is_empty() { "" } else { "," };
+        let last = i + 1 == rooms.len();
+        let room_fits = out.len() + sep.len() + r.len() <= width;
+        // the last one needs no room for "+N more" after it
+        if room_fits && (last || out.len() + sep.len() + r.len() + more.len() <= width) {
+            out.push_str(sep);
+            out.push_str(r);
+        } else {
+            out.push_str(&more);
+            break;
+        }
+    }
+    out
 }
 
 /// A server's `error` reply.
@@ -265,5 +292,19 @@ impl Conn {
                 }),
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rooms_stay_compact() {
+        let rooms: Vec<String> = (0..30).map(|i| format!("room-number-{i}")).collect();
+        let shown = super::compact_rooms(&rooms, 40);
+        assert_eq!(shown, "room-number-0,room-number-1 +28 more");
+        assert!(shown.len() <= 40);
+        let few = ["lobby".to_owned(), "dev".to_owned()];
+        assert_eq!(super::compact_rooms(&few, 40), "lobby,dev");
+        assert_eq!(super::compact_rooms(&[], 40), "");
     }
 }

@@ -233,12 +233,19 @@ fn room_modlog_page(
         .into_iter()
         .map(|r| {
             let room = r.room_id.and_then(|i| room_names.get(&i).cloned());
+            // no actor: the system's own mute after filter blocks, else a
+            // change made here, at the console (a role, a password)
+            let actor = modchat::store::audit::actor_shown(
+                r.actor_id.and_then(|i| names.get(&i).cloned()),
+                r.actor_id.is_some(),
+                &r.action,
+            );
             vec![
                 Cell::Int(r.id),
                 Cell::Time(r.at),
                 Cell::Text(r.action),
                 name(r.target_id),
-                name(r.actor_id),
+                actor,
                 room.map_or(Cell::Null, Cell::Text),
                 r.room_id.map_or(Cell::Null, |i| Cell::Int(i.0)),
                 r.reason.map_or(Cell::Null, Cell::Text),

@@ -307,6 +307,14 @@ fn logins_and_modlog_reports(b: Backend) {
     );
     t.admin(&["logs", "modlog", "--action", "smite"])
         .fails(2, "expected one of");
+    // issue 20: a change made at the console names the console as its actor
+    t.admin(&["user", "set-role", "alice", "moderator"]);
+    let rows = t.csv(&["logs", "modlog", "--action", "set_role"]);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(
+        rows[0].contains(",set_role,alice,(console),,,,moderator"),
+        "{rows:?}"
+    );
 }
 
 /// Every canned query of admin-tools/sql, exact rows, the same on both

@@ -334,6 +334,22 @@ pub const MODLOG_COLUMNS: &[&str] = &[
     "id", "at", "action", "target", "by", "room", "reason", "until", "detail",
 ];
 
+/// Who acted, as a report shows it: a row with no actor is the system's
+/// own mute after filter blocks, or a change made at the console (a role,
+/// a password: the acts the console records); an actor whose account is
+/// gone stays empty.
+pub fn actor_shown(name: Option<String>, has_actor: bool, action: &str) -> Cell {
+    match (name, has_actor) {
+        (Some(n), _) => Cell::Text(n),
+        (None, true) => Cell::Null,
+        (None, false) => match action {
+            "auto_mute" => Cell::Text("(system)".into()),
+            "set_role" | "set_password" => Cell::Text("(console)".into()),
+            _ => Cell::Null,
+        },
+    }
+}
+
 /// `q` is the filter; its `after` and `limit` are set here.
 pub fn modlog_page(conn: &mut DbConn, q: &LogQuery, after: i64) -> StoreResult<Vec<Vec<Cell>>> {
     let q = LogQuery {
@@ -345,12 +361,13 @@ pub fn modlog_page(conn: &mut DbConn, q: &LogQuery, after: i64) -> StoreResult<V
     Ok(query_log(conn, &q)?
         .into_iter()
         .map(|e| {
+            let by = actor_shown(e.by, e.row.actor_id.is_some(), &e.row.action);
             vec![
                 Cell::Int(e.row.id),
                 Cell::Time(e.row.at),
                 Cell::Text(e.row.action),
                 text(e.target),
-                text(e.by),
+                by,
                 text(e.room),
                 text(e.row.reason),
                 time(e.row.until),
