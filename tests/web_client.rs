@@ -329,6 +329,7 @@ fn room_owner_sets_topic_names_an_op_and_bans() {
     let driver = Driver::start();
     let alice = driver.session(1366, 768);
     let bob = driver.session(390, 844);
+    bob.set_viewport(390, 844);
     let _shots = Shots(vec![("settings-alice", &alice), ("settings-bob", &bob)]);
     log_in(&alice, &base, "alice");
     open_room(&alice, "lobby", true);
@@ -387,6 +388,7 @@ fn kicked_muted_and_blocked_say_so_clearly() {
     let base = format!("http://{}/", s.http.expect("http listener"));
     let driver = Driver::start();
     let bob = driver.session(390, 844);
+    bob.set_viewport(390, 844);
     let _shots = Shots(vec![("kicked-bob", &bob)]);
     log_in(&bob, &base, "bob");
     open_room(&bob, "lobby", true);
@@ -431,6 +433,33 @@ fn kicked_muted_and_blocked_say_so_clearly() {
         "You were kicked from the server by mo: bye",
     );
     bob.screenshot(&shots().join("server-kick-phone.png"));
+}
+
+#[test]
+fn texts_typed_fast_wait_out_the_rate_limit_one_by_one() {
+    let s = TestServer::start_with(Backend::Sqlite, |c| {
+        c.limits.say_burst = 2;
+        c.limits.say_per_s = 2.0;
+    });
+    let base = format!("http://{}/", s.http.expect("http listener"));
+    let driver = Driver::start();
+    let bob = driver.session(1366, 768);
+    let _shots = Shots(vec![("rate-bob", &bob)]);
+    log_in(&bob, &base, "bob");
+    open_room(&bob, "lobby", true);
+    let mut carol = s.user("carol");
+    carol.ok(json!({"type": "join", "room": "lobby"}));
+    let input = bob.wait("[data-test=message-input]");
+    for i in 1..=5 {
+        bob.type_into(&input, &format!("fast {i}{ENTER}"));
+    }
+    // each text arrives on its own, in order, none glued to another
+    for i in 1..=5 {
+        let m = carol.expect(&format!("fast {i}"), |v| v["type"] == "message");
+        assert_eq!(m["text"], format!("fast {i}"), "{m}");
+    }
+    message(&bob, "mine", "bob", "fast 5");
+    assert_eq!(bob.prop(&input, "value"), json!(""));
 }
 
 /// axe-core, which scripts/test installs with npm.

@@ -8,6 +8,7 @@ import { send } from './net.js';
 import { errText } from './words.js';
 import { addItem, removeItem, refreshItem } from './timeline.js';
 import { setMute, clearRoomMute, activeMute } from './mute.js';
+import { markSeen } from './unread.js';
 
 // ---------------------------------------------------------------- composer
 
@@ -69,6 +70,7 @@ export function submit() {
   }
   const list = currentList();
   if (!list) return;
+  markSeen();     // answering means having read
   composerError('');
   input.value = '';
   autosize();

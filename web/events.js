@@ -103,7 +103,7 @@ export const EVENTS = {
       if (e.reason === 'kicked' && typeof e.members === 'number' && e.members === room.members.size) m.online = false;
       else room.members.delete(m.name);
     }
-    if (e.reason === 'banned') systemLine(e.room, e.user + ' was banned from the room' + byWhom(e.by) + '.', '⛔', 'ban-line');
+    if (e.reason === 'banned') systemLine(e.room, e.user + ' was banned from the room' + byWhom(e.by) + '.', '⊘', 'ban-line');
     else if (e.reason === 'kicked') systemLine(e.room, e.user + ' was kicked' + byWhom(e.by) + '.', '×', 'kick-line');
     else systemLine(e.room, e.user + ' left the room.', '←');
     if (room === currentRoom()) { renderMembers(); renderHead(); }

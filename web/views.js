@@ -1,7 +1,7 @@
 // modchat web client: Which view is open (a room, a conversation, a panel) and the header.
 import { $, h, ROOM_KEY, fmtWhen } from './util.js';
 import { S, currentRoom, currentList, isMod, isAdmin, roleOf, runsRoom } from './state.js';
-import { placeNewDivider, markSeenSoon } from './unread.js';
+import { placeNewDivider, markSeen, markSeenSoon } from './unread.js';
 import { renderSidebar } from './sidebar.js';
 import { loadInitial } from './history.js';
 import { saveScroll, renderTimeline } from './timeline.js';
@@ -22,6 +22,7 @@ export function openRoom(name) {
 
 // Open a room or a conversation (null: the welcome view).
 export function openList(view) {
+  markSeen();     // what was on screen until now counts as seen
   saveScroll();
   closeMenu();
   S.view = view;
