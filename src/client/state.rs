@@ -425,10 +425,14 @@ impl Chat {
     pub fn on_frame(&mut self, v: &Value) -> Vec<Value> {
         let ty = v["type"].as_str().unwrap_or_default();
         if ty == "ok" || ty == "error" {
-            let req = v["re"]
-                .as_u64()
-                .and_then(|id| self.pending.remove(&id))
-                .unwrap_or(Value::Null);
+            let req = match v["re"].as_u64() {
+                Some(id) => self.pending.remove(&id),
+                // a line the server could not read has no id to answer:
+                // the oldest text out is the one (texts go one at a time)
+                None if v["code"] == "line_too_long" => self.oldest_text_out(),
+                None => None,
+            }
+            .unwrap_or(Value::Null);
             let was_held = self.held_out.as_ref() == Some(&req) && is_text(&req);
             if was_held {
                 self.held_out = None;
@@ -490,11 +494,16 @@ impl Chat {
             "banned_from_room" => {
                 format!("you are banned from #{}{until}{reason}", s(req, "room"))
             }
-            "bad_request" if is_text(req) => format!("not sent: {}", s(v, "message")),
+            "bad_request" | "line_too_long" if is_text(req) => {
+                format!("not sent: {}", s(v, "message"))
+            }
             _ => format!("{what}: {} ({code})", s(v, "message")),
         };
-        let give_back =
-            is_text(req) && matches!(code.as_str(), "bad_request" | "muted" | "blocked");
+        let give_back = is_text(req)
+            && matches!(
+                code.as_str(),
+                "bad_request" | "line_too_long" | "muted" | "blocked"
+            );
         let text = if give_back {
             format!("{text} (your text is back in the input line)")
         } else {
@@ -530,6 +539,16 @@ impl Chat {
     /// never fall behind a later one the bucket let through.
     pub fn holding(&self) -> bool {
         !self.held.is_empty() || self.held_until.is_some() || self.text_in_flight()
+    }
+
+    fn oldest_text_out(&mut self) -> Option<Value> {
+        let id = self
+            .pending
+            .iter()
+            .filter(|(_, r)| is_text(r))
+            .map(|(id, _)| *id)
+            .min()?;
+        self.pending.remove(&id)
     }
 
     fn text_in_flight(&self) -> bool {
@@ -1253,6 +1272,15 @@ mod tests {
             &json!({"type": "error", "re": 1, "code": "bad_request", "message": "text: too long"}),
         );
         assert_eq!(c.give_back.as_deref(), Some("far too long"));
+        // a line the server could not read at all: no id in the answer
+        c.give_back = None;
+        c.pending.insert(9, say("😀 x 5000"));
+        c.on_frame(
+            &json!({"type": "error", "re": null, "code": "line_too_long",
+            "message": "line longer than 16384 bytes; discarded"}),
+        );
+        assert_eq!(c.give_back.as_deref(), Some("😀 x 5000"));
+        assert!(!c.holding(), "the next text would wait forever");
         c.pending.insert(2, say("in flight"));
         c.pending.insert(3, json!({"type": "ping"}));
         c.resend_held();
