@@ -254,14 +254,17 @@ fn word_filter_blocks_and_auto_mutes(b: Backend) {
             .unwrap()
     };
     let before = count(&mut srv);
-    u.err(
+    // blocked {strikes_left}: the blocks left before the automatic mute
+    let e = u.err(
         json!({"type": "say", "room": "r", "text": "oh DARN it"}),
         "blocked",
     );
-    u.err(
+    assert_eq!(e["strikes_left"], 2, "{e}");
+    let e = u.err(
         json!({"type": "whisper", "to": "listener", "text": "ｄａｒｎ"}),
         "blocked",
     );
+    assert_eq!(e["strikes_left"], 1, "{e}");
     assert_eq!(count(&mut srv), before, "blocked texts are not logged");
     l.assert_none("a blocked message", |v| {
         v["type"] == "message" && v["text"] != "darning socks"
@@ -271,10 +274,11 @@ fn word_filter_blocks_and_auto_mutes(b: Backend) {
         json!({"type": "whisper", "to": "nobody", "text": "darn"}),
         "no_such_user",
     );
-    u.err(
+    let e = u.err(
         json!({"type": "say", "room": "r", "text": "darn!"}),
         "blocked",
     );
+    assert_eq!(e["strikes_left"], 0, "{e}");
     let e = u.event("muted");
     assert_eq!(e["by"], json!(null));
     assert!(e["until"].is_string());

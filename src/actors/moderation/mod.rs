@@ -427,6 +427,9 @@ impl Moderation {
         } else {
             None
         };
+        // how many more blocks the sender has before the automatic mute
+        let strikes_left = (m.filter_strikes as usize).saturating_sub(q.len()) as u64;
+        let strikes_left = if auto.is_some() { 0 } else { strikes_left };
         let target = user.id;
         let write = self.db.run(move |c| {
             c.transaction(|c| {
@@ -490,7 +493,10 @@ impl Moderation {
                     },
                 );
             }
-            Err(Failure::msg(ErrorCode::Blocked, "the text contains a filtered word"))
+            Err(
+                Failure::msg(ErrorCode::Blocked, "the text contains a filtered word")
+                    .with("strikes_left", strikes_left),
+            )
         }))
     }
 }
