@@ -89,8 +89,8 @@ fn two_users_chat_whisper_get_muted_and_reconnect() {
     let proxy = Proxy::start(http.to_string());
     let base = format!("http://{}/", proxy.addr);
     let driver = Driver::start();
-    let alice = driver.session(1280, 800);
-    let bob = driver.session(1280, 800);
+    let alice = driver.session(1366, 768);
+    let bob = driver.session(1366, 768);
     let _shots = Shots(vec![("alice", &alice), ("bob", &bob)]);
 
     log_in(&alice, &base, "alice");
@@ -549,7 +549,7 @@ fn axe_finds_no_serious_violation() {
     let s = TestServer::start(Backend::Sqlite);
     let base = format!("http://{}/", s.http.expect("http listener"));
     let driver = Driver::start();
-    let b = driver.session(1280, 800);
+    let b = driver.session(1366, 768);
     let _shots = Shots(vec![("axe", &b)]);
     let mut bad = Vec::new();
 

@@ -46,7 +46,11 @@ export function renderCount() {
 export function autosize() {
   const i = $('message-input');
   i.style.height = 'auto';
-  i.style.height = Math.min(i.scrollHeight + 2, Math.round(window.innerHeight * 0.4)) + 'px';
+  const want = i.scrollHeight + 2;
+  const max = Math.round(window.innerHeight * 0.4);
+  i.style.height = Math.min(want, max) + 'px';
+  // a scroll bar only once the text is taller than the composer may grow
+  i.style.overflowY = want > max ? 'auto' : 'hidden';
 }
 
 function composerError(text) {

@@ -80,11 +80,15 @@ impl Driver {
             .as_str()
             .unwrap_or_else(|| panic!("no session: {v}"))
             .to_owned();
-        Browser {
+        let b = Browser {
             driver: self.addr,
             id,
             _profile: profile,
-        }
+        };
+        // the page, not the window, is `width` x `height`: screenshots are
+        // what a screen of that size shows
+        b.set_viewport(width, height);
+        b
     }
 }
 
