@@ -245,12 +245,10 @@ impl Chat {
     /// Opens the whisper conversation with `name` (its history on the
     /// first visit). Returns the request for that history, if due.
     pub fn query(&mut self, name: &str) -> Option<Value> {
-        let known = self
-            .rooms
-            .iter()
-            .find_map(|r| r.partner().filter(|p| p.eq_ignore_ascii_case(name)))
-            .map(str::to_owned);
-        let i = self.ensure_room(&format!("@{}", known.as_deref().unwrap_or(name)));
+        let i = match self.dm_index(name) {
+            Some(i) => i,
+            None => self.ensure_room(&format!("@{name}")),
+        };
         self.show(i);
         self.history_due()
     }
@@ -335,16 +333,21 @@ impl Chat {
         self.add(room, line, true);
     }
 
+    /// The conversation with `name` (any letter case), if listed.
+    fn dm_index(&self, name: &str) -> Option<usize> {
+        self.rooms
+            .iter()
+            .position(|r| r.partner().is_some_and(|p| p.eq_ignore_ascii_case(name)))
+    }
+
     /// A whisper: into its conversation, and shown where the user is too
     /// (as irssi shows a query's line in the active window), so it is
     /// seen; the conversation keeps it, and its unread count, for later.
     fn whisper_line(&mut self, with: &str, line: Line) {
-        let known = self
-            .rooms
-            .iter()
-            .find_map(|r| r.partner().filter(|p| p.eq_ignore_ascii_case(with)))
-            .map(str::to_owned);
-        let view = format!("@{}", known.as_deref().unwrap_or(with));
+        let view = match self.dm_index(with) {
+            Some(i) => self.rooms[i].name.clone(),
+            None => format!("@{with}"),
+        };
         let here = self.view_name() == Some(view.as_str());
         if !here {
             self.add(None, line.clone(), false);
@@ -693,6 +696,15 @@ impl Chat {
                     id: v["id"].as_i64(),
                 };
                 self.whisper_line(&to, line);
+                // answering is reading: the conversation is read up to here
+                if let (Some(i), Some(id)) = (self.dm_index(&to), v["id"].as_i64()) {
+                    let r = &mut self.rooms[i];
+                    r.unread = 0;
+                    if r.read_up_to.is_none_or(|m| m < id) {
+                        r.read_up_to = Some(id);
+                        follow.push(json!({"type": "mark_read", "with": to, "message_id": id}));
+                    }
+                }
             }
             "history" => match req["with"].as_str() {
                 Some(with) => self.add_history(&format!("@{with}"), v),
@@ -743,6 +755,16 @@ impl Chat {
                 }
             }
             "conversations" => {
+                // after a restart, /r answers the newest conversation with
+                // whispers not read yet (the list is newest first)
+                if self.last_whisper_from.is_none() {
+                    self.last_whisper_from = v["conversations"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .find(|c| c["unread"].as_u64().unwrap_or(0) > 0)
+                        .map(|c| s(c, "with"));
+                }
                 for c in v["conversations"].as_array().into_iter().flatten() {
                     let i = self.ensure_room(&format!("@{}", s(c, "with")));
                     let r = &mut self.rooms[i];
@@ -1322,6 +1344,7 @@ mod tests {
             {"with": "alice", "last_id": 30, "unread": 2, "last_read": 20}]}));
         assert_eq!(c.views(), ["lobby", "dev", "@alice"]);
         assert_eq!(c.rooms[2].unread, 2);
+        assert_eq!(c.last_whisper_from.as_deref(), Some("alice"));
         // a new room goes before the conversations
         c.pending.insert(4, json!({"type": "join", "room": "art"}));
         c.on_frame(&json!({"type": "ok", "re": 4, "room": {"name": "art", "topic": "", "last_read": null}, "members": []}));
