@@ -65,7 +65,15 @@ fn every_contract_command_is_implemented() {
             "{name} is not a command"
         );
     }
-    assert_eq!(modchat::commands::COMMANDS.len(), contract.len());
+    // beyond the contract, each documented in docs/protocol.md as such
+    let ours = ["conversations"];
+    for name in ours {
+        assert!(modchat::commands::find(name).is_some(), "{name}");
+    }
+    assert_eq!(
+        modchat::commands::COMMANDS.len(),
+        contract.len() + ours.len()
+    );
 }
 
 #[test]
