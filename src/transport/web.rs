@@ -45,7 +45,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("/dm.js", include_str!("../../web/dm.js"), JS),
     ("/unread.js", include_str!("../../web/unread.js"), JS),
     ("/mentions.js", include_str!("../../web/mentions.js"), JS),
-    ("/roomsettings.js", include_str!("../../web/roomsettings.js"), JS),
+    (
+        "/roomsettings.js",
+        include_str!("../../web/roomsettings.js"),
+        JS,
+    ),
     ("/app.js", include_str!("../../web/app.js"), JS),
 ];
 
