@@ -66,7 +66,7 @@ fn every_contract_command_is_implemented() {
         );
     }
     // beyond the contract, each documented in docs/protocol.md as such
-    let ours = ["conversations"];
+    let ours = ["conversations", "room_bans"];
     for name in ours {
         assert!(modchat::commands::find(name).is_some(), "{name}");
     }

@@ -520,6 +520,36 @@ fn room_ban_with_expiry_and_unban(b: Backend) {
     bob.ok(json!({"type": "ban", "user": "dave", "room": "r"}));
     assert_eq!(dave.event("banned")["room"], "r");
     dave.err(json!({"type": "join", "room": "r"}), "banned_from_room");
+    // room_bans: the room's bans in force, newest first, for its operators
+    let listed = bob.ok(json!({"type": "room_bans", "room": "r"}))["bans"].clone();
+    let shown: Vec<Value> = listed
+        .as_array()
+        .expect("bans")
+        .iter()
+        .map(|b| {
+            json!([
+                b["user"],
+                b["until"],
+                b["reason"],
+                b["by"],
+                b["at"].is_string()
+            ])
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            json!(["dave", null, null, "bob", true]),
+            json!(["carol", until, "cool off", "bob", true]),
+        ],
+        "{listed}"
+    );
+    // a plain member may not list them; a room that is not there
+    carol.err(json!({"type": "room_bans", "room": "r"}), "forbidden");
+    bob.err(
+        json!({"type": "room_bans", "room": "nowhere"}),
+        "no_such_room",
+    );
     std::thread::sleep(std::time::Duration::from_millis(2300));
     carol.ok(json!({"type": "join", "room": "r"}));
     // an ended ban cannot be lifted
@@ -528,8 +558,15 @@ fn room_ban_with_expiry_and_unban(b: Backend) {
         "not_banned",
     );
     dave.err(json!({"type": "join", "room": "r"}), "banned_from_room");
+    // an ended ban is not listed
+    let listed = bob.ok(json!({"type": "room_bans", "room": "r"}))["bans"].clone();
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
     bob.ok(json!({"type": "unban", "user": "dave", "room": "r"}));
     dave.ok(json!({"type": "join", "room": "r"}));
+    assert_eq!(
+        bob.ok(json!({"type": "room_bans", "room": "r"}))["bans"],
+        json!([])
+    );
     let rid = room_id(&mut srv, "r");
     let (bo, c, d) = (
         srv.account_id("bob"),

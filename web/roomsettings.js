@@ -2,10 +2,8 @@
 // moderators and admins: the topic, the ops (owner and staff only), room
 // bans, the capacity, and deleting the room (owner and staff only).
 //
-// There is no command that lists a room's bans: the dialog reads them from
-// `modlog` with `room` (open to the room's owner and ops): a `ban` whose
-// end has not come and that no later `unban` lifted.
-import { $, h, sameName, byName, DURATIONS, untilWords, fmtWhen, toDate } from './util.js';
+// The bans come from `room_bans` (docs/protocol.md: beyond the contract).
+import { $, h, sameName, byName, DURATIONS, untilWords, fmtWhen } from './util.js';
 import { S, currentRoom, ownsRoom, runsRoom, isMod } from './state.js';
 import { send } from './net.js';
 import { errText } from './words.js';
@@ -129,26 +127,13 @@ export function roomSettingsDialog() {
   loadBans(name);
 }
 
-// The bans in force, from the room's record.
+// The bans in force: `room_bans` (newest first, open to the room's owner
+// and ops).
 async function loadBans(name) {
   const box = banBox;
   try {
-    const [bans, unbans] = await Promise.all([
-      send('modlog', { room: name, action: 'ban', limit: 200 }),
-      send('modlog', { room: name, action: 'unban', limit: 200 }),
-    ]);
-    const now = Date.now();
-    const latest = new Map();
-    for (const e of bans.entries || []) {
-      const k = String(e.target || '').toLowerCase();
-      if (k && !latest.has(k)) latest.set(k, e);     // newest first
-    }
-    for (const u of unbans.entries || []) {
-      const k = String(u.target || '').toLowerCase();
-      const b = latest.get(k);
-      if (b && u.id > b.id) latest.delete(k);
-    }
-    const live = [...latest.values()].filter((b) => !b.until || toDate(b.until).getTime() > now);
+    const r = await send('room_bans', { room: name });
+    const live = (r.bans || []).map((b) => ({ ...b, target: b.user }));
     if (openFor !== name || box !== banBox) return;
     box.replaceChildren(live.length
       ? h('ul', { class: 'settings-list' }, live.map((b) => h('li', { class: 'settings-row', 'data-test': 'settings-ban', 'data-name': b.target },

@@ -38,6 +38,7 @@ pub const HELP: &[(&str, &str)] = &[
         "ban (moderators); #ROOM or #: from that room only (its owner, ops)",
     ),
     ("/unban [#ROOM] NAME", "lift a ban"),
+    ("/bans", "room owners and ops: who is banned from this room"),
     (
         "/delete NAME [N]",
         "delete NAME's last message here (N: the Nth last)",
@@ -249,6 +250,7 @@ pub fn parse(line: &str, cx: &Context<'_>) -> Result<Action, String> {
             }
             Action::Request(r)
         }
+        "bans" => Action::Request(json!({"type": "room_bans", "room": this_room()?})),
         "delete" => {
             let user = word(0).ok_or_else(|| need("/delete"))?;
             let nth = match word(1) {
@@ -495,6 +497,7 @@ mod tests {
             json!({"type": "announce", "text": "back at 5"})
         );
         assert_eq!(req("/filter"), json!({"type": "filter_list"}));
+        assert_eq!(req("/bans"), json!({"type": "room_bans", "room": "lobby"}));
         assert_eq!(
             req("/filter add frob"),
             json!({"type": "filter_add", "word": "frob"})

@@ -778,6 +778,30 @@ impl Chat {
                 // the room's event says it, to everyone at once
             }
             "announce" => self.notice(Kind::Notice, "announcement sent"),
+            "room_bans" => {
+                let room = s(req, "room");
+                let bans = v["bans"].as_array().cloned().unwrap_or_default();
+                if bans.is_empty() {
+                    self.notice(Kind::Notice, format!("nobody is banned from #{room}"));
+                } else {
+                    self.notice(Kind::Notice, format!("banned from #{room}:"));
+                }
+                for b in &bans {
+                    let until = match &b["until"] {
+                        Value::String(_) => format!("until {}", local_time(&b["until"])),
+                        _ => "until lifted".into(),
+                    };
+                    let reason = b["reason"]
+                        .as_str()
+                        .map(|r| format!(": {r}"))
+                        .unwrap_or_default();
+                    let by = b["by"].as_str().unwrap_or("someone gone");
+                    self.notice(
+                        Kind::Notice,
+                        format!("  {} {until}, by {by}{reason}", s(b, "user")),
+                    );
+                }
+            }
             "filter_list" => {
                 let words: Vec<String> = v["words"]
                     .as_array()

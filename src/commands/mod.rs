@@ -294,6 +294,12 @@ pub static COMMANDS: &[Command] = &[
         read::conversations
     ),
     command!(
+        "room_bans",
+        LoggedIn,
+        "List a room's bans in force (its owner and ops, moderators, admins).",
+        room_admin::room_bans
+    ),
+    command!(
         "who",
         RoleAware,
         "List the users online.",

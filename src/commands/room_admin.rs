@@ -1,5 +1,5 @@
-//! set_topic, set_capacity, delete_room: what a room's operators change
-//! about the room itself (docs/protocol.md, "Moderation"). Each handler
+//! set_topic, set_capacity, delete_room, room_bans: what a room's
+//! operators change about the room itself, and the bans they keep (docs/protocol.md, "Moderation"). Each handler
 //! checks its fields, resolves the room, checks the sender's standing in it
 //! as stored (`authority`), and hands the act to the Moderation actor,
 //! which stores, records and tells every node.
@@ -10,6 +10,7 @@ use super::{internal, Ctx, Outcome, Reply};
 use crate::actors::moderation::{Act, Perform, RoomTarget};
 use crate::error::{ErrorCode, Failure};
 use crate::protocol::Args;
+use crate::store;
 use crate::validate;
 
 /// The most characters a topic may have.
@@ -79,3 +80,46 @@ pub async fn delete_room(ctx: Ctx, args: Args) -> Outcome {
     let act = Act::DeleteRoom { room: room.clone() };
     perform(&ctx, &room, Power::Own, act).await
 }
+
+/// `room_bans`: the room's bans in force, newest first, for those who may
+/// ban from it (its owner and ops, moderators, admins): a room's settings
+/// list them without reading the moderation log.
+pub async fn room_bans(ctx: Ctx, args: Args) -> Outcome {
+    let room = room_target(&ctx, &args).await?;
+    authority::in_room(&ctx, Some(room.id))
+        .await?
+        .require(Power::Moderate)?;
+    let id = room.id;
+    let (bans, names) = ctx
+        .env
+        .db
+        .run(move |c| {
+            let bans = store::room_bans::of_room(c, id, store::now(), MAX_ROOM_BANS)?;
+            let names = store::accounts::names_of(
+                c,
+                bans.iter()
+                    .flat_map(|b| [Some(b.account_id), b.actor_id])
+                    .flatten(),
+            )?;
+            Ok((bans, names))
+        })
+        .await?;
+    let list: Vec<_> = bans
+        .into_iter()
+        .filter_map(|b| {
+            // an account that is gone is banned from nothing
+            let user = names.get(&b.account_id)?.clone();
+            Some(serde_json::json!({
+                "user": user,
+                "until": b.until.map(|t| store::fmt_time(&t)),
+                "reason": b.reason,
+                "by": b.actor_id.and_then(|a| names.get(&a).cloned()),
+                "at": store::fmt_time(&b.created_at),
+            }))
+        })
+        .collect();
+    Reply::fields(crate::fields!("bans" => list))
+}
+
+/// The most bans one `room_bans` lists.
+const MAX_ROOM_BANS: i64 = 500;

@@ -68,6 +68,23 @@ pub fn delete(conn: &mut DbConn, account: AccountId, room: RoomId) -> StoreResul
     Ok(n > 0)
 }
 
+/// One room's bans in force at `now`, newest first, at most `limit` (on
+/// `room_bans_room`): what its owner and ops list.
+pub fn of_room(
+    conn: &mut DbConn,
+    room: RoomId,
+    now: NaiveDateTime,
+    limit: i64,
+) -> StoreResult<Vec<RoomBanRow>> {
+    Ok(room_bans::table
+        .filter(room_bans::room_id.eq(room))
+        .filter(room_bans::until.is_null().or(room_bans::until.gt(now)))
+        .order(room_bans::created_at.desc())
+        .limit(limit)
+        .select(RoomBanRow::as_select())
+        .load(conn)?)
+}
+
 /// Room bans that have not ended at `now`.
 pub fn active(conn: &mut DbConn, now: NaiveDateTime) -> StoreResult<Vec<RoomBanRow>> {
     Ok(room_bans::table
