@@ -300,6 +300,11 @@ fn an_irssi_user_at_80x24() {
     t.keys(&["PageDown"]);
     let screen = t.wait_for("while scrolled");
     assert!(!screen.contains("-MORE-"), "{screen}");
+    // the mouse wheel (SGR mouse reports, as a terminal sends them)
+    t.keys(&["-l", "\x1b[<64;20;10M"]);
+    t.wait_for("-MORE- 3 newer");
+    t.keys(&["-l", "\x1b[<65;20;10M"]);
+    t.wait_until("the wheel back at the bottom", |s| !s.contains("-MORE-"));
 
     // the conversation, with what was whispered before
     t.line("/query alice");

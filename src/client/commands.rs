@@ -50,6 +50,10 @@ pub const HELP: &[(&str, &str)] = &[
         "the word filter (list: moderators; change: admins)",
     ),
     ("/role NAME ROLE", "admins: user, moderator or admin"),
+    (
+        "/mouse",
+        "the mouse wheel scrolls (default), or the mouse is the terminal's",
+    ),
     ("/quit", "leave modchat"),
     ("/help", "this list"),
 ];
@@ -67,6 +71,8 @@ pub enum Action {
     Close,
     /// Show this room's topic.
     ShowTopic,
+    /// Take the mouse (wheel scrolling) or give it back to the terminal.
+    Mouse,
     Help,
     Quit,
     /// Nothing to do (an empty line).
@@ -303,6 +309,7 @@ pub fn parse(line: &str, cx: &Context<'_>) -> Result<Action, String> {
             ),
             _ => return Err(need("/role")),
         },
+        "mouse" => Action::Mouse,
         "quit" | "exit" => Action::Quit,
         "help" | "?" => Action::Help,
         other => return Err(format!("unknown command /{other}: /help lists them")),

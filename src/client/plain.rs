@@ -54,6 +54,7 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
                         }
                         Ok(Action::Close) => chat.close(),
                         Ok(Action::ShowTopic) => chat.show_topic(),
+                        Ok(Action::Mouse) => {}
                         Ok(Action::Help) => {
                             for (u, what) in commands::HELP {
                                 println!("{u:32} {what}");

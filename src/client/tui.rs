@@ -7,7 +7,9 @@
 
 use std::time::Duration;
 
-use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::crossterm::event::{
+    self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind,
+};
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line as TextLine, Span};
@@ -37,6 +39,10 @@ const KEYS: &[(&str, &str)] = &[
         "scroll the room; -MORE- in the top bar while not at the bottom",
     ),
     ("F2 / F3", "show or hide the rooms / the members"),
+    (
+        "mouse wheel",
+        "scroll the room (Shift+drag selects text; /mouse gives the mouse back to the terminal)",
+    ),
     (
         "Tab / Shift-Tab",
         "complete a nick, /command or #room (again: the next one)",
@@ -208,6 +214,8 @@ struct App {
     /// window in place when lines arrive below it.
     lines_width: std::cell::Cell<u16>,
     lines_height: std::cell::Cell<u16>,
+    /// The mouse is ours (wheel scrolling) rather than the terminal's.
+    mouse: bool,
     /// Whether the screen was wide at the last draw (side panes by default).
     wide: std::cell::Cell<bool>,
 }
@@ -231,6 +239,7 @@ impl App {
             lines_width: std::cell::Cell::new(80),
             lines_height: std::cell::Cell::new(20),
             wide: std::cell::Cell::new(true),
+            mouse: true,
         }
     }
 
@@ -375,9 +384,17 @@ pub async fn run(
     token: String,
 ) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init()?;
-    let _ = ratatui::crossterm::execute!(std::io::stdout(), event::EnableBracketedPaste);
+    let _ = ratatui::crossterm::execute!(
+        std::io::stdout(),
+        event::EnableBracketedPaste,
+        event::EnableMouseCapture
+    );
     let result = event_loop(&mut terminal, target, tx, rx, chat, token).await;
-    let _ = ratatui::crossterm::execute!(std::io::stdout(), event::DisableBracketedPaste);
+    let _ = ratatui::crossterm::execute!(
+        std::io::stdout(),
+        event::DisableBracketedPaste,
+        event::DisableMouseCapture
+    );
     let _ = ratatui::try_restore();
     result
 }
@@ -420,6 +437,13 @@ async fn event_loop(
                         app.input.insert(c);
                     }
                 }
+                // the wheel scrolls the room (the terminal's own selection
+                // is Shift+drag meanwhile; /mouse hands the mouse back)
+                Some(Event::Mouse(m)) => match m.kind {
+                    MouseEventKind::ScrollUp => app.scroll += 3,
+                    MouseEventKind::ScrollDown => app.scroll = app.scroll.saturating_sub(3),
+                    _ => {}
+                },
                 Some(_) => {}
                 None => break,
             },
@@ -649,6 +673,24 @@ async fn submit(app: &mut App, tx: &mut Sender, line: String) {
         }
         Ok(Action::Close) => app.go(Chat::close),
         Ok(Action::ShowTopic) => app.chat.show_topic(),
+        Ok(Action::Mouse) => {
+            app.mouse = !app.mouse;
+            let (done, text) = if app.mouse {
+                (
+                    ratatui::crossterm::execute!(std::io::stdout(), event::EnableMouseCapture),
+                    "the mouse wheel scrolls the room; Shift+drag selects text",
+                )
+            } else {
+                (
+                    ratatui::crossterm::execute!(std::io::stdout(), event::DisableMouseCapture),
+                    "the mouse is the terminal's again (selection without Shift); PageUp/PageDown scroll",
+                )
+            };
+            match done {
+                Ok(()) => app.chat.notice(Kind::Notice, text),
+                Err(e) => app.chat.notice(Kind::Error, format!("/mouse: {e}")),
+            }
+        }
         Ok(Action::Help) => {
             app.chat.notice(
                 Kind::Notice,

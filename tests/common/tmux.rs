@@ -78,6 +78,19 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Waits until `ok` holds for the screen; returns it.
+    pub fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "never {what}:\n{s}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Waits until the screen shows `what`; returns the screen.
     pub fn wait_for(&self, what: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);
