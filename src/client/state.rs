@@ -834,9 +834,19 @@ impl Chat {
                 if entries.is_empty() {
                     self.notice(Kind::Notice, "no moderation records");
                 }
-                // newest first on the wire; oldest first on screen, as chat reads
+                // newest first on the wire; oldest first on screen, as chat
+                // reads, each at its own time
                 for e in entries.iter().rev() {
-                    self.notice(Kind::Notice, modlog_line(e));
+                    self.push(
+                        None,
+                        Line {
+                            time: local_hm(&e["at"]),
+                            kind: Kind::Notice,
+                            from: None,
+                            text: modlog_line(e),
+                            id: None,
+                        },
+                    );
                 }
             }
             "who" => {
@@ -1204,9 +1214,18 @@ impl Chat {
     }
 }
 
-/// One `modlog` entry as a line: `mute bob by mo in #lobby until 14:00: spam`.
+/// One `modlog` entry as a line, for a notice at the entry's own time:
+/// `ban dave in #lounge by mira until 11:03: flooding`, with what the act
+/// set (`set_room_role dave (op)`, `filter_add (frob)`) and the day when it
+/// is not today.
 fn modlog_line(e: &Value) -> String {
-    let by = e["by"].as_str().unwrap_or("the system");
+    let action = s(e, "action");
+    let by = match (e["by"].as_str(), action.as_str()) {
+        (Some(b), _) => b.to_owned(),
+        // no actor: the filter's own mute, or a change made at the console
+        (None, "set_role" | "set_password") => "the console".into(),
+        (None, _) => "the system".into(),
+    };
     let room = e["room"]
         .as_str()
         .map(|r| format!(" in #{r}"))
@@ -1224,11 +1243,17 @@ fn modlog_line(e: &Value) -> String {
         .as_str()
         .map(|t| format!(" {t}"))
         .unwrap_or_default();
-    format!(
-        "{} {}{target} by {by}{room}{until}{reason}",
-        local_time(&e["at"]),
-        s(e, "action"),
-    )
+    let detail = match &e["detail"] {
+        Value::Null => String::new(),
+        d => format!(" ({})", s(&json!({"d": d}), "d")),
+    };
+    let day = local_time(&e["at"]);
+    let day = match day.rsplit_once(' ') {
+        // not today: the day, as the time column has only the hour
+        Some((day, _)) => format!("{day}: "),
+        None => String::new(),
+    };
+    format!("{day}{action}{target}{detail}{room} by {by}{until}{reason}")
 }
 
 /// How a room message shows: an emote (`action`) as a sentence about its
@@ -1473,5 +1498,22 @@ mod tests {
             "{last}"
         );
         assert_eq!(c.give_back.as_deref(), Some("hello?"));
+    }
+
+    /// Issue 20: a modlog entry says what the act set, and who: the
+    /// console for a role changed there.
+    #[test]
+    fn modlog_lines() {
+        let today = chrono::Utc::now()
+            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string();
+        let e = json!({"action": "set_role", "target": "mira", "by": null, "room": null,
+            "reason": null, "until": null, "detail": "admin", "at": today});
+        assert_eq!(modlog_line(&e), "set_role mira (admin) by the console");
+        let e = json!({"action": "filter_add", "target": null, "by": "mira", "room": null,
+            "reason": null, "until": null, "detail": "frob", "at": "2020-01-02T10:00:00.000Z"});
+        let line = modlog_line(&e);
+        assert!(line.ends_with(": filter_add (frob) by mira"), "{line}");
+        assert!(line.contains("Jan"), "{line}");
     }
 }
