@@ -324,3 +324,17 @@ pub fn mark_deleted(
     .execute(conn)?;
     Ok(n > 0)
 }
+
+/// When each of `ids` was sent (ids not in the log are left out): one
+/// primary-key lookup for them all.
+pub fn times_of(
+    conn: &mut DbConn,
+    ids: &[MessageId],
+) -> StoreResult<std::collections::HashMap<MessageId, NaiveDateTime>> {
+    Ok(chat_logs::table
+        .filter(chat_logs::id.eq_any(ids))
+        .select((chat_logs::id, chat_logs::at))
+        .load::<(MessageId, NaiveDateTime)>(conn)?
+        .into_iter()
+        .collect())
+}

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
 use super::read_markers::UNREAD_CAP;
-use super::schema::{chat_logs, read_markers};
+use super::schema::read_markers;
 use super::{DbConn, StoreResult};
 use crate::model::{AccountId, MessageId};
 
@@ -92,12 +92,7 @@ pub fn list(conn: &mut DbConn, account: AccountId, limit: i64) -> StoreResult<Ve
     let peers: Vec<AccountId> = latest.iter().map(|l| AccountId(l.peer)).collect();
     let names = super::accounts::names_of(conn, peers.iter().copied())?;
     let ids: Vec<MessageId> = latest.iter().map(|l| MessageId(l.last)).collect();
-    let times: HashMap<MessageId, NaiveDateTime> = chat_logs::table
-        .filter(chat_logs::id.eq_any(&ids))
-        .select((chat_logs::id, chat_logs::at))
-        .load::<(MessageId, NaiveDateTime)>(conn)?
-        .into_iter()
-        .collect();
+    let times = super::chat_log::times_of(conn, &ids)?;
     let markers: HashMap<AccountId, MessageId> = read_markers::table
         .filter(read_markers::account_id.eq(account))
         .filter(read_markers::peer_id.eq_any(&peers))

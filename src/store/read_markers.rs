@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamp};
 
-use super::schema::{chat_logs, read_markers, room_members, rooms};
+use super::schema::{read_markers, room_members, rooms};
 use super::{DbConn, StoreError, StoreResult};
 use crate::model::{AccountId, MessageId, RoomId};
 
@@ -188,12 +188,7 @@ pub fn room_summaries(
         .collect();
     for chunk in marked.chunks(500) {
         let ids: Vec<MessageId> = chunk.iter().map(|(id, _)| *id).collect();
-        let times: HashMap<MessageId, NaiveDateTime> = chat_logs::table
-            .filter(chat_logs::id.eq_any(&ids))
-            .select((chat_logs::id, chat_logs::at))
-            .load::<(MessageId, NaiveDateTime)>(conn)?
-            .into_iter()
-            .collect();
+        let times = super::chat_log::times_of(conn, &ids)?;
         for (id, room) in chunk {
             if let Some(s) = out.get_mut(room) {
                 s.last_read_at = times.get(id).copied();
