@@ -1042,6 +1042,9 @@ impl Chat {
                 });
                 self.event(&room, format!("{user} joined"));
             }
+            // this account left (from another session, or was put out):
+            // the room goes from the list
+            "left" if user == self.me && self.reason_is_leave(v) => self.remove_room(&room),
             "left" => {
                 self.member_update(&room, &user, |ms, u| ms.retain(|m| m.name != u));
                 let by = v["by"].as_str().unwrap_or("the system");
@@ -1200,7 +1203,17 @@ impl Chat {
         }
     }
 
+    fn reason_is_leave(&self, v: &Value) -> bool {
+        // a kick or ban of this account has its own event, which says why
+        !matches!(v["reason"].as_str(), Some("kicked" | "banned"))
+    }
+
+    /// A quiet line in a room still listed (never one that brings back a
+    /// room this account has left).
     fn event(&mut self, room: &str, text: String) {
+        if self.room_index(room).is_none() {
+            return;
+        }
         self.push(
             Some(room),
             Line {
