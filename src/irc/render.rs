@@ -152,6 +152,23 @@ pub fn frame(out: &mut Out<'_>, f: &Outgoing, st: &mut IrcState, ctl: &Unbounded
         Outgoing::Event(e) if render_history::handles(&e.event) => {
             render_history::event(out, &e.event, st, ctl)
         }
+        // a room message is the same lines for every member whose client
+        // asked for the same tags: rendered once, shared
+        Outgoing::Event(e) if matches!(e.event, Event::Message { .. }) => {
+            let variant = usize::from(st.has("message-tags"))
+                | usize::from(st.has("server-time")) << 1
+                | usize::from(st.has("account-tag")) << 2;
+            let lines = e.rendered(variant, || {
+                let mut one = Out {
+                    buf: Vec::new(),
+                    server: out.server,
+                    network: out.network,
+                };
+                event(&mut one, &e.event, st, ctl);
+                one.buf.into()
+            });
+            out.buf.extend_from_slice(&lines);
+        }
         Outgoing::Event(e) => event(out, &e.event, st, ctl),
         Outgoing::Reply(r) => render_history::labeled_reply(out, r, st, ctl, reply),
         // nothing is sent to an IRC session as bare JSON
@@ -948,5 +965,55 @@ fn failure(out: &mut Out<'_>, command: &str, context: &[&str], f: &Failure) {
             let upper = code.as_str().to_ascii_uppercase();
             out.fail(command, &upper, context, &f.message);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(f: &Outgoing, caps: &[&'static str]) -> String {
+        let mut st = IrcState::new();
+        st.caps = caps.to_vec();
+        let (ctl, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut out = Out {
+            buf: Vec::new(),
+            server: "irc.test",
+            network: "test",
+        };
+        frame(&mut out, f, &mut st, &ctl);
+        String::from_utf8(out.buf).expect("utf-8")
+    }
+
+    /// A room message is rendered once per set of tags and shared: each
+    /// receiver still gets exactly the lines its own tags make.
+    #[test]
+    fn a_message_is_rendered_once_per_tag_set() {
+        let f = Event::Message {
+            room: "lobby".into(),
+            id: crate::model::MessageId(7),
+            from: "alice".into(),
+            text: "hi\nthere".into(),
+            action: false,
+            at: "2026-12-06T10:00:00.000Z".into(),
+        }
+        .frame();
+        let plain = ":alice!alice@test/user/alice PRIVMSG #lobby :hi\r\n\
+                     :alice!alice@test/user/alice PRIVMSG #lobby :there\r\n";
+        assert_eq!(render(&f, &[]), plain);
+        let tagged = render(&f, &["message-tags", "server-time"]);
+        assert!(
+            tagged.starts_with("@msgid=7;time=2026-12-06T10:00:00.000Z :alice!"),
+            "{tagged}"
+        );
+        // the msgid names the first line only
+        assert!(
+            tagged.contains("\r\n@time=2026-12-06T10:00:00.000Z :alice!"),
+            "{tagged}"
+        );
+        // again, from the shared renderings: the same bytes
+        assert_eq!(render(&f, &[]), plain);
+        assert_eq!(render(&f, &["server-time", "message-tags"]), tagged);
+        assert!(render(&f, &["account-tag"]).starts_with("@account=alice :alice!"));
     }
 }

@@ -4,7 +4,7 @@
 //! a transport that speaks another protocol (the IRC gateway) renders the
 //! event itself instead of reading JSON back.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use serde_json::{Map, Value};
@@ -17,6 +17,26 @@ use crate::error::Failure;
 pub struct Encoded {
     pub event: Event,
     pub json: Bytes,
+    /// Another protocol's renderings of the event, made by the first
+    /// connection that needs one and shared by the rest: a room message
+    /// reaches every member as the same bytes, so a gateway need not
+    /// render it again per receiver. Allocated only when a transport asks.
+    renderings: OnceLock<Box<[OnceLock<Bytes>; RENDERINGS]>>,
+}
+
+/// How many renderings of one event [`Encoded::rendered`] keeps: a
+/// transport's variants of a line (the IRC gateway's: by the three tags its
+/// client may ask for).
+pub const RENDERINGS: usize = 8;
+
+impl Encoded {
+    /// The rendering `variant` (below [`RENDERINGS`]) of this event, made
+    /// by `render` the first time. `render` must give the same bytes for
+    /// every connection that asks for that variant.
+    pub fn rendered(&self, variant: usize, render: impl FnOnce() -> Bytes) -> Bytes {
+        let all = self.renderings.get_or_init(Default::default);
+        all[variant % RENDERINGS].get_or_init(render).clone()
+    }
 }
 
 /// A request's one reply, typed (for a transport that renders replies in
@@ -100,6 +120,10 @@ impl Event {
     /// The event as a frame for every recipient: encoded to JSON once.
     pub fn frame(self) -> Outgoing {
         let json = encode(&self);
-        Outgoing::Event(Arc::new(Encoded { event: self, json }))
+        Outgoing::Event(Arc::new(Encoded {
+            event: self,
+            json,
+            renderings: OnceLock::new(),
+        }))
     }
 }
