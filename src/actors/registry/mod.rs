@@ -222,6 +222,14 @@ pub struct Registry {
     /// The epoch of each account's latest close, with its event and when:
     /// a login whose ticket is older is refused with that event.
     closed: HashMap<AccountId, (u64, crate::protocol::Outgoing, std::time::Instant)>,
+    /// Every connection's login deadline, in the order they opened (all
+    /// take the same time, so the queue is sorted): one timer for the
+    /// earliest instead of a timer per connection, because an actix
+    /// context polls every timer it holds each time the actor runs, and
+    /// the registry runs for nearly every request.
+    login_deadlines: std::collections::VecDeque<(std::time::Instant, SessionId)>,
+    /// The timer for the earliest login deadline is armed.
+    login_timer: bool,
 }
 
 /// Closes older than this are forgotten: no login takes that long.
@@ -235,6 +243,8 @@ impl Registry {
         Registry {
             env,
             conns: HashMap::new(),
+            login_deadlines: Default::default(),
+            login_timer: false,
             users: HashMap::new(),
             names: HashMap::new(),
             rooms: HashMap::new(),
@@ -410,13 +420,39 @@ impl Handler<Connected> for Registry {
         );
         // The login deadline: idle connections that never log in would
         // otherwise hold a descriptor each for the whole idle timeout.
-        let deadline = std::time::Duration::from_secs(self.env.config.limits.login_timeout_s);
-        ctx.run_later(deadline, move |act, _ctx| {
-            if let Some(c) = act.conns.get(&id).filter(|c| c.account.is_none()) {
-                c.handle
-                    .addr
-                    .do_send(super::session::Close::because("not logged in in time"));
+        let timeout = std::time::Duration::from_secs(self.env.config.limits.login_timeout_s);
+        self.login_deadlines
+            .push_back((std::time::Instant::now() + timeout, id));
+        self.arm_login_timer(ctx);
+    }
+}
+
+impl Registry {
+    /// Arms the one timer for the earliest login deadline, unless it is.
+    fn arm_login_timer(&mut self, ctx: &mut Context<Self>) {
+        let Some(&(first, _)) = self.login_deadlines.front() else {
+            return;
+        };
+        if self.login_timer {
+            return;
+        }
+        self.login_timer = true;
+        let wait = first.saturating_duration_since(std::time::Instant::now());
+        ctx.run_later(wait, |act, ctx| {
+            act.login_timer = false;
+            let now = std::time::Instant::now();
+            while let Some(&(at, id)) = act.login_deadlines.front() {
+                if at > now {
+                    break;
+                }
+                act.login_deadlines.pop_front();
+                if let Some(c) = act.conns.get(&id).filter(|c| c.account.is_none()) {
+                    c.handle
+                        .addr
+                        .do_send(super::session::Close::because("not logged in in time"));
+                }
             }
+            act.arm_login_timer(ctx);
         });
     }
 }
