@@ -13,6 +13,7 @@ both_backends!(
     kick_from_room,
     room_mute_and_global_mute,
     mute_expires_by_itself,
+    timed_sanctions_end_in_order,
     mute_and_ban_survive_restart,
     ban_and_unban,
 );
@@ -215,6 +216,38 @@ fn mute_expires_by_itself(b: Backend) {
     assert_eq!(e["by"], json!(null));
     assert!(started.elapsed() < std::time::Duration::from_secs(4));
     t.ok(json!({"type": "say", "room": "a", "text": "back"}));
+}
+
+/// Timed mutes and bans end in the order of their ends, whatever order
+/// they came in (the server keeps one timer for the earliest); a mute
+/// made longer is not ended by its first end.
+fn timed_sanctions_end_in_order(b: Backend) {
+    let mut srv = TestServer::start(b);
+    let mut m = srv.account("mod", Role::Moderator);
+    let mut late = srv.user("late");
+    let mut soon = srv.user("soon");
+    let mut longer = srv.user("longer");
+    let _banned = srv.user("banned");
+    m.ok(json!({"type": "mute", "user": "late", "duration_s": 3}));
+    m.ok(json!({"type": "mute", "user": "longer", "duration_s": 1}));
+    m.ok(json!({"type": "mute", "user": "longer", "duration_s": 600}));
+    // a later, shorter one: its end comes first
+    m.ok(json!({"type": "mute", "user": "soon", "duration_s": 1}));
+    m.ok(json!({"type": "ban", "user": "banned", "duration_s": 1}));
+    let started = std::time::Instant::now();
+    soon.event("unmuted");
+    let first = started.elapsed();
+    assert!(first < std::time::Duration::from_millis(2500), "{first:?}");
+    late.event("unmuted");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(1500));
+    // the ban's end (1 s) is long past
+    let mut again = srv.connect();
+    again.login("banned");
+    longer.assert_none("the first of two mutes ending", |v| v["type"] == "unmuted");
+    longer.err(
+        json!({"type": "whisper", "to": "late", "text": "x"}),
+        "muted",
+    );
 }
 
 /// docs/protocol.md: mute, ban (survive restarts)

@@ -209,6 +209,13 @@ pub struct Moderation {
     registry: Addr<Registry>,
     mutes: HashMap<(AccountId, RoomId), Sanction>,
     bans: HashMap<AccountId, Sanction>,
+    /// The ends of timed mutes and bans, earliest first, behind one timer:
+    /// an actix context polls every timer it holds each time its actor
+    /// runs, and this actor runs for every `say`, so a timer per sanction
+    /// would make each message pay for every timed mute in force.
+    expiries: std::collections::BTreeSet<(NaiveDateTime, Expiry)>,
+    /// The timer for the earliest end, and that end.
+    expiry_timer: Option<(NaiveDateTime, actix::SpawnHandle)>,
     filter: Filter,
     strikes: HashMap<AccountId, VecDeque<Instant>>,
     buckets: Buckets,
@@ -249,6 +256,8 @@ impl Moderation {
             filter: Filter::new(initial.words),
             mutes: HashMap::new(),
             bans: HashMap::new(),
+            expiries: Default::default(),
+            expiry_timer: None,
             strikes: HashMap::new(),
             console: console::ConsoleWatch {
                 seen: initial.last_action,
@@ -358,49 +367,80 @@ impl Moderation {
         self.filter = Filter::new(initial.words);
     }
 
-    /// Ends a mute at its `until` (timers are capped at a day and re-armed,
-    /// so a long mute needs no far-future timer).
+    /// Ends a mute at its `until`.
     fn arm_mute_timer(
-        &self,
+        &mut self,
         ctx: &mut Context<Self>,
         key: (AccountId, RoomId),
         until: NaiveDateTime,
     ) {
-        let wait = (until - store::now())
-            .to_std()
-            .unwrap_or_default()
-            .min(Duration::from_secs(86_400));
-        ctx.run_later(wait + Duration::from_millis(1), move |act, ctx| {
-            let Some(s) = act.mutes.get(&key) else { return };
-            if s.until != Some(until) {
-                return; // replaced or lifted since
-            }
-            if s.active(store::now()) {
-                return act.arm_mute_timer(ctx, key, until);
-            }
-            let room = s.room.clone();
-            act.mutes.remove(&key);
-            act.tell_here(key.0, Event::Unmuted { by: None, room });
-        });
+        self.expiries.insert((until, Expiry::Mute(key.0, key.1)));
+        self.arm_expiry(ctx);
     }
 
-    fn arm_ban_timer(&self, ctx: &mut Context<Self>, account: AccountId, until: NaiveDateTime) {
-        let wait = (until - store::now())
+    /// Ends a ban at its `until`.
+    fn arm_ban_timer(&mut self, ctx: &mut Context<Self>, account: AccountId, until: NaiveDateTime) {
+        self.expiries.insert((until, Expiry::Ban(account)));
+        self.arm_expiry(ctx);
+    }
+
+    /// Arms the one timer for the earliest end (capped at a day and armed
+    /// again then, so a long sanction needs no far-future timer).
+    fn arm_expiry(&mut self, ctx: &mut Context<Self>) {
+        let Some(&(first, _)) = self.expiries.first() else {
+            return;
+        };
+        if let Some((at, handle)) = self.expiry_timer {
+            if at <= first {
+                return;
+            }
+            ctx.cancel_future(handle);
+        }
+        let wait = (first - store::now())
             .to_std()
             .unwrap_or_default()
             .min(Duration::from_secs(86_400));
-        ctx.run_later(wait + Duration::from_millis(1), move |act, ctx| {
-            let Some(s) = act.bans.get(&account) else {
-                return;
-            };
-            if s.until != Some(until) {
-                return;
-            }
-            if s.active(store::now()) {
-                return act.arm_ban_timer(ctx, account, until);
-            }
-            act.bans.remove(&account);
+        let handle = ctx.run_later(wait + Duration::from_millis(1), |act, ctx| {
+            act.expiry_timer = None;
+            act.expire(ctx);
         });
+        self.expiry_timer = Some((first, handle));
+    }
+
+    /// Ends the sanctions whose time has come; one replaced or lifted since
+    /// (its `until` is not this one any more) is left alone.
+    fn expire(&mut self, ctx: &mut Context<Self>) {
+        let now = store::now();
+        while let Some(&(until, what)) = self.expiries.first() {
+            if until > now {
+                break;
+            }
+            self.expiries.pop_first();
+            match what {
+                Expiry::Mute(account, room) => {
+                    let key = (account, room);
+                    let Some(s) = self.mutes.get(&key) else {
+                        continue;
+                    };
+                    if s.until != Some(until) {
+                        continue;
+                    }
+                    let room = s.room.clone();
+                    self.mutes.remove(&key);
+                    self.tell_here(account, Event::Unmuted { by: None, room });
+                }
+                Expiry::Ban(account) => {
+                    if self
+                        .bans
+                        .get(&account)
+                        .is_some_and(|s| s.until == Some(until))
+                    {
+                        self.bans.remove(&account);
+                    }
+                }
+            }
+        }
+        self.arm_expiry(ctx);
     }
 
     /// A word-filter hit: recorded; too many in the window mute the sender.
@@ -499,6 +539,14 @@ impl Moderation {
             )
         }))
     }
+}
+
+/// What ends at a time: a mute (of an account, in a room or everywhere) or
+/// a ban.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Expiry {
+    Mute(AccountId, RoomId),
+    Ban(AccountId),
 }
 
 impl Actor for Moderation {
