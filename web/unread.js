@@ -53,10 +53,13 @@ function seeing(list) {
   return !!list && list === currentList() && list.loaded && !document.hidden && !$('timeline').hidden && atBottom();
 }
 
+// At most one `mark_read` a second while messages keep coming (each is a
+// write on the server): a pending mark is not put off by the next arrival.
+// Leaving a list and sending mark at once (markSeen).
 let timer = null;
 export function markSeenSoon() {
-  clearTimeout(timer);
-  timer = setTimeout(markSeen, 300);
+  if (timer) return;
+  timer = setTimeout(() => { timer = null; markSeen(); }, 1000);
 }
 
 export function markSeen() {
