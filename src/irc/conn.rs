@@ -646,7 +646,8 @@ impl Gateway {
                     false => Flow::Go,
                 }
             }
-            Control::Request { ty, args, pending } => {
+            Control::Request(r) => {
+                let super::render::ControlRequest { ty, args, pending } = *r;
                 // REGISTER's login, after its account was made
                 self.login_pending |= ty == "login";
                 self.request(session, ty, args, pending).await

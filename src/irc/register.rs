@@ -166,11 +166,13 @@ pub fn render(
             },
             Ok(_),
         ) => {
-            let _ = ctl.send(Control::Request {
-                ty: "login",
-                args: json!({"username": account, "password": password}),
-                pending: Pending::Register(RegReq::Login { account }),
-            });
+            let _ = ctl.send(Control::Request(Box::new(
+                crate::irc::render::ControlRequest {
+                    ty: "login",
+                    args: json!({"username": account, "password": password}),
+                    pending: Pending::Register(RegReq::Login { account }),
+                },
+            )));
         }
         (RegReq::Create { account, .. }, Err(f)) => {
             let code = match f.code {

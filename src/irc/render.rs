@@ -35,15 +35,21 @@ pub enum Control {
     GuestRefused { retry: Option<String> },
     /// A JOIN found no room: the reader creates it.
     NoSuchRoom { room: String },
-    /// A reply needs another request (the next LIST page, ...).
-    Request {
-        ty: &'static str,
-        args: Value,
-        pending: Pending,
-    },
+    /// A reply needs another request (the next LIST page, ...); boxed, as
+    /// the largest variant: the channel's first block holds 32 of these per
+    /// connection, made when the connection opens.
+    Request(Box<ControlRequest>),
     /// What a labeled command's reply asks of the reader: part of that
     /// command's labeled output (render_history).
     Labeled(u64, Box<Control>),
+}
+
+/// A request a reply needs made: see [`Control::Request`].
+#[derive(Debug)]
+pub struct ControlRequest {
+    pub ty: &'static str,
+    pub args: Value,
+    pub pending: Pending,
 }
 
 /// Lines being written for one connection.
@@ -290,11 +296,11 @@ fn event(out: &mut Out<'_>, e: &Event, st: &mut IrcState, ctl: &UnboundedSender<
         // the room's JOIN burst too (Ergo `playJoinForSession`), from a
         // `members` (its topic comes with the next TOPIC or JOIN)
         Event::Joined { room, user, .. } if *user == me => {
-            let _ = ctl.send(Control::Request {
+            let _ = ctl.send(Control::Request(Box::new(ControlRequest {
                 ty: "members",
                 args: serde_json::json!({ "room": room }),
                 pending: Pending::Burst { room: room.clone() },
-            });
+            })));
         }
         Event::Joined {
             room,
@@ -684,11 +690,11 @@ fn reply(out: &mut Out<'_>, r: &Reply, st: &mut IrcState, ctl: &UnboundedSender<
         // another client made the room between our `join` and our
         // `create_room`: join it after all
         (Pending::Create { room }, Err(f)) if f.code == ErrorCode::RoomExists => {
-            let _ = ctl.send(Control::Request {
+            let _ = ctl.send(Control::Request(Box::new(ControlRequest {
                 ty: "join",
                 args: serde_json::json!({ "room": room }),
                 pending: Pending::Join { room },
-            });
+            })));
         }
         (Pending::Join { room } | Pending::Create { room }, Err(f)) => {
             let ch = channel(&room);

@@ -459,11 +459,13 @@ fn history_error(out: &mut Out<'_>, sub: &str, target: &Target, f: &Failure) {
 }
 
 fn ask(ctl: &UnboundedSender<Control>, ty: &'static str, args: Map<String, Value>, h: Hist) {
-    let _ = ctl.send(Control::Request {
-        ty,
-        args: Value::Object(args),
-        pending: Pending::History(h),
-    });
+    let _ = ctl.send(Control::Request(Box::new(
+        crate::irc::render::ControlRequest {
+            ty,
+            args: Value::Object(args),
+            pending: Pending::History(h),
+        },
+    )));
 }
 
 fn with(target: &Target, pairs: &[(&str, Value)]) -> Map<String, Value> {

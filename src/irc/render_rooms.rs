@@ -136,11 +136,13 @@ pub(super) fn reply(
                         last,
                         pages: pages + 1,
                     });
-                    let _ = ctl.send(Control::Request {
-                        ty: "rooms",
-                        args,
-                        pending,
-                    });
+                    let _ = ctl.send(Control::Request(Box::new(
+                        crate::irc::render::ControlRequest {
+                            ty: "rooms",
+                            args,
+                            pending,
+                        },
+                    )));
                 }
                 _ if last => out.numeric("323", me, &["End of /LIST"]),
                 _ => {}
@@ -158,11 +160,13 @@ pub(super) fn reply(
             match f["next"].as_str() {
                 // not on this page of the rooms whose name holds it
                 Some(next) => {
-                    let _ = ctl.send(Control::Request {
-                        ty: "rooms",
-                        args: json!({ "query": room, "after": next }),
-                        pending: Pending::Rooms(req),
-                    });
+                    let _ = ctl.send(Control::Request(Box::new(
+                        crate::irc::render::ControlRequest {
+                            ty: "rooms",
+                            args: json!({ "query": room, "after": next }),
+                            pending: Pending::Rooms(req),
+                        },
+                    )));
                 }
                 None => out.numeric("403", me, &[&channel(&room), "No such channel"]),
             }
@@ -190,11 +194,13 @@ pub(super) fn reply(
         }
         (RoomReq::TopicSet { room, .. }, Err(f)) if f.code == ErrorCode::Forbidden => {
             // a member who does not run the room (482), or not a member (442)
-            let _ = ctl.send(Control::Request {
-                ty: "members",
-                args: json!({ "room": room }),
-                pending: Pending::Rooms(RoomReq::TopicDenied { room }),
-            });
+            let _ = ctl.send(Control::Request(Box::new(
+                crate::irc::render::ControlRequest {
+                    ty: "members",
+                    args: json!({ "room": room }),
+                    pending: Pending::Rooms(RoomReq::TopicDenied { room }),
+                },
+            )));
         }
         (RoomReq::TopicSet { room, .. }, Err(f)) => room_error(out, me, "TOPIC", &room, None, f),
         (RoomReq::TopicDenied { room }, result) => {
