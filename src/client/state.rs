@@ -91,6 +91,9 @@ pub struct Chat {
     /// older than what is shown, so the plain mode prints them and the
     /// full-screen view does not count them as new.
     backlog: Vec<(String, Line)>,
+    /// The login's own `rooms` (read markers, topics) is still to be
+    /// answered on this connection: not printed as a `/rooms` is.
+    login_rooms: bool,
     /// Texts the server answered `rate_limited`, and the texts typed after
     /// them, in order: sent again one at a time once the wait is over,
     /// never dropped (a 40-line paste arrives whole).
@@ -103,10 +106,6 @@ pub struct Chat {
     /// back to the input, so nothing typed is lost.
     pub give_back: Option<String>,
 }
-
-/// The `limit` of the `rooms` a login sends for unread counts: a `/rooms`
-/// typed by the user has none, and only that one is printed.
-const LOGIN_ROOMS: u64 = 500;
 
 /// Whether a request carries a text that must not be dropped.
 fn is_text(req: &Value) -> bool {
@@ -142,7 +141,12 @@ pub fn local_hm(at: &Value) -> String {
 }
 
 fn s(v: &Value, k: &str) -> String {
-    match &v[k] {
+    text_of(&v[k])
+}
+
+/// A value as text: a string as it is, null as nothing, else its JSON.
+fn text_of(v: &Value) -> String {
+    match v {
         Value::String(x) => x.clone(),
         Value::Null => String::new(),
         other => other.to_string(),
@@ -621,7 +625,8 @@ impl Chat {
         }
         // unread counts from the read markers, and the conversations
         // (the login's own `rooms` names its limit and is not printed)
-        follow.push(json!({"type": "rooms", "limit": LOGIN_ROOMS}));
+        follow.push(json!({"type": "rooms"}));
+        self.login_rooms = true;
         follow.push(json!({"type": "conversations"}));
         if self.current.is_none() && !self.rooms.is_empty() {
             self.current = Some(0);
@@ -720,7 +725,9 @@ impl Chat {
                 for r in &listed {
                     self.room_listed(r);
                 }
-                if req["limit"] == json!(LOGIN_ROOMS) {
+                // the login's own listing (the first `rooms` answered on
+                // this connection: replies come in request order)
+                if std::mem::take(&mut self.login_rooms) {
                     return follow;
                 }
                 if listed.is_empty() {
@@ -807,7 +814,7 @@ impl Chat {
                     .as_array()
                     .into_iter()
                     .flatten()
-                    .map(|w| s(&json!({"w": w}), "w"))
+                    .map(text_of)
                     .collect();
                 self.notice(
                     Kind::Notice,
@@ -1044,7 +1051,7 @@ impl Chat {
             }
             // this account left (from another session, or was put out):
             // the room goes from the list
-            "left" if user == self.me && self.reason_is_leave(v) => self.remove_room(&room),
+            "left" if user == self.me && !put_out(v) => self.remove_room(&room),
             "left" => {
                 self.member_update(&room, &user, |ms, u| ms.retain(|m| m.name != u));
                 let by = v["by"].as_str().unwrap_or("the system");
@@ -1203,11 +1210,6 @@ impl Chat {
         }
     }
 
-    fn reason_is_leave(&self, v: &Value) -> bool {
-        // a kick or ban of this account has its own event, which says why
-        !matches!(v["reason"].as_str(), Some("kicked" | "banned"))
-    }
-
     /// A quiet line in a room still listed (never one that brings back a
     /// room this account has left).
     fn event(&mut self, room: &str, text: String) {
@@ -1225,6 +1227,12 @@ impl Chat {
             },
         );
     }
+}
+
+/// A `left` that put someone out: for this account, its own `kicked` or
+/// `banned` event says why.
+fn put_out(v: &Value) -> bool {
+    matches!(v["reason"].as_str(), Some("kicked" | "banned"))
 }
 
 /// One `modlog` entry as a line, for a notice at the entry's own time:
@@ -1258,7 +1266,7 @@ fn modlog_line(e: &Value) -> String {
         .unwrap_or_default();
     let detail = match &e["detail"] {
         Value::Null => String::new(),
-        d => format!(" ({})", s(&json!({"d": d}), "d")),
+        d => format!(" ({})", text_of(d)),
     };
     let day = local_time(&e["at"]);
     let day = match day.rsplit_once(' ') {
@@ -1388,8 +1396,7 @@ mod tests {
     #[test]
     fn read_markers_and_conversations() {
         let mut c = logged_in_to(&["lobby", "dev"]);
-        c.pending
-            .insert(2, json!({"type": "rooms", "limit": LOGIN_ROOMS}));
+        c.pending.insert(2, json!({"type": "rooms"}));
         c.on_frame(&json!({"type": "ok", "re": 2, "rooms": [
             {"name": "dev", "members": 2, "online": 1, "topic": "builds", "unread": 4, "last_read": 10},
             {"name": "lobby", "members": 2, "online": 1, "topic": "", "unread": 9, "last_read": 3}]}));
