@@ -10,13 +10,13 @@ use std::time::Duration;
 
 use actix::Addr;
 use serde_json::{json, Map, Value};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 use super::line::{self, Line, LineError, MAX_BODY_LEN, MAX_TAGS_LEN};
 use super::render::{self, Control, Out};
 use super::state::{cap_list, known_cap, IrcState, Pending, Sasl, SaslStep, Stage, SASL_CHUNK};
-use crate::actors::session::outbound::{self, Interrupt, Next, OutboundRx, LINGER};
+use crate::actors::session::outbound::{self, Next, OutboundRx};
 use crate::actors::session::{Close, Inbound, Session};
 use crate::actors::{ConnInfo, Env};
 use crate::protocol::framing::{Frame, LineReader};
@@ -25,6 +25,7 @@ use crate::store;
 use crate::transport::admission::Slot;
 use crate::transport::lazy_read::LazyBufReader;
 use crate::transport::workers::Workers;
+use crate::transport::writing::{self, Batch, Outcome};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -86,18 +87,12 @@ pub fn start<R, W>(
     };
     Session::start(env.clone(), info, out, move |addr| {
         let session = addr.clone();
-        if !writer.spawn(write_loop(
-            wr,
-            rx,
-            addr.clone(),
-            state,
-            (server, network),
-            ctl_tx,
-            held,
-        )) {
+        let wf = write_loop(wr, rx, addr.clone(), state, (server, network), ctl_tx, held);
+        let rf = read_loop(rd, addr.clone(), gate, ctl_rx, idle);
+        if !writer.spawn(wf) {
             session.do_send(Close::because("server stopping"));
         }
-        actix_rt::spawn(read_loop(rd, addr, gate, ctl_rx, idle)).abort_handle()
+        actix_rt::spawn(rf).abort_handle()
     });
 }
 
@@ -157,14 +152,16 @@ async fn read_loop<R: AsyncRead + Unpin>(
                 Ok(Ok(None)) => Flow::Stop("peer closed"),
                 Ok(Ok(Some(Frame::Line(l)))) => {
                     pinged = false;
-                    g.labeled_line(&l, &session).await
+                    // boxed, as below: a command's state is large (2 KB),
+                    // and unboxed every idle connection's task would hold it
+                    Box::pin(g.labeled_line(&l, &session)).await
                 }
                 Ok(Ok(Some(_))) => {
                     g.numeric("417", &["Input line was too long"]);
                     Flow::Go
                 }
             },
-            Some(c) = ctl.recv() => g.labeled_control(c, &session).await,
+            Some(c) = ctl.recv() => Box::pin(g.labeled_control(c, &session)).await,
             // no writer to answer a login that is out: nothing can go on
             else => Flow::Stop("writer gone"),
         };
@@ -1144,7 +1141,8 @@ async fn write_loop<W: AsyncWrite + Unpin>(
     ctl: UnboundedSender<Control>,
     _held: (Slot, Arc<()>),
 ) {
-    let mut deadline: Option<tokio::time::Instant> = None;
+    // set once the session has ended (see transport::writing)
+    let mut linger = None;
     loop {
         let frames = match rx.next().await {
             Next::Close => break,
@@ -1165,32 +1163,21 @@ async fn write_loop<W: AsyncWrite + Unpin>(
                 render::frame(&mut out, f, &mut st, &ctl);
             }
         }
-        let buf = out.buf;
-        let write = wr.write_all(&buf);
-        tokio::pin!(write);
-        let written = loop {
-            tokio::select! {
-                r = &mut write => break r,
-                i = rx.interrupted(), if deadline.is_none() => match i {
-                    Interrupt::Overflow => {
-                        session.do_send(Close::because("slow consumer"));
-                        return;
-                    }
-                    Interrupt::Closed => {
-                        deadline = Some(tokio::time::Instant::now() + LINGER);
-                    }
-                },
-                _ = crate::transport::tcp::sleep_until(deadline), if deadline.is_some() => return,
+        let batch = Batch::bytes(out.buf);
+        match writing::write_batch(&mut wr, &rx, &mut linger, batch).await {
+            Outcome::Written => rx.written(frames),
+            Outcome::Failed => {
+                session.do_send(Close::because("write error"));
+                return;
             }
-        };
-        if written.is_err() {
-            session.do_send(Close::because("write error"));
-            return;
+            Outcome::Overflow => {
+                session.do_send(Close::because("slow consumer"));
+                return;
+            }
+            Outcome::Lingered => return,
         }
-        rx.written(frames);
     }
-    let deadline = deadline.unwrap_or_else(|| tokio::time::Instant::now() + LINGER);
-    let _ = tokio::time::timeout_at(deadline, wr.shutdown()).await;
+    writing::shut_down(&mut wr, linger).await;
 }
 
 #[cfg(test)]

@@ -10,4 +10,5 @@ pub mod tcp;
 pub mod tls;
 pub mod web;
 pub mod workers;
+pub mod writing;
 pub mod ws;

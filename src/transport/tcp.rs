@@ -16,7 +16,8 @@ use super::admission::Slot;
 use super::lazy_read::LazyBufReader;
 use super::proxy;
 use super::workers::Workers;
-use crate::actors::session::outbound::{self, Interrupt, Next, OutboundRx, LINGER};
+use super::writing::{self, Batch, Outcome};
+use crate::actors::session::outbound::{self, Next, OutboundRx};
 use crate::actors::session::{Close, Inbound, Session};
 use crate::actors::{ConnInfo, Env};
 use crate::error::{ErrorCode, Failure};
@@ -207,11 +208,13 @@ where
     Session::start(env.clone(), info, out, move |addr| {
         let session = addr.clone();
         let held = (conn.slot, conn.live);
-        if !writer.spawn(write_loop(wr, rx, addr.clone(), peer, held)) {
+        let wf = write_loop(wr, rx, addr.clone(), peer, held);
+        let rf = read_loop(rd, addr.clone(), max_line, idle);
+        if !writer.spawn(wf) {
             // the workers are stopping: so is the server
             session.do_send(Close::because("server stopping"));
         }
-        actix_rt::spawn(read_loop(rd, addr, max_line, idle)).abort_handle()
+        actix_rt::spawn(rf).abort_handle()
     });
 }
 
@@ -229,7 +232,9 @@ async fn read_loop<R: AsyncRead + Unpin>(
             Ok(Err(_)) => break "read error",
             Ok(Ok(None)) => break "peer closed",
             Ok(Ok(Some(frame))) => {
-                if session.send(Inbound(frame)).await.is_err() {
+                // boxed: a request's wait is short, and unboxed its state
+                // would be part of every idle connection's task
+                if Box::pin(session.send(Inbound(frame))).await.is_err() {
                     return;
                 }
             }
@@ -244,6 +249,11 @@ async fn read_loop<R: AsyncRead + Unpin>(
 /// this half of the socket (the session has stopped the reader, which holds
 /// the other), so the descriptor is closed even if the peer never reads
 /// again.
+///
+/// Every connection holds this future for its whole life, so what it keeps
+/// across a wait is kept small (issue 21's idle memory): the write in
+/// progress is an offset and an optional joined buffer, not a nested
+/// future, and the linger timer is boxed, made only once the session ends.
 async fn write_loop<W: AsyncWrite + Unpin>(
     mut wr: W,
     mut rx: OutboundRx,
@@ -252,47 +262,27 @@ async fn write_loop<W: AsyncWrite + Unpin>(
     _held: (Slot, Arc<()>),
 ) {
     // set once the session has ended
-    let mut deadline: Option<tokio::time::Instant> = None;
+    let mut linger = None;
     loop {
         let frames = match rx.next().await {
             Next::Close => break,
             Next::Overflow => return slow_consumer(&session, peer),
             Next::Frames(f) => f,
         };
-        // one write for the whole batch; allocated per batch, so an idle
-        // connection holds no buffer
-        let mut buf = Vec::with_capacity(frames.iter().map(|f| f.len() + 1).sum());
-        for f in &frames {
-            buf.extend_from_slice(f.json());
-            buf.push(b'\n');
-        }
-        let write = wr.write_all(&buf);
-        tokio::pin!(write);
-        let written = loop {
-            tokio::select! {
-                r = &mut write => break r,
-                i = rx.interrupted(), if deadline.is_none() => match i {
-                    Interrupt::Overflow => return slow_consumer(&session, peer),
-                    Interrupt::Closed => {
-                        deadline = Some(tokio::time::Instant::now() + LINGER);
-                    }
-                },
-                _ = sleep_until(deadline), if deadline.is_some() => {
-                    tracing::debug!(%peer, "dropping a closed connection whose client does not read");
-                    return;
-                }
+        match writing::write_batch(&mut wr, &rx, &mut linger, Batch::lines(&frames)).await {
+            Outcome::Written => rx.written(frames),
+            Outcome::Failed => {
+                session.do_send(Close::because("write error"));
+                return;
             }
-        };
-        if written.is_err() {
-            session.do_send(Close::because("write error"));
-            return;
+            Outcome::Overflow => return slow_consumer(&session, peer),
+            Outcome::Lingered => {
+                tracing::debug!(%peer, "dropping a closed connection whose client does not read");
+                return;
+            }
         }
-        rx.written(frames);
     }
-    // TLS sends close_notify here, which a peer that does not read never
-    // takes: bounded too
-    let deadline = deadline.unwrap_or_else(|| tokio::time::Instant::now() + LINGER);
-    let _ = tokio::time::timeout_at(deadline, wr.shutdown()).await;
+    writing::shut_down(&mut wr, linger).await;
 }
 
 /// Resolves at `deadline`; never without one.
