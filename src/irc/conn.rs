@@ -11,8 +11,8 @@ use std::time::Duration;
 use actix::Addr;
 use serde_json::{json, Map, Value};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
+use super::control::{self, ControlRx, ControlTx};
 use super::line::{self, Line, LineError, MAX_BODY_LEN, MAX_TAGS_LEN};
 use super::render::{self, Control, Out};
 use super::state::{cap_list, known_cap, IrcState, Pending, Sasl, SaslStep, Stage, SASL_CHUNK};
@@ -71,7 +71,7 @@ pub fn start<R, W>(
         since: store::now(),
     };
     let state: Shared = Arc::new(Mutex::new(IrcState::new()));
-    let (ctl_tx, ctl_rx) = unbounded_channel();
+    let (ctl_tx, ctl_rx) = control::channel();
     let server = env.config.irc.server_name.clone();
     let network = env.config.irc.network.clone();
     let writer = workers.pick();
@@ -125,7 +125,7 @@ async fn read_loop<R: AsyncRead + Unpin>(
     rd: R,
     session: Addr<Session>,
     mut g: Gateway,
-    mut ctl: UnboundedReceiver<Control>,
+    mut ctl: ControlRx,
     idle: Duration,
 ) {
     // tags and body, each at its own limit, plus the space between
@@ -1138,7 +1138,7 @@ async fn write_loop<W: AsyncWrite + Unpin>(
     session: Addr<Session>,
     state: Shared,
     (server, network): (String, String),
-    ctl: UnboundedSender<Control>,
+    ctl: ControlTx,
     _held: (Slot, Arc<()>),
 ) {
     // set once the session has ended (see transport::writing)

@@ -15,6 +15,7 @@
 //! docs/irc.md is the reference.
 
 pub mod conn;
+mod control;
 pub mod line;
 mod render;
 mod state;

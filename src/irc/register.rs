@@ -6,11 +6,11 @@
 
 use actix::Addr;
 use serde_json::{json, Map, Value};
-use tokio::sync::mpsc::UnboundedSender;
 
 use super::{Flow, Gateway};
 use crate::actors::session::Session;
 use crate::error::{ErrorCode, Failure};
+use crate::irc::control::ControlTx;
 use crate::irc::line::Line;
 use crate::irc::render::{Control, Out};
 use crate::irc::state::{IrcState, Pending};
@@ -135,7 +135,7 @@ impl Gateway {
 pub fn render(
     out: &mut Out<'_>,
     st: &mut IrcState,
-    ctl: &UnboundedSender<Control>,
+    ctl: &ControlTx,
     req: RegReq,
     result: &Result<Map<String, Value>, Failure>,
 ) {

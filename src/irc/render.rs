@@ -4,8 +4,8 @@
 //! docs/irc.md has the mapping.
 
 use serde_json::{Map, Value};
-use tokio::sync::mpsc::UnboundedSender;
 
+use super::control::ControlTx;
 use super::line::{write_line, write_text_line, MAX_BODY_LEN};
 use super::state::{IrcState, Pending};
 use crate::error::{ErrorCode, Failure};
@@ -36,8 +36,7 @@ pub enum Control {
     /// A JOIN found no room: the reader creates it.
     NoSuchRoom { room: String },
     /// A reply needs another request (the next LIST page, ...); boxed, as
-    /// the largest variant: the channel's first block holds 32 of these per
-    /// connection, made when the connection opens.
+    /// the largest variant (a queue's slots are the size of the largest).
     Request(Box<ControlRequest>),
     /// What a labeled command's reply asks of the reader: part of that
     /// command's labeled output (render_history).
@@ -152,7 +151,7 @@ pub fn channel(room: &str) -> String {
 }
 
 /// Renders one outbound frame.
-pub fn frame(out: &mut Out<'_>, f: &Outgoing, st: &mut IrcState, ctl: &UnboundedSender<Control>) {
+pub fn frame(out: &mut Out<'_>, f: &Outgoing, st: &mut IrcState, ctl: &ControlTx) {
     match f {
         Outgoing::Line(b) => out.buf.extend_from_slice(b),
         Outgoing::Event(e) if render_history::handles(&e.event) => {
@@ -265,7 +264,7 @@ fn next_piece(rest: &str, room: usize) -> &str {
     }
 }
 
-fn event(out: &mut Out<'_>, e: &Event, st: &mut IrcState, ctl: &UnboundedSender<Control>) {
+fn event(out: &mut Out<'_>, e: &Event, st: &mut IrcState, ctl: &ControlTx) {
     let me = st.me().to_owned();
     match e {
         Event::Message {
@@ -544,7 +543,7 @@ fn join_line(out: &mut Out<'_>, st: &IrcState, user: &str, room: &str) {
     }
 }
 
-fn reply(out: &mut Out<'_>, r: &Reply, st: &mut IrcState, ctl: &UnboundedSender<Control>) {
+fn reply(out: &mut Out<'_>, r: &Reply, st: &mut IrcState, ctl: &ControlTx) {
     let Some(p) = st.take(&r.re) else { return };
     let me = st.me().to_owned();
     match (p, &r.result) {
@@ -981,7 +980,7 @@ mod tests {
     fn render(f: &Outgoing, caps: &[&'static str]) -> String {
         let mut st = IrcState::new();
         st.caps = caps.to_vec();
-        let (ctl, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let (ctl, _rx) = crate::irc::control::channel();
         let mut out = Out {
             buf: Vec::new(),
             server: "irc.test",

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use serde_json::{json, Map, Value};
-use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 
+use super::super::control::{self, ControlTx};
 use super::super::line::write_line;
 use super::super::state::{IrcState, Pending};
 use super::{channel, message_tags, privmsg, Control, Out};
@@ -342,8 +342,8 @@ pub(super) fn labeled_reply(
     out: &mut Out<'_>,
     r: &Reply,
     st: &mut IrcState,
-    ctl: &UnboundedSender<Control>,
-    inner: fn(&mut Out<'_>, &Reply, &mut IrcState, &UnboundedSender<Control>),
+    ctl: &ControlTx,
+    inner: fn(&mut Out<'_>, &Reply, &mut IrcState, &ControlTx),
 ) {
     let Some(id) = st.labels.of_re(&r.re) else {
         return inner(out, r, st, ctl);
@@ -354,9 +354,9 @@ pub(super) fn labeled_reply(
         network: out.network,
     };
     // what the reply asks of the reader is part of the labeled output too
-    let (tx, mut rx) = unbounded_channel();
+    let (tx, mut rx) = control::channel();
     inner(&mut sub, r, st, &tx);
-    while let Ok(c) = rx.try_recv() {
+    while let Some(c) = rx.try_recv() {
         st.labels.hold(id);
         let _ = ctl.send(Control::Labeled(id, Box::new(c)));
     }
@@ -458,7 +458,7 @@ fn history_error(out: &mut Out<'_>, sub: &str, target: &Target, f: &Failure) {
     }
 }
 
-fn ask(ctl: &UnboundedSender<Control>, ty: &'static str, args: Map<String, Value>, h: Hist) {
+fn ask(ctl: &ControlTx, ty: &'static str, args: Map<String, Value>, h: Hist) {
     let _ = ctl.send(Control::Request(Box::new(
         crate::irc::render::ControlRequest {
             ty,
@@ -510,7 +510,7 @@ fn markread_error(out: &mut Out<'_>, target: &Target, f: &Failure) {
 
 /// The stored marker of `target`, as a MARKREAD line (a room's through
 /// `rooms`; a conversation's cannot be read: `*`).
-fn ask_marker(out: &mut Out<'_>, ctl: &UnboundedSender<Control>, target: Target) {
+fn ask_marker(out: &mut Out<'_>, ctl: &ControlTx, target: Target) {
     match &target {
         Target::Room(r) => {
             let mut args = Map::new();
@@ -528,7 +528,7 @@ fn ask_marker(out: &mut Out<'_>, ctl: &UnboundedSender<Control>, target: Target)
 pub(super) fn reply(
     out: &mut Out<'_>,
     st: &mut IrcState,
-    ctl: &UnboundedSender<Control>,
+    ctl: &ControlTx,
     me: &str,
     h: Hist,
     result: &Result<Map<String, Value>, Failure>,
@@ -734,12 +734,7 @@ pub(super) fn handles(e: &Event) -> bool {
 
 /// `message_deleted` as REDACT (draft/message-redaction) and `read` as
 /// MARKREAD (draft/read-marker); nothing without the cap.
-pub(super) fn event(
-    out: &mut Out<'_>,
-    e: &Event,
-    st: &mut IrcState,
-    ctl: &UnboundedSender<Control>,
-) {
+pub(super) fn event(out: &mut Out<'_>, e: &Event, st: &mut IrcState, ctl: &ControlTx) {
     match e {
         Event::MessageDeleted { room, id, by } if st.has("draft/message-redaction") => {
             let now = crate::store::fmt_time(&crate::store::now());

@@ -6,10 +6,10 @@
 use std::net::SocketAddr;
 
 use serde_json::{json, Map, Value};
-use tokio::sync::mpsc::UnboundedSender;
 
 use super::{channel, failure, name_entry, names_lines, Control, Out};
 use crate::error::{ErrorCode, Failure};
+use crate::irc::control::ControlTx;
 use crate::irc::state::{IrcState, Pending};
 
 /// The most `rooms` pages (of 500) one full LIST reads.
@@ -86,7 +86,7 @@ impl RoomReq {
 pub(super) fn reply(
     out: &mut Out<'_>,
     st: &mut IrcState,
-    ctl: &UnboundedSender<Control>,
+    ctl: &ControlTx,
     me: &str,
     req: RoomReq,
     result: &Result<Map<String, Value>, Failure>,
