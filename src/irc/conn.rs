@@ -87,12 +87,11 @@ pub fn start<R, W>(
     };
     Session::start(env.clone(), info, out, move |addr| {
         let session = addr.clone();
-        let wf = write_loop(wr, rx, addr.clone(), state, (server, network), ctl_tx, held);
-        let rf = read_loop(rd, addr.clone(), gate, ctl_rx, idle);
-        if !writer.spawn(wf) {
+        let names = (server, network);
+        if !writer.spawn(write_loop(wr, rx, addr.clone(), state, names, ctl_tx, held)) {
             session.do_send(Close::because("server stopping"));
         }
-        actix_rt::spawn(rf).abort_handle()
+        actix_rt::spawn(read_loop(rd, addr, gate, ctl_rx, idle)).abort_handle()
     });
 }
 

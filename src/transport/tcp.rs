@@ -208,13 +208,11 @@ where
     Session::start(env.clone(), info, out, move |addr| {
         let session = addr.clone();
         let held = (conn.slot, conn.live);
-        let wf = write_loop(wr, rx, addr.clone(), peer, held);
-        let rf = read_loop(rd, addr.clone(), max_line, idle);
-        if !writer.spawn(wf) {
+        if !writer.spawn(write_loop(wr, rx, addr.clone(), peer, held)) {
             // the workers are stopping: so is the server
             session.do_send(Close::because("server stopping"));
         }
-        actix_rt::spawn(rf).abort_handle()
+        actix_rt::spawn(read_loop(rd, addr, max_line, idle)).abort_handle()
     });
 }
 
@@ -249,11 +247,7 @@ async fn read_loop<R: AsyncRead + Unpin>(
 /// this half of the socket (the session has stopped the reader, which holds
 /// the other), so the descriptor is closed even if the peer never reads
 /// again.
-///
-/// Every connection holds this future for its whole life, so what it keeps
-/// across a wait is kept small (issue 21's idle memory): the write in
-/// progress is an offset and an optional joined buffer, not a nested
-/// future, and the linger timer is boxed, made only once the session ends.
+/// Its state across a wait is kept small: see [`writing`].
 async fn write_loop<W: AsyncWrite + Unpin>(
     mut wr: W,
     mut rx: OutboundRx,
