@@ -564,6 +564,10 @@ fn reply(out: &mut Out<'_>, r: &Reply, st: &mut IrcState, ctl: &ControlTx) {
         (Pending::Burst { room }, Ok(fields)) => {
             let mut fields = fields.clone();
             let shown = st.topics.remove(&room).unwrap_or(Value::Null);
+            if st.topics.is_empty() {
+                // the login's topics are shown: keep no table for them
+                st.topics.shrink_to_fit();
+            }
             fields.insert("room".into(), shown);
             joined_burst(out, st, &me, &room, &fields);
         }

@@ -214,7 +214,12 @@ impl IrcState {
 
     /// The context of a reply's `re`, taken out.
     pub fn take(&mut self, re: &Value) -> Option<Pending> {
-        re.as_u64().and_then(|r| self.pending.remove(&r))
+        let p = re.as_u64().and_then(|r| self.pending.remove(&r));
+        if self.pending.is_empty() {
+            // an idle connection keeps no table (400 bytes each)
+            self.pending.shrink_to_fit();
+        }
+        p
     }
 }
 

@@ -389,6 +389,10 @@ impl Session {
                 self.out.push(r);
             }
         }
+        if self.replies.is_empty() {
+            // an idle connection keeps no slots (160 bytes each)
+            self.replies.shrink_to_fit();
+        }
         self.in_flight -= 1;
         if is_say {
             self.says_in_flight -= 1;
