@@ -125,7 +125,7 @@ mod tests {
     use super::*;
     use crate::error::ErrorCode;
 
-    fn failed(n: usize) -> Control {
+    fn no_such_room(n: usize) -> Control {
         Control::NoSuchRoom {
             room: format!("r{n}"),
         }
@@ -142,7 +142,7 @@ mod tests {
     async fn in_order_then_none_when_the_sender_is_gone() {
         let (tx, mut rx) = channel();
         for n in 0..3 {
-            tx.send(failed(n)).unwrap();
+            tx.send(no_such_room(n)).unwrap();
         }
         let late = actix_rt::spawn(async move {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -163,6 +163,6 @@ mod tests {
     fn a_send_without_a_reader_fails() {
         let (tx, rx) = channel();
         drop(rx);
-        assert!(tx.send(failed(1)).is_err());
+        assert!(tx.send(no_such_room(1)).is_err());
     }
 }
