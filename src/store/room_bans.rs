@@ -4,6 +4,7 @@
 //! them is `moderation_actions`.
 
 use chrono::NaiveDateTime;
+use diesel::dsl;
 use diesel::prelude::*;
 
 use super::schema::room_bans;
@@ -68,6 +69,13 @@ pub fn delete(conn: &mut DbConn, account: AccountId, room: RoomId) -> StoreResul
     Ok(n > 0)
 }
 
+/// A ban is in force at `now` while it has no end or ends later.
+fn in_force(
+    now: NaiveDateTime,
+) -> dsl::Or<dsl::IsNull<room_bans::until>, dsl::Gt<room_bans::until, NaiveDateTime>> {
+    room_bans::until.is_null().or(room_bans::until.gt(now))
+}
+
 /// One room's bans in force at `now`, newest first, at most `limit` (on
 /// `room_bans_room`): what its owner and ops list.
 pub fn of_room(
@@ -78,7 +86,7 @@ pub fn of_room(
 ) -> StoreResult<Vec<RoomBanRow>> {
     Ok(room_bans::table
         .filter(room_bans::room_id.eq(room))
-        .filter(room_bans::until.is_null().or(room_bans::until.gt(now)))
+        .filter(in_force(now))
         .order(room_bans::created_at.desc())
         .limit(limit)
         .select(RoomBanRow::as_select())
@@ -88,7 +96,7 @@ pub fn of_room(
 /// Room bans that have not ended at `now`.
 pub fn active(conn: &mut DbConn, now: NaiveDateTime) -> StoreResult<Vec<RoomBanRow>> {
     Ok(room_bans::table
-        .filter(room_bans::until.is_null().or(room_bans::until.gt(now)))
+        .filter(in_force(now))
         .select(RoomBanRow::as_select())
         .load(conn)?)
 }
@@ -104,7 +112,7 @@ pub fn room_ban_of(
     Ok(room_bans::table
         .filter(room_bans::account_id.eq(account))
         .filter(room_bans::room_id.eq(room))
-        .filter(room_bans::until.is_null().or(room_bans::until.gt(now)))
+        .filter(in_force(now))
         .select(RoomBanRow::as_select())
         .first(conn)
         .optional()?)

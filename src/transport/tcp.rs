@@ -279,14 +279,6 @@ async fn write_loop<W: AsyncWrite + Unpin>(
     writing::shut_down(&mut wr, linger).await;
 }
 
-/// Resolves at `deadline`; never without one.
-pub(crate) async fn sleep_until(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d).await,
-        None => std::future::pending().await,
-    }
-}
-
 fn slow_consumer(session: &Addr<Session>, peer: SocketAddr) {
     tracing::warn!(%peer, "disconnecting a client that does not read: outbound queue over its cap");
     session.do_send(Close::because("outbound queue over its cap"));

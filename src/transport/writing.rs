@@ -1,6 +1,7 @@
-//! A writer task's write of one batch: the bytes to the socket while
-//! watching the outbound queue for overflow and the session's end, then
-//! the stream's close, each bounded by [`LINGER`] once the session ended.
+//! A writer task's writes: each batch's bytes to the socket while watching
+//! the outbound queue for overflow and the session's end ([`watched`], the
+//! WebSocket writer's frames too), then the stream's close, each bounded by
+//! [`LINGER`] once the session ended.
 //!
 //! Every connection holds its writer's future for its whole life, and a
 //! future keeps room for the largest state it can be in, so what a writer
@@ -111,39 +112,67 @@ pub enum Outcome {
     Lingered,
 }
 
-/// Writes `batch`. While it waits on a client that does not read, an
-/// overflow drops the client at once, and the end of the session starts
-/// `linger` (the batch then has until it rings).
-pub async fn write_batch<W: AsyncWrite + Unpin>(
-    wr: &mut W,
+/// Starts the linger: what is left of a session that ended gets this long.
+pub fn linger() -> Pin<Box<Sleep>> {
+    Box::pin(tokio::time::sleep(LINGER))
+}
+
+/// How a watched write ended.
+pub enum Watched<T> {
+    Done(T),
+    /// The queue passed its cap while the client did not read: drop it.
+    Overflow,
+    /// The session ended and the write did not finish within [`LINGER`].
+    Lingered,
+}
+
+/// Runs `write`, a write to a client, watching its queue: an overflow
+/// drops the client at once, and the end of the session starts `linger`
+/// (the write then has until it rings). Every transport's writer waits on
+/// its client this way.
+pub async fn watched<F: Future>(
+    write: F,
     rx: &OutboundRx,
     linger: &mut Linger,
-    mut batch: Batch<'_>,
-) -> Outcome {
+) -> Watched<F::Output> {
+    let mut write = std::pin::pin!(write);
     std::future::poll_fn(|cx| loop {
-        if let Poll::Ready(r) = batch.poll_write(Pin::new(&mut *wr), cx) {
-            return Poll::Ready(match r {
-                Ok(()) => Outcome::Written,
-                Err(_) => Outcome::Failed,
-            });
+        if let Poll::Ready(r) = write.as_mut().poll(cx) {
+            return Poll::Ready(Watched::Done(r));
         }
         match linger {
-            Some(t) => return t.as_mut().poll(cx).map(|()| Outcome::Lingered),
+            Some(t) => return t.as_mut().poll(cx).map(|()| Watched::Lingered),
             None => match ready!(rx.poll_interrupted(cx)) {
-                Interrupt::Overflow => return Poll::Ready(Outcome::Overflow),
-                // the batch goes on, within the linger
-                Interrupt::Closed => *linger = Some(Box::pin(tokio::time::sleep(LINGER))),
+                Interrupt::Overflow => return Poll::Ready(Watched::Overflow),
+                // the write goes on, within the linger
+                Interrupt::Closed => *linger = Some(self::linger()),
             },
         }
     })
     .await
 }
 
+/// Writes `batch`, [`watched`].
+pub async fn write_batch<W: AsyncWrite + Unpin>(
+    wr: &mut W,
+    rx: &OutboundRx,
+    linger: &mut Linger,
+    mut batch: Batch<'_>,
+) -> Outcome {
+    let write = std::future::poll_fn(|cx| batch.poll_write(Pin::new(&mut *wr), cx));
+    match watched(write, rx, linger).await {
+        Watched::Done(Ok(())) => Outcome::Written,
+        Watched::Done(Err(_)) => Outcome::Failed,
+        Watched::Overflow => Outcome::Overflow,
+        Watched::Lingered => Outcome::Lingered,
+    }
+}
+
 /// Closes the stream (TLS sends close_notify here, which a peer that does
 /// not read never takes), within what is left of the linger, or [`LINGER`]
 /// when the session ended with nothing left to write.
 pub async fn shut_down<W: AsyncWrite + Unpin>(wr: &mut W, linger: Linger) {
-    let mut linger = linger.unwrap_or_else(|| Box::pin(tokio::time::sleep(LINGER)));
+    let mut linger = linger.unwrap_or_else(self::linger);
     tokio::select! {
         _ = wr.shutdown() => {}
         _ = &mut linger => {}

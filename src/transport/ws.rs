@@ -27,7 +27,8 @@ use super::admission::{Admission, Slot};
 use super::http::HttpState;
 use super::http_conn::SocketHandle;
 use super::proxy;
-use crate::actors::session::outbound::{self, Interrupt, Next, OutboundRx, LINGER};
+use super::writing::{self, Watched};
+use crate::actors::session::outbound::{self, Next, OutboundRx};
 use crate::actors::session::{Close, Inbound, Session};
 use crate::actors::ConnInfo;
 use crate::net;
@@ -222,7 +223,8 @@ fn close_for(e: &ProtocolError) -> (CloseCode, &'static str) {
 
 /// Turns the outbound queue into text frames. A client that stops reading
 /// is dropped as soon as its queue passes the cap, and once the session has
-/// ended what is left (the close frame included) gets [`LINGER`]; either
+/// ended what is left (the close frame included) gets
+/// [`LINGER`](crate::actors::session::outbound::LINGER); either
 /// way the socket is then shut down, so actix-web's buffers and the
 /// descriptor go with it (see http_conn.rs).
 async fn write_loop(
@@ -234,7 +236,7 @@ async fn write_loop(
     _held: (Slot, Arc<()>),
 ) {
     // set once the session has ended
-    let mut deadline: Option<tokio::time::Instant> = None;
+    let mut linger = None;
     loop {
         let frames = match rx.next().await {
             Next::Close => break,
@@ -246,21 +248,12 @@ async fn write_loop(
                 tracing::error!("an outbound frame is not UTF-8; dropped");
                 continue;
             };
-            let send = ws.text(text);
-            tokio::pin!(send);
-            let sent = loop {
-                tokio::select! {
-                    r = &mut send => break r,
-                    i = rx.interrupted(), if deadline.is_none() => match i {
-                        Interrupt::Overflow => return slow_consumer(&session, &peer, &socket),
-                        Interrupt::Closed => {
-                            deadline = Some(tokio::time::Instant::now() + LINGER);
-                        }
-                    },
-                    _ = super::tcp::sleep_until(deadline), if deadline.is_some() => {
-                        tracing::debug!(%peer, "dropping a closed WebSocket whose client does not read");
-                        return socket.shut_down();
-                    }
+            let sent = match writing::watched(ws.text(text), &rx, &mut linger).await {
+                Watched::Done(r) => r,
+                Watched::Overflow => return slow_consumer(&session, &peer, &socket),
+                Watched::Lingered => {
+                    tracing::debug!(%peer, "dropping a closed WebSocket whose client does not read");
+                    return socket.shut_down();
                 }
             };
             if sent.is_err() {
@@ -272,9 +265,15 @@ async fn write_loop(
     }
     // the close frame; actix-web then ends the connection once it is
     // written, which a client that does not read never lets happen
-    let deadline = deadline.unwrap_or_else(|| tokio::time::Instant::now() + LINGER);
-    let _ = tokio::time::timeout_at(deadline, ws.close(None)).await;
-    let _ = tokio::time::timeout_at(deadline, socket.closed()).await;
+    let mut linger = linger.unwrap_or_else(writing::linger);
+    tokio::select! {
+        _ = ws.close(None) => {}
+        _ = &mut linger => {}
+    }
+    tokio::select! {
+        _ = socket.closed() => {}
+        _ = &mut linger => {}
+    }
     socket.shut_down();
 }
 
